@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.commands import app
 from assistant.commands import (  # noqa: F401  (imported for their @app.command registrations)
     agent,
+    app,
     data,
     demo,
     index,

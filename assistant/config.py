@@ -22,7 +22,8 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(default=64, ge=1, description="Sentences per encoder batch.")
     chroma_host: str | None = Field(
-        default=None, description="Chroma server host; unset means the embedded index in the workspace."
+        default=None,
+        description="Chroma server host; unset means the embedded index in the workspace.",
     )
     chroma_port: int = Field(default=8000, description="Chroma server port (with chroma_host).")
     model: str = Field(
@@ -31,7 +32,9 @@ class Settings(BaseSettings):
     )
     openai_base_url: str | None = Field(
         default=None,
-        validation_alias=AliasChoices("INSIGHT_OPENAI_BASE_URL", "OPENAI_BASE_URL", "openai_base_url"),
+        validation_alias=AliasChoices(
+            "INSIGHT_OPENAI_BASE_URL", "OPENAI_BASE_URL", "openai_base_url"
+        ),
         description="Base URL of the OpenAI-compatible endpoint.",
     )
     openai_api_key: str | None = Field(
@@ -39,7 +42,9 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("INSIGHT_OPENAI_API_KEY", "OPENAI_API_KEY", "openai_api_key"),
         description="API key for the OpenAI-compatible endpoint.",
     )
-    request_timeout: float = Field(default=30.0, gt=0, description="Seconds before a remote model call is abandoned.")
+    request_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds before a remote model call is abandoned."
+    )
     max_retries: int = Field(default=1, ge=0, description="Retries of a failed remote model call.")
     host: str = Field(default="127.0.0.1", description="Address the web app listens on.")
     port: int = Field(default=7860, description="Port the web app listens on.")

@@ -38,7 +38,9 @@ class UserError(InsightError):
 class NotFoundError(UserError):
     """An id or name that does not exist; carries the closest matches."""
 
-    def __init__(self, message: str, *, suggestions: list[str] | None = None, hint: str | None = None):
+    def __init__(
+        self, message: str, *, suggestions: list[str] | None = None, hint: str | None = None
+    ):
         self.suggestions = list(suggestions or [])
         if self.suggestions and hint is None:
             hint = "closest: " + ", ".join(self.suggestions[:5])

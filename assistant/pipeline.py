@@ -21,7 +21,9 @@ def label_sentiment(ws: Workspace, report: Report = print) -> dict:
     return summary
 
 
-def sync_index(ws: Workspace, *, rebuild: bool = False, progress: bool = True, report: Report = print) -> dict:
+def sync_index(
+    ws: Workspace, *, rebuild: bool = False, progress: bool = True, report: Report = print
+) -> dict:
     from tools.indexing import sync_review_index
 
     summary = sync_review_index(ws.conn, ws.review_index, rebuild=rebuild, progress=progress)
@@ -37,7 +39,9 @@ def train_recommender(ws: Workspace, report: Report = print) -> dict:
     return summary
 
 
-def prepare(ws: Workspace, *, rebuild: bool = False, progress: bool = True, report: Report = print) -> dict:
+def prepare(
+    ws: Workspace, *, rebuild: bool = False, progress: bool = True, report: Report = print
+) -> dict:
     """All derived data, in dependency order (index metadata carries sentiment labels)."""
     with ws.writer_lock():
         return {

@@ -67,7 +67,9 @@ class Workspace:
         with self._conn_lock:
             if self._conn is None:
                 try:
-                    self._conn = duckdb.connect(str(self.settings.store_path), read_only=self.read_only)
+                    self._conn = duckdb.connect(
+                        str(self.settings.store_path), read_only=self.read_only
+                    )
                 except duckdb.IOException as exc:
                     raise WorkspaceBusy(
                         f"cannot open the store {self.settings.store_path}: {exc}",
@@ -120,7 +122,9 @@ class Workspace:
     def embedder(self) -> Embedder:
         from vectorstore.embeddings import load_embedder
 
-        return load_embedder(self.settings.embedding_model, batch_size=self.settings.embedding_batch_size)
+        return load_embedder(
+            self.settings.embedding_model, batch_size=self.settings.embedding_batch_size
+        )
 
     @cached_property
     def review_index(self) -> ReviewIndex:

@@ -52,6 +52,8 @@ class ToolContext:
 
     def with_role(self, role: str) -> ToolContext:
         """Same resources (shared cache), another role."""
-        ctx = ToolContext(self.cursor, role, self.models_dir, self.embedder_loader, self.index_loader)
+        ctx = ToolContext(
+            self.cursor, role, self.models_dir, self.embedder_loader, self.index_loader
+        )
         ctx._cache, ctx._lock = self._cache, self._lock
         return ctx

@@ -42,7 +42,9 @@ app = typer.Typer(
 
 DataDir = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Workspace directory (default: $INSIGHT_DATA_DIR or ./workspace)."),
+    typer.Option(
+        "--data-dir", help="Workspace directory (default: $INSIGHT_DATA_DIR or ./workspace)."
+    ),
 ]
 
 

@@ -10,7 +10,9 @@ from assistant.commands import DataDir, app, open_workspace
 
 
 @app.command()
-def status(data_dir: DataDir = None, as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
+def status(
+    data_dir: DataDir = None, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
+):
     """Show the workspace location and how many rows each table holds."""
     with open_workspace(data_dir, read_only=True) as ws:
         counts = ws.table_counts()
