@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from pydantic import AliasChoices, Field
@@ -50,6 +51,11 @@ class Settings(BaseSettings):
     port: int = Field(default=7860, description="Port the web app listens on.")
     ui_concurrency: int = Field(default=8, ge=1, description="Chat turns the web app runs at once.")
     role: str = Field(default="marketer", description="Default role for the command line.")
+    today: date | None = Field(
+        default=None,
+        description='Date that relative periods ("since March", "last quarter") count from; '
+        "unset means the real date. Evaluation runs pin it so answers stay reproducible.",
+    )
 
     @property
     def store_path(self) -> Path:
