@@ -1,0 +1,165 @@
+"""Who may log in to the web app, and with which role.
+
+The users file (``Settings.users_path``, JSON) holds one entry per user name:
+the role and a bcrypt hash of the password, never the password itself. Writes
+are atomic (temp file + rename) under a file lock, so two `insight users add`
+runs cannot lose each other's entries.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+
+import bcrypt
+from filelock import FileLock
+
+from assistant.errors import DataError, NotFoundError, UserError
+from tools.access import ROLES, check_role
+
+# bcrypt's cost factor; 12 takes ~0.25 s per check, slow enough to resist guessing.
+DEFAULT_ROUNDS = 12
+MIN_PASSWORD = 8
+# bcrypt only looks at the first 72 bytes; a longer password would be silently truncated.
+MAX_PASSWORD_BYTES = 72
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+# One demo login per role on a fresh workspace; the names say what they can do.
+DEMO_USERS = {"marketer": "marketer", "support": "support", "admin": "admin"}
+
+
+def _load(path: Path) -> dict[str, dict]:
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DataError(
+            f"the users file {path} is not valid JSON: {exc}", hint="fix or delete it"
+        ) from exc
+    users = data.get("users") if isinstance(data, dict) else None
+    if not isinstance(users, dict):
+        raise DataError(f"the users file {path} has no 'users' object", hint="fix or delete it")
+    return users
+
+
+def _save(path: Path, users: dict[str, dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps({"users": users}, indent=2, sort_keys=True), encoding="utf-8")
+    # Hashes are not passwords, but there is no reason for others to read them.
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+def _lock(path: Path) -> FileLock:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(path) + ".lock", timeout=10)
+
+
+def check_name(name: str) -> str:
+    if not NAME_RE.match(name or ""):
+        raise UserError(
+            f"invalid user name {name!r}",
+            hint="use 1-64 letters, digits, '.', '_', '-' or '@', starting with a letter or digit",
+        )
+    return name
+
+
+def check_password(password: str) -> str:
+    if len(password or "") < MIN_PASSWORD:
+        raise UserError(f"the password is too short (at least {MIN_PASSWORD} characters)")
+    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        raise UserError(f"the password is too long (at most {MAX_PASSWORD_BYTES} bytes)")
+    return password
+
+
+def add_user(
+    path: Path,
+    name: str,
+    role: str,
+    password: str,
+    *,
+    replace: bool = False,
+    rounds: int | None = None,
+) -> dict:
+    """Add a user (or, with ``replace``, change an existing user's role and password)."""
+    check_name(name)
+    check_role(role)
+    check_password(password)
+    digest = bcrypt.hashpw(
+        password.encode("utf-8"), bcrypt.gensalt(rounds or DEFAULT_ROUNDS)
+    ).decode("ascii")
+    with _lock(path):
+        users = _load(path)
+        if name in users and not replace:
+            raise UserError(
+                f"user {name!r} already exists in {path}",
+                hint="pass --replace to set a new password or role",
+            )
+        users[name] = {
+            "role": role,
+            "password_hash": digest,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        _save(path, users)
+    return {"name": name, "role": role}
+
+
+def verify(path: Path, name: str, password: str) -> str | None:
+    """The user's role when the password matches, else None (unknown user included)."""
+    entry = _load(path).get(name or "")
+    if not entry or not password:
+        return None
+    encoded = password.encode("utf-8")
+    if len(encoded) > MAX_PASSWORD_BYTES:
+        return None
+    if bcrypt.checkpw(encoded, entry["password_hash"].encode("ascii")):
+        return entry["role"]
+    return None
+
+
+def role_of(path: Path, name: str) -> str:
+    entry = _load(path).get(name or "")
+    if entry is None:
+        raise NotFoundError(f"no user {name!r} in {path}", suggestions=sorted(_load(path)))
+    return entry["role"]
+
+
+def list_users(path: Path) -> list[dict]:
+    """Name, role and creation time of every user, sorted by name (no hashes)."""
+    return [
+        {"name": name, "role": entry["role"], "created_at": entry.get("created_at")}
+        for name, entry in sorted(_load(path).items())
+    ]
+
+
+def ensure_demo_users(path: Path, *, rounds: int | None = None) -> dict[str, dict]:
+    """On a workspace without a users file, create one demo user per role.
+
+    Returns ``{name: {"role", "password"}}`` for the users just created (to print
+    once), or ``{}`` when the file already existed. Passwords are random per
+    workspace, so a demo left running is not open to a guessable login.
+    """
+    with _lock(path):
+        if path.exists():
+            return {}
+        created, users = {}, {}
+        for name, role in DEMO_USERS.items():
+            assert role in ROLES
+            password = secrets.token_urlsafe(9)
+            digest = bcrypt.hashpw(
+                password.encode("utf-8"), bcrypt.gensalt(rounds or DEFAULT_ROUNDS)
+            )
+            users[name] = {
+                "role": role,
+                "password_hash": digest.decode("ascii"),
+                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "demo": True,
+            }
+            created[name] = {"role": role, "password": password}
+        _save(path, users)
+    return created
