@@ -1,5 +1,62 @@
-"""`insight` commands: ops."""
+"""`insight` commands for operators: eval (and doctor)."""
 
 from __future__ import annotations
 
-from assistant.commands import app  # noqa: F401
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assistant.commands import DataDir, app
+
+
+@app.command("eval")
+def eval_command(
+    files: Annotated[list[Path], typer.Argument(help="Question sets (YAML or JSONL).")],
+    data_dir: DataDir = None,
+    backend: Annotated[
+        str | None, typer.Option(help='Chat model: "local" or "openai:<model>".')
+    ] = None,
+    repeat: Annotated[
+        int, typer.Option(min=1, help="Runs per case; a case passes only if all pass.")
+    ] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Cases run in parallel.")] = 4,
+    json_report: Annotated[
+        Path | None, typer.Option("--json", help="Write a JSON report here.")
+    ] = None,
+    markdown: Annotated[
+        Path | None, typer.Option("--markdown", help="Write a Markdown report here.")
+    ] = None,
+    min_score: Annotated[
+        float, typer.Option(min=0, max=1, help="Exit 1 when the pass rate is below this.")
+    ] = 0.0,
+    today: Annotated[
+        str | None, typer.Option(help="Pin the date relative periods count from (YYYY-MM-DD).")
+    ] = None,
+):
+    """Run question sets against the agent and score them (tools, arguments, facts, citations, latency)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from assistant.agent import Assistant
+    from assistant.config import load_settings
+    from assistant.evaluation import load_cases, run_cases
+    from assistant.evaluation.report import print_table, write_reports
+
+    cases = load_cases(files)
+    settings = load_settings(data_dir=data_dir, model=backend, today=today)
+    console = Console(stderr=True)
+    assistant = Assistant.open(settings=settings)
+    with Progress(
+        TextColumn("eval"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
+    ) as bar:
+        task = bar.add_task("cases", total=len(cases))
+        run = run_cases(
+            assistant, cases, workers=workers, repeat=repeat, on_result=lambda _r: bar.advance(task)
+        )
+    print_table(run, Console())
+    write_reports(run, json_report, markdown)
+    score = run.totals["score"]
+    if score < min_score:
+        typer.secho(f"score {score:.1%} is below --min-score {min_score:.1%}", fg="red", err=True)
+        raise typer.Exit(1)

@@ -1,0 +1,124 @@
+"""Named ground-truth queries over the store, evaluated at run time.
+
+Question sets refer to figures by name and parameters ("avg_rating" of a product
+in a period) instead of hard-coding numbers, so a set stays valid when the data
+changes. Every query is fixed SQL with bound parameters; there is no free SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import duckdb
+
+from assistant.errors import UserError
+
+
+def _review_filter(params: dict) -> tuple[str, list]:
+    where, args = ["1=1"], []
+    if params.get("product_id"):
+        where.append("r.product_id = ?")
+        args.append(params["product_id"])
+    if params.get("category"):
+        where.append("lower(p.category) = lower(?)")
+        args.append(params["category"])
+    if params.get("since"):
+        where.append("r.created_at >= CAST(? AS DATE)")
+        args.append(params["since"])
+    if params.get("until"):
+        where.append("r.created_at < CAST(? AS DATE) + INTERVAL 1 DAY")
+        args.append(params["until"])
+    return " AND ".join(where), args
+
+
+def _order_filter(params: dict) -> tuple[str, list]:
+    where, args = ["o.status <> 'cancelled'"], []
+    if params.get("since"):
+        where.append("o.ordered_at >= CAST(? AS DATE)")
+        args.append(params["since"])
+    if params.get("until"):
+        where.append("o.ordered_at < CAST(? AS DATE) + INTERVAL 1 DAY")
+        args.append(params["until"])
+    if params.get("customer_id"):
+        where.append("o.customer_id = ?")
+        args.append(params["customer_id"])
+    if params.get("country"):
+        where.append("c.country = ?")
+        args.append(params["country"])
+    return " AND ".join(where), args
+
+
+def review_count(cur: duckdb.DuckDBPyConnection, **params) -> int:
+    where, args = _review_filter(params)
+    sql = f"SELECT count(*) FROM reviews r JOIN products p USING (product_id) WHERE {where}"
+    return cur.execute(sql, args).fetchone()[0]
+
+
+def avg_rating(cur: duckdb.DuckDBPyConnection, **params) -> float | None:
+    where, args = _review_filter(params)
+    sql = f"SELECT avg(r.rating) FROM reviews r JOIN products p USING (product_id) WHERE {where}"
+    return cur.execute(sql, args).fetchone()[0]
+
+
+def order_count(cur: duckdb.DuckDBPyConnection, **params) -> int:
+    where, args = _order_filter(params)
+    sql = f"SELECT count(*) FROM orders o LEFT JOIN customers c USING (customer_id) WHERE {where}"
+    return cur.execute(sql, args).fetchone()[0]
+
+
+def revenue(cur: duckdb.DuckDBPyConnection, **params) -> float:
+    where, args = _order_filter(params)
+    where = where.replace("o.status <> 'cancelled'", "o.status = 'completed'")
+    sql = f"SELECT coalesce(sum(o.total), 0) FROM orders o LEFT JOIN customers c USING (customer_id) WHERE {where}"
+    return cur.execute(sql, args).fetchone()[0]
+
+
+def return_rate(cur: duckdb.DuckDBPyConnection, **params) -> float | None:
+    where, args = _order_filter(params)
+    product = ""
+    if params.get("product_id"):
+        product = "AND o.order_id IN (SELECT order_id FROM order_items WHERE product_id = ?)"
+        args.append(params["product_id"])
+    sql = f"""SELECT avg(CASE WHEN o.status = 'returned' THEN 1.0 ELSE 0.0 END)
+              FROM orders o LEFT JOIN customers c USING (customer_id) WHERE {where} {product}"""
+    return cur.execute(sql, args).fetchone()[0]
+
+
+def customer_spend(cur: duckdb.DuckDBPyConnection, *, customer_id: str) -> float:
+    return revenue(cur, customer_id=customer_id)
+
+
+def product_with_title(cur: duckdb.DuckDBPyConnection, *, contains: str) -> str:
+    """The id of the one product whose title contains the text (for stable id references)."""
+    rows = cur.execute(
+        "SELECT product_id FROM products WHERE title ILIKE '%' || ? || '%' ORDER BY product_id",
+        [contains],
+    ).fetchall()
+    if len(rows) != 1:
+        raise UserError(
+            f"product_with_title({contains!r}) matched {len(rows)} products, expected 1"
+        )
+    return rows[0][0]
+
+
+QUERIES: dict[str, Callable[..., Any]] = {
+    "review_count": review_count,
+    "avg_rating": avg_rating,
+    "order_count": order_count,
+    "revenue": revenue,
+    "return_rate": return_rate,
+    "customer_spend": customer_spend,
+    "product_with_title": product_with_title,
+}
+
+
+def evaluate(cur: duckdb.DuckDBPyConnection, name: str, params: dict) -> Any:
+    if name not in QUERIES:
+        raise UserError(
+            f"unknown ground-truth query {name!r}", hint="known: " + ", ".join(sorted(QUERIES))
+        )
+    try:
+        return QUERIES[name](cur, **params)
+    except TypeError as exc:
+        raise UserError(f"ground-truth query {name!r}: bad parameters {params} ({exc})") from exc
