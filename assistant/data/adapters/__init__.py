@@ -1,0 +1,50 @@
+"""Format adapters: each maps one input file into validated batches per table.
+
+An adapter stages the file in DuckDB with DuckDB's own readers and returns a
+:class:`FilePlan`: SQL batches per canonical table (validated and upserted by
+``assistant.data.validate``) plus the source lines it rejected itself (bad JSON,
+wrong column count, a review without a product...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from assistant.data.validate import Batch
+
+# Amazon lines can be long (meta descriptions); DuckDB's default limit is 2 MB.
+MAX_LINE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class FilePlan:
+    """What to load from one file, in load order."""
+
+    batches: list[Batch]
+    rejected_sql: str | None = None  # SELECT _line, _raw, _reason of lines rejected up front
+    notes: dict = field(default_factory=dict)
+
+
+def sql_str(value: str | Path) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def stage_lines(cur: duckdb.DuckDBPyConnection, path: Path, name: str) -> None:
+    """Stage a JSON-lines file (plain or gzip) as ``name(_line, line)``, one row per
+    line, keeping blank and malformed lines so they get exact line numbers."""
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {name}_read AS
+        SELECT line FROM read_csv({sql_str(path)}, columns = {{'line': 'VARCHAR'}},
+            header = false, delim = chr(1), quote = '', escape = '', strict_mode = false,
+            max_line_size = {MAX_LINE_BYTES}, auto_detect = false, null_padding = true)
+    """)
+    # The CTAS above preserves file order, so rowids count lines (inside a transaction
+    # they start at a large offset, hence the subtraction).
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {name} AS
+        SELECT rowid - min(rowid) OVER () + 1 AS _line, line FROM {name}_read
+    """)
+    cur.execute(f"DROP TABLE {name}_read")
