@@ -1,0 +1,147 @@
+"""HTML and text the web app shows: evidence, tool-call summaries, notices.
+
+Everything taken from the shop (review text, names, ids) is escaped here; review
+text is already PII-redacted by the tools. Customer and product ids become links
+with ``data-kind``/``data-id`` attributes; the page's script turns a click on one
+into an event that opens the buyer context or the product tab.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import Any
+
+MAX_QUOTES = 6
+MAX_IDS = 30
+
+
+def link(kind: str, ident: str, label: str | None = None) -> str:
+    """A clickable id: kind is "customer" or "product"."""
+    return (
+        f'<a href="#" class="ev-link" data-kind="{escape(kind)}" data-id="{escape(str(ident))}">'
+        f"{escape(label or str(ident))}</a>"
+    )
+
+
+def _walk(value: Any):
+    """Every dict nested anywhere in a tool result."""
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from _walk(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _walk(item)
+
+
+def review_quotes(tool_calls: list[dict]) -> dict[str, dict]:
+    """Review records (id -> {text, rating, product_id, ...}) found in tool results."""
+    quotes: dict[str, dict] = {}
+    for call in tool_calls:
+        for record in _walk(call.get("result")):
+            rid = record.get("review_id")
+            text = record.get("text") or record.get("quote") or record.get("snippet")
+            if rid and isinstance(text, str) and rid not in quotes:
+                quotes[rid] = record
+    return quotes
+
+
+def _id_list(kind: str | None, ids: list[str]) -> str:
+    shown = [link(kind, i) if kind else escape(str(i)) for i in ids[:MAX_IDS]]
+    more = f" … and {len(ids) - MAX_IDS} more" if len(ids) > MAX_IDS else ""
+    return ", ".join(shown) + more
+
+
+def quote_block(rid: str, record: dict) -> str:
+    rating = record.get("rating")
+    stars = f"{'★' * int(rating)}{'☆' * (5 - int(rating))} " if isinstance(rating, int) else ""
+    meta = [f"<code>{escape(rid)}</code>"]
+    if record.get("product_id"):
+        meta.append(link("product", record["product_id"]))
+    if record.get("customer_id"):
+        meta.append(link("customer", record["customer_id"]))
+    if record.get("created_at"):
+        meta.append(escape(str(record["created_at"])[:10]))
+    label = record.get("sentiment") or record.get("label")
+    if isinstance(label, str):
+        meta.append(escape(label))
+    text = escape(record.get("text") or record.get("quote") or record.get("snippet") or "")
+    return (
+        f'<blockquote class="ev-quote" data-review="{escape(rid)}">{stars}“{text}”'
+        f'<div class="ev-meta">{" · ".join(meta)}</div></blockquote>'
+    )
+
+
+def evidence_html(answer: dict) -> str:
+    """The evidence under an answer: quotes with review ids, then linked ids."""
+    evidence = answer.get("evidence") or {}
+    tool_calls = answer.get("tool_calls") or []
+    if not any(evidence.get(k) for k in ("reviews", "customers", "products", "orders")):
+        if not tool_calls:
+            return ""
+        return '<div class="evidence"><p class="ev-none">No records cited.</p></div>'
+    parts = ['<div class="evidence"><h4>Evidence</h4>']
+    review_ids = list(evidence.get("reviews") or [])
+    if review_ids:
+        found = review_quotes(tool_calls)
+        quoted = [rid for rid in review_ids if rid in found][:MAX_QUOTES]
+        parts.extend(quote_block(rid, found[rid]) for rid in quoted)
+        rest = [rid for rid in review_ids if rid not in quoted]
+        if rest:
+            parts.append(f"<p><b>Reviews</b>: {_id_list(None, rest)}</p>")
+    for key, kind, title in (
+        ("customers", "customer", "Customers"),
+        ("products", "product", "Products"),
+        ("orders", None, "Orders"),
+    ):
+        ids = list(evidence.get(key) or [])
+        if ids:
+            parts.append(f"<p><b>{title}</b>: {_id_list(kind, ids)}</p>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def result_summary(result: Any, error: Any = None) -> str:
+    """One line for a finished tool call: the error, or the record counts it reports."""
+    if error:
+        return f"error: {error}" if isinstance(error, str) else f"error: {json.dumps(error)}"
+    if isinstance(result, dict):
+        if result.get("error"):
+            return f"error: {result.get('message') or result['error']}"
+        counts = [
+            f"{k}={result[k]}"
+            for k in ("n", "review_count", "count", "size", "order_count")
+            if isinstance(result.get(k), int | float)
+        ]
+        if counts:
+            return ", ".join(counts)
+    return "done"
+
+
+def tool_body(args: Any, result: Any = None, error: Any = None, *, limit: int = 1500) -> str:
+    """The collapsible body of a tool call: its arguments, then a clipped result."""
+    body = "**arguments**\n```json\n" + json.dumps(args, indent=1, default=str) + "\n```"
+    if error or result is not None:
+        shown = json.dumps(error or result, indent=1, default=str)
+        if len(shown) > limit:
+            shown = shown[:limit] + "\n… (clipped)"
+        body += "\n**result**\n```json\n" + shown + "\n```"
+    return body
+
+
+def backend_notice(answer: dict) -> str:
+    """Which model answered, and a visible notice when it fell back to the local planner."""
+    backend = answer.get("backend") or "unknown"
+    text = f"Answered by **{escape(str(backend))}**"
+    timings = answer.get("timings") or {}
+    total = timings.get("total_ms") or timings.get("total")
+    if isinstance(total, int | float):
+        text += f" in {total / 1000:.1f} s"
+    if answer.get("fell_back"):
+        reason = answer.get("fallback_reason") or "the configured model failed"
+        text += f" — ⚠️ fell back to the local planner: {escape(str(reason))}"
+    flags = answer.get("flags") or []
+    if flags:
+        text += " — flags: " + ", ".join(escape(str(f)) for f in flags)
+    return text
