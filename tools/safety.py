@@ -61,3 +61,74 @@ def redact_pii(text: str | None) -> str:
 
 def has_pii(text: str | None) -> bool:
     return bool(text) and redact_pii(text) != text
+
+
+# Instruction-like text in untrusted shop text (reviews, tickets). Each pattern names
+# the trick it catches; the names are what tools and answers report as flags.
+_INJECTION_PATTERNS: dict[str, re.Pattern] = {
+    "override_instructions": re.compile(
+        r"\b(ignore|disregard|forget|override|bypass|skip)\b[^.\n]{0,40}?"
+        r"\b(previous|prior|above|earlier|all|any|your|the|system|these|those)\b[^.\n]{0,30}?"
+        r"\b(instructions?|prompts?|rules?|directions?|guidelines?|context|messages?)\b",
+        re.IGNORECASE,
+    ),
+    "new_instructions": re.compile(
+        r"\b(new|updated|real|actual|hidden|secret)\s+(instructions?|task|orders?|prompt)\b"
+        r"|\binstead,?\s+(you\s+(must|should|will)|do|answer|say|reply|respond|write|output)\b",
+        re.IGNORECASE,
+    ),
+    "role_play": re.compile(
+        r"(^|\n|\s)(system|assistant|developer|user)\s*:"
+        r"|<\|?(system|im_start|im_end|assistant)\|?>|\[/?(INST|SYS)\]"
+        r"|\byou\s+are\s+now\b|\bpretend\s+(to\s+be|you)\b|\bfrom\s+now\s+on,?\s+you\b"
+        r"|\bjailbreak\b|\bdeveloper\s+mode\b",
+        re.IGNORECASE,
+    ),
+    "tool_request": re.compile(
+        r"\b(call|invoke|run|use|execute|trigger)\s+(the\s+|a\s+)?"
+        r"([\w-]+\s+)?(tool|function|command|api)\b"
+        r"|\b(search_reviews|product_insights|customer_profile|find_customers|segment_overview"
+        r"|recommend_for_customer|similar_products|bought_together|find_product|sales_metrics)\b",
+        re.IGNORECASE,
+    ),
+    "data_exfiltration": re.compile(
+        r"\b(reveal|print|show|output|list|send|leak|dump|repeat)\b[^.\n]{0,40}?"
+        r"\b(system\s+prompt|your\s+(instructions|prompt|rules)|(all\s+)?(customer|user)s?\W{0,3}"
+        r"\s*(e-?mails?|phones?|addresses|names|data|details|records))\b",
+        re.IGNORECASE,
+    ),
+    "assistant_addressed": re.compile(
+        r"\b(dear|hey|hi|attention|note\s+to(\s+the)?)\s+(AI|assistant|bot|chatbot|LLM|model|agent)\b"
+        r"|\b(AI|language\s+model|LLM|chatbot)\s*(,|:)\s",
+        re.IGNORECASE,
+    ),
+}
+BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])")
+HEX_RUN = re.compile(r"(?<![0-9A-Fa-f])(?:0x)?(?:[0-9A-Fa-f]{2}[\s:]?){16,}(?![0-9A-Fa-f])")
+ESCAPED_RUN = re.compile(r"(?:\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|%[0-9A-Fa-f]{2}){6,}")
+
+
+def _looks_encoded(text: str) -> bool:
+    for match in BASE64_RUN.finditer(text):
+        run = match.group()
+        # Real base64 mixes cases and digits; long plain words or ALLCAPS runs do not.
+        if (
+            any(c.islower() for c in run)
+            and any(c.isupper() for c in run)
+            and any(c.isdigit() or c in "+/" for c in run)
+        ):
+            return True
+    return bool(HEX_RUN.search(text) or ESCAPED_RUN.search(text))
+
+
+def flag_untrusted(text: str | None) -> list[str]:
+    """Names of the instruction-like tricks found in untrusted text (empty when none).
+
+    Flags are reported, never obeyed: whatever the text says, it stays data.
+    """
+    if not text:
+        return []
+    flags = [name for name, pattern in _INJECTION_PATTERNS.items() if pattern.search(text)]
+    if _looks_encoded(text):
+        flags.append("encoded_payload")
+    return flags

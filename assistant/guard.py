@@ -1,0 +1,207 @@
+"""Roles, PII redaction and untrusted text, enforced where tools return data.
+
+Every tool the agent binds is wrapped here, so whatever a tool returns is:
+
+- limited by role: a marketer never gets contact fields, whatever a tool forgot;
+- redacted: PII typed into review or ticket text is replaced for every role;
+- marked: untrusted text (reviews, tickets) is checked for instruction-like content,
+  which is flagged on the record and on the result, and never acted upon.
+
+What goes to a remote model passes :func:`messages_for_remote`: every string is
+redacted and untrusted text sits inside ``<data>`` fields the system prompt tells
+the model to treat as quotes, never as instructions.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.tools import BaseTool, StructuredTool
+
+from assistant.errors import InsightError
+from tools.access import CONTACT_FIELDS, can_see_contact, check_role
+from tools.safety import flag_untrusted, redact_pii
+
+log = logging.getLogger(__name__)
+
+TOOL_NAMES = (
+    "search_reviews",
+    "product_insights",
+    "customer_profile",
+    "find_customers",
+    "segment_overview",
+    "recommend_for_customer",
+    "similar_products",
+    "bought_together",
+    "find_product",
+    "sales_metrics",
+)
+
+# Marketers get aggregates, audiences and product insight (customer ids, never contact
+# details: the tools mask and this module strips again). Support works one buyer at a
+# time, so audience queries that list many customers are not theirs. Admin gets all.
+ROLE_TOOLS: dict[str, frozenset[str]] = {
+    "marketer": frozenset(TOOL_NAMES),
+    "support": frozenset(TOOL_NAMES) - {"find_customers", "segment_overview"},
+    "admin": frozenset(TOOL_NAMES),
+}
+
+# A dict holding one of these ids is a record of shop text written by a customer.
+UNTRUSTED_RECORD_KEYS = ("review_id", "ticket_id")
+# Free-text fields of such records (and quote fields anywhere) are untrusted.
+UNTRUSTED_TEXT_KEYS = frozenset(
+    {"text", "title", "subject", "body", "quote", "snippet", "excerpt", "review_text"}
+)
+QUOTE_KEYS = frozenset({"quote", "quotes", "snippet", "snippets", "excerpt", "review_text"})
+DATA_TAG = re.compile(r"</?\s*data\b[^>]*>", re.IGNORECASE)
+PII_FIELDS = frozenset(CONTACT_FIELDS) | {"address", "street", "postcode", "zip", "full_name"}
+
+
+def allowed_tools(role: str) -> frozenset[str]:
+    return ROLE_TOOLS[check_role(role)]
+
+
+def tools_for_role(tools: list[BaseTool], role: str) -> list[BaseTool]:
+    """The role's tools, each wrapped so its results pass the guard."""
+    allowed = allowed_tools(role)
+    return [guard_tool(tool, role) for tool in tools if tool.name in allowed]
+
+
+def guard_tool(tool: BaseTool, role: str) -> StructuredTool:
+    """A copy of ``tool`` whose result is guarded and JSON text for the model.
+
+    The model reads the JSON content; the guarded dict and the call's duration travel
+    as the message artifact, so answers and streams need not parse text back.
+    """
+
+    def run(**kwargs: Any) -> tuple[str, dict]:
+        started = time.perf_counter()
+        try:
+            raw = tool.invoke(kwargs)
+        except InsightError as exc:
+            raw = exc.to_dict()
+        except Exception as exc:  # a tool bug must not end the conversation
+            log.exception("tool %s failed", tool.name)
+            raw = {"error": "BackendError", "message": f"{tool.name} failed: {exc}"}
+        result = guard_result(_as_dict(raw), role)
+        duration_ms = round((time.perf_counter() - started) * 1000, 2)
+        content = json.dumps(result, ensure_ascii=False, default=str)
+        return content, {"result": result, "duration_ms": duration_ms}
+
+    return StructuredTool.from_function(
+        func=run,
+        name=tool.name,
+        description=tool.description,
+        args_schema=tool.args_schema,
+        response_format="content_and_artifact",
+    )
+
+
+def _as_dict(raw: Any) -> dict:
+    if isinstance(raw, dict):
+        return raw
+    if isinstance(raw, str):
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            return {"text": raw}
+        return parsed if isinstance(parsed, dict) else {"result": parsed}
+    return {"result": raw}
+
+
+def guard_result(result: dict, role: str) -> dict:
+    """The result as the role may see it, with untrusted text redacted and flagged."""
+    flags: list[str] = []
+    guarded = _guard(json.loads(json.dumps(result, default=str)), role, flags, None)
+    if flags:
+        guarded["flags"] = sorted(set(guarded.get("flags") or []) | set(flags))
+    return guarded
+
+
+def _guard(value: Any, role: str, flags: list[str], record_id: str | None) -> Any:
+    if isinstance(value, dict):
+        own_id = next((str(value[k]) for k in UNTRUSTED_RECORD_KEYS if value.get(k)), None)
+        untrusted_record = own_id is not None
+        out: dict[str, Any] = {}
+        record_flags: list[str] = []
+        for key, item in value.items():
+            if not can_see_contact(role) and key in PII_FIELDS:
+                continue
+            untrusted = key in QUOTE_KEYS or (untrusted_record and key in UNTRUSTED_TEXT_KEYS)
+            if untrusted and isinstance(item, str):
+                record_flags += flag_untrusted(item)
+                out[key] = redact_pii(item)
+            elif untrusted and isinstance(item, list) and all(isinstance(x, str) for x in item):
+                for text in item:
+                    record_flags += flag_untrusted(text)
+                out[key] = [redact_pii(text) for text in item]
+            else:
+                out[key] = _guard(item, role, flags, own_id or record_id)
+        if record_flags:
+            names = sorted(set(record_flags))
+            out["injection_flags"] = names
+            where = own_id or record_id or "text"
+            flags.extend(f"{where}: {name}" for name in names)
+        return out
+    if isinstance(value, list):
+        return [_guard(item, role, flags, record_id) for item in value]
+    if isinstance(value, str) and not can_see_contact(role):
+        # Marketers never see contact details, even in a field no one thought of.
+        return redact_pii(value)
+    return value
+
+
+# -- what a remote model sees -------------------------------------------------
+
+
+def messages_for_remote(messages: list[BaseMessage]) -> list[BaseMessage]:
+    """Copies of the conversation with PII redacted and untrusted text delimited."""
+    out: list[BaseMessage] = []
+    for message in messages:
+        if isinstance(message, ToolMessage):
+            out.append(message.model_copy(update={"content": _tool_content(message.content)}))
+        elif isinstance(message, HumanMessage | AIMessage) and isinstance(message.content, str):
+            out.append(message.model_copy(update={"content": redact_pii(message.content)}))
+        else:
+            out.append(message)
+    return out
+
+
+def _tool_content(content: Any) -> str:
+    text = content if isinstance(content, str) else json.dumps(content, default=str)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return delimit(redact_pii(text))
+    return json.dumps(_delimit_untrusted(data, False), ensure_ascii=False)
+
+
+def _delimit_untrusted(value: Any, untrusted_record: bool) -> Any:
+    if isinstance(value, dict):
+        record = any(value.get(k) for k in UNTRUSTED_RECORD_KEYS)
+        out = {}
+        for key, item in value.items():
+            untrusted = key in QUOTE_KEYS or (record and key in UNTRUSTED_TEXT_KEYS)
+            if untrusted and isinstance(item, str):
+                out[key] = delimit(redact_pii(item))
+            elif untrusted and isinstance(item, list) and all(isinstance(x, str) for x in item):
+                out[key] = [delimit(redact_pii(x)) for x in item]
+            else:
+                out[key] = _delimit_untrusted(item, record)
+        return out
+    if isinstance(value, list):
+        return [_delimit_untrusted(item, untrusted_record) for item in value]
+    if isinstance(value, str):
+        return redact_pii(value)
+    return value
+
+
+def delimit(text: str) -> str:
+    """Untrusted text inside a data field; a field marker inside the text is defused."""
+    safe = DATA_TAG.sub(lambda m: m.group().replace("<", "&lt;").replace(">", "&gt;"), text)
+    return f"<data>{safe}</data>"
