@@ -101,6 +101,7 @@ class Batch:
     sql: str
     provided: list[str]
     report_duplicates: bool = True
+    insert_only: bool = False  # stubs (id-only products): never overwrite what is stored
     bad_rows: list[dict] = field(default_factory=list)
 
 
@@ -245,6 +246,8 @@ def load_batch(cur: duckdb.DuckDBPyConnection, batch: Batch) -> TableCounts:
     updatable = [c for c in cols if c not in key_cols]
     join = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in key_cols)
     differs = " OR ".join(f"s.{_q(c)} IS DISTINCT FROM t.{_q(c)}" for c in updatable) or "false"
+    if batch.insert_only:
+        updatable, differs = [], "false"
     missing = f"t.{_q(key_cols[0])} IS NULL"
     good = f"(SELECT * FROM {name} WHERE _reason IS NULL AND NOT _dup)"
     inserted, updated, unchanged = cur.execute(f"""
@@ -253,6 +256,8 @@ def load_batch(cur: duckdb.DuckDBPyConnection, batch: Batch) -> TableCounts:
                count(*) FILTER (WHERE NOT {missing} AND NOT ({differs}))
         FROM {good} s LEFT JOIN {table.name} t ON {join}
     """).fetchone()
+    if batch.insert_only:
+        unchanged = 0  # stubs that already exist are references, not loaded rows
     counts.inserted, counts.updated, counts.unchanged = inserted, updated, unchanged
 
     col_list = ", ".join(_q(c) for c in cols)

@@ -18,6 +18,10 @@ from assistant.data.validate import Batch
 # Amazon lines can be long (meta descriptions); DuckDB's default limit is 2 MB.
 MAX_LINE_BYTES = 64 * 1024 * 1024
 
+# True when a staged ``line`` holds one JSON object. A CASE, not AND: DuckDB
+# evaluates both sides of AND, and json_type fails on malformed text.
+JSON_OBJECT_OK = "coalesce(CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' END, false)"
+
 
 @dataclass
 class FilePlan:
