@@ -1,0 +1,391 @@
+"""The demo shop: a seeded, realistic dataset written as canonical files, then ingested.
+
+``build_demo(data_dir, seed, scale)`` writes CSV/JSONL under ``<data_dir>/demo_source``,
+loads them with the ingest module, and writes ``demo_manifest.json`` listing what was
+planted (defects, PII, hostile reviews, a rare token, browsers) so tests and
+evaluations can check the assistant finds them. Same seed, same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from assistant.data.demo_activity import pick_browsers, simulate_events, simulate_reviews
+from assistant.data.demo_catalog import (
+    CATEGORIES,
+    CATEGORY_BY_NAME,
+    CURRENCY,
+    DEFECTS,
+    build_catalog,
+)
+from assistant.data.demo_people import make_customers
+from assistant.data.demo_sales import (
+    DAY,
+    N_DAYS,
+    START_DAY,
+    day_index,
+    product_popularity,
+    simulate_shop,
+)
+from assistant.data.demo_text import (
+    RARE_TOKEN,
+    compose_review,
+    compose_ticket,
+    hostile_review,
+    rare_token_review,
+    with_contact,
+)
+from assistant.errors import DataError, UserError
+
+SOURCE_DIR = "demo_source"
+MANIFEST = "demo_manifest.json"
+EVENT_TYPES = np.array(["view", "cart", "wishlist", "search"])
+STATUSES = np.array(["completed", "returned", "cancelled"])
+SIZE_FIT_RETURNS = {"Running Shoes": 0.09, "Outdoor": 0.06, "Pet Supplies": 0.05, "Home": 0.04}
+
+
+def _ids(prefix: str, n: int, width: int) -> np.ndarray:
+    width = max(width, len(str(n)))  # widen at big scales instead of overflowing
+    return np.array([f"{prefix}{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
+
+
+def _ts(seconds: np.ndarray) -> np.ndarray:
+    """Integer seconds since the calendar start -> 'YYYY-MM-DD HH:MM:SS' strings."""
+    stamps = np.datetime64(START_DAY, "s") + seconds.astype("timedelta64[s]")
+    return np.char.replace(np.datetime_as_string(stamps, unit="s"), "T", " ").astype(object)
+
+
+def _streams(seed: int):
+    """Independent generators per stage, so changing one stage leaves the others' draws alone."""
+    seqs = np.random.SeedSequence(seed).spawn(6)
+    return [np.random.Generator(np.random.PCG64(s)) for s in seqs]
+
+
+def generate_demo_files(source_dir: Path, seed: int = 7, scale: float = 1.0) -> dict:
+    """Write the canonical files; return the manifest (without row counts)."""
+    if not (isinstance(scale, int | float) and 0.01 <= scale <= 200):
+        raise UserError(f"demo scale must be between 0.01 and 200, got {scale!r}")
+    rnd = random.Random(seed)
+    g_cat, g_cust, g_shop, g_rev, g_evt, g_tkt = _streams(seed)
+    source_dir.mkdir(parents=True, exist_ok=True)
+
+    # -- catalogue
+    n_products = max(60, int(round(300 * scale**0.5)))
+    catalog = build_catalog(random.Random(seed * 7919 + 1), n_products)
+    n_p = len(catalog)
+    pid = _ids("P", n_p, 4)
+    cat_names = [c.name for c in CATEGORIES]
+    product_cat = np.array([cat_names.index(p.category) for p in catalog])
+    price = np.array([p.price for p in catalog])
+    planted = [i for d in DEFECTS for i, p in enumerate(catalog) if p.defect == d.key]
+    popularity = product_popularity(g_cat, n_p, planted)
+    defect_since = np.full(n_p, N_DAYS + 1)
+    for i, p in enumerate(catalog):
+        if p.defect:
+            defect_since[i] = day_index(next(d.since for d in DEFECTS if d.key == p.defect))
+    return_p = np.array([0.018 + SIZE_FIT_RETURNS.get(p.category, 0.0) for p in catalog])
+    quality = np.clip(g_cat.normal(4.2, 0.35, n_p), 3.0, 4.8)
+    quality[planted] = 4.4  # best-sellers were liked before their defect appeared
+    created = g_cat.integers(-400 * DAY, -10 * DAY, n_p)
+    products = pd.DataFrame(
+        {
+            "product_id": pid,
+            "title": [p.title for p in catalog],
+            "brand": [p.brand for p in catalog],
+            "category": [p.category for p in catalog],
+            "price": price,
+            "currency": CURRENCY,
+            "description": [p.description for p in catalog],
+            "created_at": _ts(created),
+        }
+    )
+
+    # -- customers and orders
+    n_c = max(50, int(round(4000 * scale)))
+    shop = simulate_shop(
+        g_shop, n_c, product_cat, price, popularity, return_p, defect_since, len(CATEGORIES)
+    )
+    cid = _ids("C", n_c, 5)
+    people = make_customers(g_cust, n_c)
+    customers = pd.DataFrame({"customer_id": cid, **people, "signup_at": _ts(shop.signup)})
+    customers = customers[
+        ["customer_id", "name", "email", "phone", "country", "city", "signup_at", "channel"]
+    ]
+    n_o = len(shop.order_cust)
+    oid = _ids("O", n_o, 6)
+    orders = pd.DataFrame(
+        {
+            "order_id": oid,
+            "customer_id": cid[shop.order_cust],
+            "ordered_at": _ts(shop.order_at),
+            "status": STATUSES[shop.order_status],
+            "total": shop.order_total,
+        }
+    )
+    items = pd.DataFrame(
+        {
+            "order_id": oid[shop.line_order],
+            "product_id": pid[shop.line_product],
+            "quantity": shop.line_qty,
+            "unit_price": shop.line_price,
+        }
+    )
+
+    # -- reviews
+    rv = simulate_reviews(g_rev, shop, quality, defect_since, review_rate=0.14)
+    n_r = len(rv["line"])
+    rid = _ids("R", n_r, 6)
+    n_hostile = min(8, max(5, n_r // 600))
+    special = g_rev.permutation(n_r)
+    hostile = {int(r): k for k, r in enumerate(np.sort(special[:n_hostile]))}
+    n_pii = max(3, n_r // 100)
+    pii = set(special[n_hostile : n_hostile + n_pii].tolist())
+    rare = int(special[n_hostile + n_pii])
+    titles, texts = [], []
+    defect_ids: dict[str, list[str]] = {d.key: [] for d in DEFECTS}
+    pii_customers: set[str] = set()
+    for i in range(n_r):
+        p = catalog[rv["product"][i]]
+        cat = CATEGORY_BY_NAME[p.category]
+        stars = int(rv["rating"][i])
+        if i in hostile:
+            title, text = hostile_review(rnd, hostile[i])
+        else:
+            dkey = p.defect if rv["defect"][i] else None
+            daspect = next((d.aspect for d in DEFECTS if d.key == dkey), None)
+            title, text = compose_review(
+                rnd, stars, p.category, cat.aspects, cat.item, dkey, daspect
+            )
+            if dkey:
+                defect_ids[dkey].append(rid[i])
+        if i in pii:
+            c = rv["customer"][i]
+            contact = people["email"][c] if rnd.random() < 0.6 else people["phone"][c]
+            text = with_contact(rnd, text, contact)
+            pii_customers.add(cid[c])
+        if i == rare:
+            text = rare_token_review(text)
+        titles.append(title)
+        texts.append(text)
+    reviews = pd.DataFrame(
+        {
+            "review_id": rid,
+            "product_id": pid[rv["product"]],
+            "customer_id": cid[rv["customer"]],
+            "rating": rv["rating"],
+            "title": titles,
+            "text": texts,
+            "created_at": _ts(rv["created"]),
+            "verified": rv["verified"],
+            "helpful_votes": rv["helpful"],
+            "language": "en",
+        }
+    )
+
+    # -- events, with planted browsers
+    ev = simulate_events(g_evt, shop, product_cat, popularity, max(100, int(26_000 * scale)))
+    browsers = pick_browsers(g_evt, shop, product_cat, len(CATEGORIES), 6)
+    extra = {"customer": [], "product": [], "type": [], "at": []}
+    browser_manifest = []
+    for c, k in browsers:
+        members = np.flatnonzero(product_cat == k)
+        top = members[np.argsort(-popularity[members], kind="stable")][:8]
+        chosen = g_evt.choice(top, size=min(4, len(top)), replace=False)
+        n = int(g_evt.integers(12, 25))
+        base = max(int(shop.signup[c]) + DAY, (N_DAYS - 200) * DAY)
+        extra["customer"] += [c] * n
+        extra["product"] += g_evt.choice(chosen, size=n).tolist()
+        extra["type"] += g_evt.choice(3, size=n, p=[0.65, 0.25, 0.10]).tolist()
+        extra["at"] += np.sort(g_evt.integers(base, N_DAYS * DAY - 1, n)).tolist()
+        browser_manifest.append(
+            {"customer_id": cid[c], "category": cat_names[k], "product_ids": sorted(pid[chosen])}
+        )
+    ev = {key: np.concatenate([ev[key], np.asarray(extra[key], dtype=np.int64)]) for key in ev}
+    order = np.lexsort((ev["product"], ev["type"], ev["customer"], ev["at"]))
+    ev = {key: val[order] for key, val in ev.items()}
+    is_search = ev["type"] == 3
+    queries = np.full(len(order), None, dtype=object)
+    for i in np.flatnonzero(is_search):
+        cat = CATEGORIES[product_cat[ev["product"][i]]]
+        queries[i] = cat.queries[(ev["at"][i] // 7 + ev["customer"][i]) % len(cat.queries)]
+    events = pd.DataFrame(
+        {
+            "event_id": _ids("E", len(order), 7),
+            "customer_id": cid[ev["customer"]],
+            "product_id": np.where(is_search, None, pid[ev["product"]]),
+            "event_type": EVENT_TYPES[ev["type"]],
+            "at": _ts(ev["at"]),
+            "query": queries,
+        }
+    )
+
+    # -- tickets: more likely after returns and defects
+    tickets = _tickets(g_tkt, rnd, shop, catalog, defect_since, oid, cid, scale)
+
+    tables = {
+        "products": products,
+        "customers": customers,
+        "orders": orders,
+        "order_items": items,
+        "events": events,
+        "tickets": tickets,
+    }
+    for name, frame in tables.items():
+        frame.to_csv(
+            source_dir / f"{name}.csv", index=False, float_format="%.2f", lineterminator="\n"
+        )
+    with open(source_dir / "reviews.jsonl", "w", encoding="utf-8", newline="\n") as fh:
+        for row in reviews.itertuples(index=False):
+            rec = {
+                "review_id": row.review_id,
+                "product_id": row.product_id,
+                "customer_id": row.customer_id,
+                "rating": int(row.rating),
+                "title": row.title,
+                "text": row.text,
+                "created_at": row.created_at,
+                "verified": bool(row.verified),
+                "helpful_votes": int(row.helpful_votes),
+                "language": row.language,
+            }
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+    defects = []
+    for d in DEFECTS:
+        idx = next(i for i, p in enumerate(catalog) if p.defect == d.key)
+        defects.append(
+            {
+                "product_id": pid[idx],
+                "title": d.title,
+                "aspect": d.aspect,
+                "since": d.since,
+                "review_ids": defect_ids[d.key],
+            }
+        )
+    counts = {name: len(frame) for name, frame in tables.items()}
+    counts["reviews"] = n_r
+    return {
+        "seed": seed,
+        "scale": scale,
+        "categories": cat_names,
+        "currency": CURRENCY,
+        "defects": defects,
+        "pii_review_ids": sorted(rid[sorted(pii)].tolist()),
+        "hostile_review_ids": sorted(rid[sorted(hostile)].tolist()),
+        "rare_token": {"token": RARE_TOKEN, "review_id": rid[rare]},
+        "browsers": browser_manifest,
+        "pii_customers": sorted(pii_customers),
+        "row_counts": counts,
+    }
+
+
+def _tickets(g, rnd, shop, catalog, defect_since, oid, cid, scale) -> pd.DataFrame:
+    n_t = max(20, int(round(600 * scale)))
+    status = shop.order_status[shop.line_order]
+    day = shop.order_at[shop.line_order] // DAY
+    defect = day >= defect_since[shop.line_product]
+    w = np.where(status == 1, 8.0, 1.0) * np.where(defect, 6.0, 1.0)
+    lines = np.sort(g.choice(len(w), size=n_t, replace=False, p=w / w.sum()))
+    opened = shop.order_at[shop.line_order[lines]] + g.integers(DAY, 20 * DAY, n_t)
+    opened = np.minimum(opened, N_DAYS * DAY - 1)
+    order = np.argsort(opened, kind="stable")
+    lines, opened = lines[order], opened[order]
+    recent = opened > (N_DAYS - 21) * DAY
+    r = g.random(n_t)
+    state = np.where(
+        recent,
+        np.where(r < 0.7, "open", "closed"),
+        np.where(r < 0.04, "open", np.where(r < 0.1, "pending", "closed")),
+    )
+    subjects, texts = [], []
+    for line in lines:
+        p = catalog[shop.line_product[line]]
+        dk = p.defect if defect[line] else None
+        st = status[line]
+        if dk or (st == 1 and rnd.random() < 0.4):
+            topic = "defect"
+        elif st == 1:
+            topic = "size" if p.category in SIZE_FIT_RETURNS and rnd.random() < 0.5 else "refund"
+        else:
+            topic = rnd.choices(("delivery", "damaged", "refund", "account"), (5, 2, 1, 1))[0]
+        s, t = compose_ticket(rnd, topic, oid[shop.line_order[line]], p.title, dk)
+        subjects.append(s)
+        texts.append(t)
+    return pd.DataFrame(
+        {
+            "ticket_id": _ids("T", n_t, 5),
+            "customer_id": cid[shop.order_cust[shop.line_order[lines]]],
+            "order_id": oid[shop.line_order[lines]],
+            "opened_at": _ts(opened),
+            "status": state,
+            "subject": subjects,
+            "text": texts,
+        }
+    )
+
+
+def _clear_previous_demo(ws) -> bool:
+    """Empty a workspace that holds an earlier demo; refuse to touch anyone's real data."""
+    from assistant.data.schema import TABLES
+
+    counts = ws.table_counts()
+    if not any(counts.values()):
+        return False
+    if not (ws.path / MANIFEST).exists():
+        raise UserError(
+            f"the workspace {ws.path} already holds shop data that is not a demo",
+            hint="pass an empty --data-dir for the demo shop",
+        )
+    cur = ws.cursor()
+    cur.execute("BEGIN")
+    for name in [*TABLES, "review_sentiment"]:
+        cur.execute(f"DELETE FROM {name}")
+    cur.execute("COMMIT")
+    # Index and models describe the old rows; they are rebuilt by the pipeline.
+    for derived in (ws.settings.index_dir, ws.settings.models_dir):
+        shutil.rmtree(derived, ignore_errors=True)
+    (ws.path / MANIFEST).unlink()
+    return True
+
+
+def build_demo(data_dir: str | Path, seed: int = 7, scale: float = 1.0) -> dict:
+    """Generate the demo shop into ``data_dir`` and ingest it; returns a summary.
+
+    An earlier demo in the same directory is replaced; a workspace holding other
+    data is refused rather than mixed with demo rows.
+    """
+    from assistant.data.ingest import ingest_paths
+    from assistant.workspace import Workspace
+
+    data_dir = Path(data_dir)
+    t0 = time.perf_counter()
+    source = data_dir / SOURCE_DIR
+    manifest = generate_demo_files(source, seed=seed, scale=scale)
+    t1 = time.perf_counter()
+    with Workspace.open(data_dir, create=True) as ws:
+        replaced = _clear_previous_demo(ws)
+        report = ingest_paths(ws, [source], fmt="canonical", progress=False)
+        counts = ws.table_counts()
+    t2 = time.perf_counter()
+    if report.quarantined:
+        raise DataError(
+            f"the demo generator produced {report.quarantined} row(s) that ingest rejected",
+            hint=f"see {report.quarantine_path}",
+        )
+    (data_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return {
+        "data_dir": str(data_dir),
+        "source_dir": str(source),
+        "manifest": manifest,
+        "row_counts": counts,
+        "replaced_previous_demo": replaced,
+        "ingest": report.to_dict(),
+        "seconds": {"generate": round(t1 - t0, 2), "ingest": round(t2 - t1, 2)},
+    }
