@@ -69,6 +69,9 @@ RANGE_CHECKS: dict[str, list[tuple[str, str, str]]] = {
 
 # Columns compared case-insensitively: "Completed" is the same status as "completed".
 LOWERCASED = {("orders", "status"), ("events", "event_type")}
+# Blank values become NULL, except a review's text: a rating without words is
+# still a review, stored with empty text.
+KEEP_BLANK = {("reviews", "text")}
 
 
 @dataclass
@@ -115,6 +118,8 @@ def _text_expr(table: str, col: str, provided: set[str]) -> str:
     raw = f"CAST({_q(col)} AS VARCHAR)"
     if (table, col) in LOWERCASED:
         raw = f"lower(trim({raw}))"
+    if (table, col) in KEEP_BLANK:
+        return raw
     return f"CASE WHEN trim({raw}) = '' THEN NULL ELSE {raw} END"
 
 
