@@ -1,0 +1,215 @@
+"""From a question (and the thread) to a plan: refuse, ask back, or call tools with
+arguments. Pure decisions over the intent ranking and the extracted entities; the
+chat model (assistant/planner.py) turns a plan into messages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from assistant.planning.entities import Entities, extract
+from assistant.planning.intents import OUT_OF_SCOPE, Intent, IntentModel, Speller
+from assistant.planning.resources import prompts
+from assistant.planning.thread import Thread
+from tools.catalog import catalog
+from tools.context import ToolContext
+
+CUSTOMER_TOOLS = {"customer_profile", "recommend_for_customer"}
+PRODUCT_TOOLS = {"similar_products", "bought_together"}
+# Tools that take a product or a category (one of them is needed).
+SUBJECT_TOOLS = {"product_insights"}
+FOLLOW_UP = re.compile(
+    r"^\s*(and|also|what about|how about|same for|now|ok(ay)?,? and|then)\b", re.I
+)
+# A follow-up whose own intent is weaker than this repeats the previous turn's tools.
+FOLLOW_UP_SCORE = 0.6
+
+
+@dataclass
+class Plan:
+    kind: str  # "tools" | "clarify" | "refuse"
+    text: str = ""
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    resolve: str | None = None  # product words to resolve with find_product first
+    entities: Entities | None = None
+    intents: list[Intent] = field(default_factory=list)
+
+
+def _texts() -> dict:
+    return prompts("planner.yaml")
+
+
+def refusal() -> Plan:
+    spec = _texts()
+    return Plan("refuse", spec["refusal"].format(example=spec["refusal_example"]).strip())
+
+
+def clarify(key: str, **values: Any) -> Plan:
+    return Plan("clarify", _texts()["clarify"][key].format(**values).strip())
+
+
+class Decider:
+    def __init__(self, ctx: ToolContext, today: date | None, available: set[str]) -> None:
+        self.ctx = ctx
+        self.today = today
+        self.available = available
+        self.intents = IntentModel.for_embedder(ctx.embedder)
+        self.speller = ctx.cached("planner:speller", lambda: Speller(extra=list(catalog(ctx).idf)))
+
+    def plan(self, thread: Thread) -> Plan:
+        raw = thread.question
+        if not raw:
+            return clarify("intent")
+        question = self.speller.fix(raw)
+        chosen, ranking = self.intents.classify(question)
+        e = extract(self.ctx, question, self.today)
+        follow_up = bool(FOLLOW_UP.search(raw)) or len(raw.split()) <= 5
+        top = ranking[0]
+        if (
+            thread.last_tools
+            and follow_up
+            and (not chosen or (chosen[0].score < FOLLOW_UP_SCORE and not chosen[0].cue))
+        ):
+            chosen = [Intent(t, 1.0, False) for t in dict.fromkeys(thread.last_tools)]
+        if not chosen:
+            has_entity = e.customer_ids or e.product_ids or e.mention or e.category
+            if top.tool == OUT_OF_SCOPE and not has_entity:
+                return refusal()
+            if not has_entity and ranking[0].score < 0.3:
+                return refusal()
+            return clarify("intent")
+        tools = [c.tool for c in chosen]
+        tools = self._implied(tools, e)
+        missing = [t for t in tools if self.available and t not in self.available]
+        tools = [t for t in tools if not self.available or t in self.available]
+        if not tools:
+            return self._not_allowed(missing)
+        return self._arguments(tools, e, thread, follow_up)
+
+    def _implied(self, tools: list[str], e: Entities) -> list[str]:
+        # "Which buyers ... suggest what to send them" with no customer id: the audience
+        # is the answer; recommendations need one customer and come per customer later.
+        if "find_customers" in tools and "recommend_for_customer" in tools and not e.customer_ids:
+            tools = [t for t in tools if t != "recommend_for_customer"]
+        return tools
+
+    def _not_allowed(self, missing: list[str]) -> Plan:
+        spec = _texts()
+        labels = spec["tool_descriptions"]
+        return Plan(
+            "clarify",
+            spec["clarify"]["not_allowed"]
+            .format(
+                tools=", ".join(labels.get(t, t) for t in missing),
+                available=", ".join(labels.get(t, t) for t in sorted(self.available)),
+            )
+            .strip(),
+        )
+
+    def _arguments(self, tools: list[str], e: Entities, thread: Thread, follow_up: bool) -> Plan:
+        customer = e.customer_ids[0] if e.customer_ids else None
+        if customer is None and (e.customer_pronoun or follow_up) and thread.last_customer:
+            customer = thread.last_customer
+        product = e.product_ids[0] if e.product_ids else None
+        category = e.category
+        if product is None and category is None and not e.mention:
+            if (e.product_pronoun or follow_up) and (thread.last_product or thread.last_category):
+                product, category = thread.last_product, thread.last_category
+        needs_customer = [t for t in tools if t in CUSTOMER_TOOLS]
+        if needs_customer and customer is None:
+            if e.unknown_ids:
+                raw, sugg = next(iter(e.unknown_ids.items()))
+                if sugg:
+                    return clarify("customer_unknown", raw=raw, suggestions=" or ".join(sugg))
+                return clarify("customer_unknown_none", raw=raw)
+            return clarify("customer")
+        needs_product = [t for t in tools if t in PRODUCT_TOOLS]
+        needs_subject = [t for t in tools if t in SUBJECT_TOOLS]
+        resolve = None
+        if (
+            product is None
+            and e.mention
+            and not (
+                customer
+                and not needs_product
+                and not needs_subject
+                and "search_reviews" not in tools
+                and "sales_metrics" not in tools
+            )
+        ):
+            resolve = e.mention
+        if product is None and resolve is None:
+            if needs_product or (needs_subject and category is None):
+                if e.unknown_ids:
+                    raw = next(iter(e.unknown_ids))
+                    return clarify("product_unknown", text=raw)
+                return clarify("product")
+        if tools == ["find_product"]:
+            resolve = None  # the lookup is the answer
+        calls = [(t, self._args_for(t, e, customer, product, category)) for t in tools]
+        return Plan("tools", calls=calls, resolve=resolve, entities=e)
+
+    def _args_for(self, tool: str, e: Entities, customer, product, category) -> dict[str, Any]:
+        period = e.period.as_args()
+        if tool == "search_reviews":
+            args = {
+                "query": _query(e),
+                "product_id": product,
+                "category": None if product else category,
+                "customer_id": customer,
+                "min_rating": e.min_rating,
+                "max_rating": e.max_rating,
+                "sentiment": e.sentiment if e.min_rating is None and e.max_rating is None else None,
+                "k": e.k,
+                **period,
+            }
+        elif tool == "product_insights":
+            args = {"product_id": product, "category": None if product else category, **period}
+        elif tool in ("customer_profile",):
+            args = {"customer_id": customer}
+        elif tool == "recommend_for_customer":
+            args = {"customer_id": customer, "k": e.k, "category": category}
+        elif tool in ("similar_products", "bought_together"):
+            args = {"product_id": product, "k": e.k}
+        elif tool == "find_customers":
+            args = {
+                "segment": e.segment,
+                "category": category,
+                "min_spend": e.min_spend,
+                "inactive_days": e.inactive_days,
+                "churn_risk": e.churn_risk,
+                "sentiment": e.sentiment,
+                "aspect": e.aspects[0] if e.aspects else None,
+                "product_id": product,
+                "k": e.k,
+            }
+        elif tool == "sales_metrics":
+            args = {
+                "metric": e.metric or "revenue",
+                "group_by": e.group_by,
+                "category": None if product else category,
+                "product_id": product,
+                "country": e.country,
+                **period,
+            }
+        elif tool == "find_product":
+            args = {"text": e.mention or (category or ""), "k": e.k}
+        else:
+            args = {}
+        return {k: v for k, v in args.items() if v is not None}
+
+
+def _query(e: Entities) -> str:
+    if e.aspects:
+        terms = " ".join(a.replace("_", " ") for a in e.aspects)
+        return f"{terms} complaints" if e.sentiment == "negative" else terms
+    if e.topic:
+        return e.topic
+    if e.sentiment == "negative":
+        return "complaints problems disappointed"
+    if e.sentiment == "positive":
+        return "love it great happy"
+    return "customer experience"

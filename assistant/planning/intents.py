@@ -1,0 +1,147 @@
+"""Which tool(s) a question needs: nearest exemplar questions (prompts/intents.yaml,
+embedded with the same sentence model as the reviews) plus keyword cues.
+
+A question that asks for several things ("profile of C00042 and what to recommend
+them") is split into clauses; each clause may add its own tool.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.planning.resources import prompts
+
+# A cue is strong evidence but not decisive: a clause with a cue and a middling
+# exemplar match beats a clause with a slightly closer exemplar and no cue.
+CUE_BONUS = 0.12
+# Below this the question does not look like any tool's exemplars.
+MIN_SCORE = 0.38
+# A clause adds a second tool only when it clearly asks for it.
+CLAUSE_SCORE = 0.5
+OUT_OF_SCOPE = "out_of_scope"
+_SPLIT = re.compile(
+    r"\?|;|\.\s|\band then\b|\balso\b|\bplus\b|,?\s+\band\b\s+(?=what|which|who|how|show|give|list|suggest|recommend|tell|find|their|his|her|the|any)",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Intent:
+    tool: str
+    score: float
+    cue: bool
+
+
+class IntentModel:
+    """Exemplar embeddings for one embedder, built once and shared."""
+
+    _lock = threading.Lock()
+    _instances: dict[int, IntentModel] = {}
+
+    def __init__(self, embedder) -> None:
+        spec = prompts("intents.yaml")
+        self.embedder = embedder
+        self.cues: dict[str, list[re.Pattern]] = {}
+        labels, texts = [], []
+        for tool, entry in spec["intents"].items():
+            self.cues[tool] = [re.compile(c, re.I) for c in entry.get("cues", [])]
+            for ex in entry["examples"]:
+                labels.append(tool)
+                texts.append(ex)
+        for ex in spec[OUT_OF_SCOPE]["examples"]:
+            labels.append(OUT_OF_SCOPE)
+            texts.append(ex)
+        self.labels = np.array(labels)
+        self.tools = list(spec["intents"])
+        self.vectors = np.asarray(embedder.encode(texts), dtype=np.float32)
+
+    @classmethod
+    def for_embedder(cls, embedder) -> IntentModel:
+        with cls._lock:
+            key = id(embedder)
+            if key not in cls._instances:
+                cls._instances[key] = cls(embedder)
+            return cls._instances[key]
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.embedder.encode(texts), dtype=np.float32)
+
+    def rank(self, text: str, vector: np.ndarray | None = None) -> list[Intent]:
+        """Tools ordered by score (exemplar similarity + cue bonus); out_of_scope included."""
+        v = self._encode([text])[0] if vector is None else vector
+        sims = self.vectors @ v
+        out = []
+        for tool in [*self.tools, OUT_OF_SCOPE]:
+            best = np.sort(sims[self.labels == tool])[-2:]
+            # Mean of the two nearest exemplars: one lucky neighbour is not enough.
+            score = float(best.mean()) if len(best) else 0.0
+            cue = any(p.search(text) for p in self.cues.get(tool, []))
+            out.append(Intent(tool, score + (CUE_BONUS if cue else 0.0), cue))
+        out.sort(key=lambda i: -i.score)
+        return out
+
+    def classify(self, question: str) -> tuple[list[Intent], list[Intent]]:
+        """(chosen tools in the order asked, full ranking of the whole question)."""
+        clauses = [c.strip() for c in _SPLIT.split(question) if c and len(c.split()) >= 2]
+        texts = [question, *clauses] if len(clauses) > 1 else [question]
+        vectors = self._encode(texts)
+        whole = self.rank(question, vectors[0])
+        chosen: list[Intent] = []
+        top = whole[0]
+        if top.tool != OUT_OF_SCOPE and top.score >= MIN_SCORE:
+            chosen.append(top)
+        for clause, vec in zip(texts[1:], vectors[1:], strict=True):
+            best = self.rank(clause, vec)[0]
+            if best.tool == OUT_OF_SCOPE or best.score < CLAUSE_SCORE or not best.cue:
+                continue
+            if all(best.tool != c.tool for c in chosen):
+                chosen.append(best)
+        # Keep the order in which the clauses asked for things.
+        position = {c.tool: _first_position(question, self.cues.get(c.tool, [])) for c in chosen}
+        chosen.sort(key=lambda c: position[c.tool])
+        return chosen, whole
+
+
+def _first_position(text: str, cues: list[re.Pattern]) -> int:
+    hits = [m.start() for p in cues if (m := p.search(text))]
+    return min(hits) if hits else len(text)
+
+
+_TOKEN = re.compile(r"[A-Za-z]+")
+# Words the period parser and argument extraction look for, so typos in them are fixed too.
+_EXTRA_WORDS = (
+    "quarter month year week weeks months years days since until before after last past "
+    "january february march april june july august september october november december "
+    "revenue spend spent stars star rating ratings negative positive complaints inactive"
+)
+
+
+class Speller:
+    """Fixes typos in question words against the exemplar vocabulary (and catalog words)."""
+
+    def __init__(self, extra: list[str] | None = None) -> None:
+        spec = prompts("intents.yaml")
+        texts = [ex for e in spec["intents"].values() for ex in e["examples"]]
+        vocab = {w.lower() for t in texts for w in _TOKEN.findall(t)}
+        vocab |= set(_EXTRA_WORDS.split()) | {w.lower() for w in extra or []}
+        self.vocab = sorted(w for w in vocab if len(w) >= 3)
+        self.known = set(self.vocab)
+
+    def fix(self, text: str, keep: set[str] | None = None) -> str:
+        from rapidfuzz import fuzz, process
+
+        keep = keep or set()
+
+        def repl(m: re.Match) -> str:
+            word = m.group(0)
+            low = word.lower()
+            if len(low) < 4 or low in self.known or low in keep:
+                return word
+            hit = process.extractOne(low, self.vocab, scorer=fuzz.ratio, score_cutoff=82)
+            return hit[0] if hit else word
+
+        return _TOKEN.sub(repl, text)
