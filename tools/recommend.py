@@ -1,0 +1,496 @@
+"""Recommendations: for a customer, similar products, and products bought together.
+
+Models are trained by :func:`train_models` (at `insight demo` / `insight index` /
+`insight train`) into ``<models_dir>/recommender`` and loaded once per tool context.
+Every recommended item carries a reason naming what in the customer's own history
+led to it.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import shutil
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from assistant.errors import BackendError, InsightError, NotFoundError, UserError
+from tools.context import ToolContext
+from tools.customers import closest, resolve_customer
+from tools.recsys.content import embed_products
+from tools.recsys.data import build_interactions, load_interactions, load_products, load_reviews
+from tools.recsys.models import RecModel, fit
+from tools.segments import resolve_category
+
+MODEL_DIR = "recommender"
+MAX_K = 100
+
+
+# -- training ------------------------------------------------------------------
+def train_models(conn, embedder, models_dir: Path) -> dict:
+    """Fit the recommender on the whole store and save it to ``models_dir/recommender``."""
+    t0 = time.perf_counter()
+    models_dir = Path(models_dir)
+    products = load_products(conn)
+    if products.empty:
+        raise BackendError("the workspace has no products to recommend", hint="ingest data first")
+    events = load_interactions(conn)
+    reviews = load_reviews(conn)
+    item_ids = products["product_id"].to_numpy(dtype=object)
+    target = models_dir / MODEL_DIR
+    emb, encoded = (None, 0)
+    if embedder is not None:
+        emb, encoded = embed_products(products, embedder, models_dir)
+    t_data = time.perf_counter()
+    data = build_interactions(events, reviews, item_ids)
+    model = fit(data, emb)
+    model.meta.update(
+        interactions=int(len(events)),
+        purchases=int((events["kind"] == "purchase").sum()),
+        reviews=int(len(reviews)),
+        trained_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
+    )
+    # Write beside the live model, then swap, so a reader never sees half a model.
+    tmp = models_dir / (MODEL_DIR + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save(tmp)
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    scorers = [n for n in ("als", "knn", "content") if _has(model, n)] + ["popularity"]
+    return {
+        "customers": int(len(model.user_ids)),
+        "products": int(len(item_ids)),
+        "interactions": int(len(events)),
+        "reviews": int(len(reviews)),
+        "scorers": scorers,
+        "products_embedded": int(encoded),
+        "fit_s": round(time.perf_counter() - t_data, 2),
+        "total_s": round(time.perf_counter() - t0, 2),
+    }
+
+
+def _has(model: RecModel, scorer: str) -> bool:
+    return {
+        "als": model.user_factors is not None,
+        "knn": model.similarity is not None,
+        "content": model.item_emb is not None,
+    }.get(scorer, True)
+
+
+def load_model(ctx: ToolContext) -> RecModel:
+    def load() -> RecModel:
+        if ctx.models_dir is None:
+            raise BackendError("no models directory is configured for this tool context")
+        path = Path(ctx.models_dir) / MODEL_DIR
+        if not (path / "meta.json").exists():
+            raise BackendError(
+                "the recommender has not been trained for this workspace",
+                hint="run `insight train` (or `insight index`)",
+            )
+        return RecModel.load(path)
+
+    return ctx.cached("recommender:model", load)
+
+
+def _catalog(ctx: ToolContext) -> dict[str, dict]:
+    def load():
+        rows = (
+            ctx.cursor()
+            .execute("SELECT product_id, title, brand, category, price FROM products")
+            .fetchall()
+        )
+        return {r[0]: {"title": r[1], "brand": r[2], "category": r[3], "price": r[4]} for r in rows}
+
+    return ctx.cached("recommender:catalog", load)
+
+
+def _check_k(k: int) -> int:
+    if not isinstance(k, int) or not 1 <= k <= MAX_K:
+        raise UserError(f"k must be between 1 and {MAX_K}, got {k!r}")
+    return k
+
+
+def _resolve_category(ctx: ToolContext, category: str | None) -> str | None:
+    if category is None or not str(category).strip():
+        return None
+    return resolve_category(ctx.cursor(), category)
+
+
+def _resolve_product(ctx: ToolContext, product_id: str) -> str:
+    cat = _catalog(ctx)
+    pid = str(product_id or "").strip()
+    if pid in cat:
+        return pid
+    raise NotFoundError(f"no such product {product_id!r}", suggestions=closest(pid, list(cat)))
+
+
+# -- serving -------------------------------------------------------------------
+def _scores_for(model: RecModel, row: int | None, n: int = 1):
+    """Blended scores and per-scorer shares for one known customer row (or cold start)."""
+    if row is None:
+        pop = (model.popularity - model.popularity.mean()) / max(model.popularity.std(), 1e-9)
+        return pop[None, :], {"popularity": pop[None, :]}
+    rows = np.array([row])
+    comps = model.component_scores(rows)
+    total, shares = model.blend(comps, rows)
+    return model.exclude_bought(total, rows), shares
+
+
+def _top(scores: np.ndarray, k: int, allowed: np.ndarray | None) -> np.ndarray:
+    s = scores.copy()
+    if allowed is not None:
+        s[~allowed] = -np.inf
+    k = min(k, int(np.isfinite(s).sum()))
+    if k <= 0:
+        return np.zeros(0, dtype=int)
+    idx = np.argpartition(-s, k - 1)[:k]
+    return idx[np.argsort(-s[idx], kind="stable")]
+
+
+def _anchor(model: RecModel, row: int, item: int, how: str) -> int | None:
+    """The item of the customer's history that most explains ``item`` under a scorer."""
+    w = model.weights[row]
+    if w.nnz == 0:
+        return None
+    hist, vals = w.indices, w.data
+    if how == "knn" and model.similarity is not None:
+        sims = np.asarray(model.similarity[hist, item].todense()).ravel()
+    elif model.item_emb is not None:
+        sims = model.item_emb[hist] @ model.item_emb[item]
+    else:
+        return None
+    contrib = vals * sims
+    best = int(np.argmax(contrib))
+    return int(hist[best]) if contrib[best] > 0 else None
+
+
+def _reason(model: RecModel, cat: dict, row: int | None, item: int, shares: dict) -> dict:
+    pid = model.item_ids[item]
+    category = (cat.get(pid) or {}).get("category")
+    if row is None:
+        return {"scorer": "popularity", "text": f"a best seller in {category or 'the shop'}"}
+    best = max(shares, key=lambda n: shares[n][0, item])
+    if best == "popularity":
+        return {"scorer": best, "text": f"popular in {category or 'the shop'} right now"}
+    anchor = _anchor(model, row, item, "knn" if best in ("knn", "als") else "content")
+    if anchor is None:
+        return {"scorer": best, "text": "customers with tastes like yours bought it"}
+    aid = model.item_ids[anchor]
+    title = (cat.get(aid) or {}).get("title") or aid
+    stars = model.rated[row, anchor]
+    bought = model.bought[row, anchor] > 0
+    if best == "content":
+        if stars:
+            what = f"you rated {int(stars)}"
+        else:
+            what = "you bought" if bought else "you looked at"
+        text = f"similar to {title} {what}"
+    elif best == "knn":
+        text = (
+            f"bought by people who bought {title}"
+            if bought
+            else f"chosen by people who were also interested in {title}"
+        )
+    else:
+        text = f"customers with tastes like yours (who also liked {title}) bought it"
+    return {"scorer": best, "text": text, "because_of": aid}
+
+
+def recommend_for_customer(
+    ctx: ToolContext, customer_id: str, k: int = 10, category: str | None = None
+) -> dict:
+    """Top-k products for a customer, never ones they already bought, each with a reason."""
+    k = _check_k(k)
+    cid = resolve_customer(ctx.cursor(), customer_id)
+    model, cat = load_model(ctx), _catalog(ctx)
+    cat_name = _resolve_category(ctx, category)
+    row = model.user_index.get(cid)
+    scores, shares = _scores_for(model, row)
+    allowed = None
+    if cat_name:
+        allowed = np.array([(cat.get(p) or {}).get("category") == cat_name for p in model.item_ids])
+    top = _top(scores[0], k, allowed)
+    items, anchors = [], set()
+    for rank, i in enumerate(top, start=1):
+        pid = model.item_ids[i]
+        info = cat.get(pid) or {}
+        reason = _reason(model, cat, row, int(i), shares)
+        if reason.get("because_of"):
+            anchors.add(reason["because_of"])
+        items.append(
+            {
+                "rank": rank,
+                "product_id": pid,
+                "title": info.get("title"),
+                "category": info.get("category"),
+                "price": info.get("price"),
+                "score": round(float(scores[0, i]), 4),
+                "reason": reason["text"],
+                "scorer": reason["scorer"],
+            }
+        )
+    history = 0 if row is None else int(model.weights[row].nnz)
+    return {
+        "customer_id": cid,
+        "category": cat_name,
+        "k": k,
+        "cold_start": row is None or history == 0,
+        "history_items": history,
+        "recommendations": items,
+        "method": "blend of ALS, item-item kNN, content similarity and popularity"
+        if row is not None and history
+        else "popularity (no purchase or browsing history for this customer)",
+        "n": len(items),
+        "evidence": {
+            "customers": [cid],
+            "products": [it["product_id"] for it in items] + sorted(anchors),
+        },
+    }
+
+
+def recommend_batch(ctx: ToolContext, customer_ids: Iterable[str], k: int = 10) -> Iterator[dict]:
+    """Ranked product ids for many customers, scored in blocks (no reasons, no reloads)."""
+    k = _check_k(k)
+    model = load_model(ctx)
+    pending: list[tuple[str, int | None]] = []
+
+    def flush():
+        known = [(c, r) for c, r in pending if r is not None]
+        ranked = {}
+        if known:
+            rows = np.array([r for _, r in known])
+            total, _ = model.blend(model.component_scores(rows), rows)
+            total = model.exclude_bought(total, rows)
+            for (c, _), s in zip(known, total, strict=True):
+                ranked[c] = _top(s, k, None)
+        cold = None
+        for c, r in pending:
+            if r is None:
+                cold = cold if cold is not None else _top(_scores_for(model, None)[0][0], k, None)
+            idx = ranked.get(c, cold)
+            yield {"customer_id": c, "product_ids": [model.item_ids[i] for i in idx]}
+        pending.clear()
+
+    known_ids = None
+    for raw in customer_ids:
+        cid = str(raw).strip()
+        if not cid:
+            continue
+        if cid not in model.user_index:
+            if known_ids is None:
+                known_ids = {
+                    r[0]
+                    for r in ctx.cursor().execute("SELECT customer_id FROM customers").fetchall()
+                }
+            if cid not in known_ids:
+                yield from flush()
+                yield {"customer_id": cid, "error": "no such customer"}
+                continue
+        pending.append((cid, model.user_index.get(cid)))
+        if len(pending) >= 256:
+            yield from flush()
+    yield from flush()
+
+
+def similar_products(ctx: ToolContext, product_id: str, k: int = 10) -> dict:
+    """Products like this one: bought/viewed by the same customers, or described alike."""
+    k = _check_k(k)
+    pid = _resolve_product(ctx, product_id)
+    model, cat = load_model(ctx), _catalog(ctx)
+    i = model.item_index.get(pid)
+    if i is None:
+        raise BackendError(
+            f"product {pid} is newer than the recommender model", hint="run `insight train`"
+        )
+    parts = {}
+    if model.similarity is not None:
+        parts["co-interest"] = np.asarray(model.similarity[i].todense()).ravel()
+    if model.item_emb is not None:
+        parts["content"] = model.item_emb @ model.item_emb[i]
+    if not parts:
+        raise BackendError("the recommender has neither interactions nor product embeddings")
+    # Co-interest is sparse (top neighbours only); content fills in the rest.
+    total = sum(v / max(np.abs(v).max(), 1e-9) for v in parts.values())
+    total[i] = -np.inf
+    top = _top(total, k, None)
+    items = []
+    for j in top:
+        q = model.item_ids[j]
+        why = max(parts, key=lambda n: parts[n][j] / max(np.abs(parts[n]).max(), 1e-9))
+        items.append(
+            {
+                "product_id": q,
+                "title": (cat.get(q) or {}).get("title"),
+                "category": (cat.get(q) or {}).get("category"),
+                "score": round(float(total[j]), 4),
+                "reason": "often chosen by the same customers"
+                if why == "co-interest"
+                else "similar title and description",
+            }
+        )
+    return {
+        "product_id": pid,
+        "title": (cat.get(pid) or {}).get("title"),
+        "similar": items,
+        "n": len(items),
+        "evidence": {"products": [pid] + [it["product_id"] for it in items]},
+    }
+
+
+BOUGHT_TOGETHER_SQL = """
+WITH base AS (
+    SELECT DISTINCT i.order_id FROM order_items i JOIN orders o ON o.order_id = i.order_id
+    WHERE i.product_id = ? AND o.status <> 'cancelled'
+), pairs AS (
+    SELECT i.product_id, count(DISTINCT i.order_id) AS together,
+           min(i.order_id) AS example_order
+    FROM order_items i JOIN base b ON b.order_id = i.order_id
+    WHERE i.product_id <> ? GROUP BY i.product_id
+), support AS (
+    SELECT i.product_id, count(DISTINCT i.order_id) AS orders
+    FROM order_items i JOIN orders o ON o.order_id = i.order_id
+    WHERE o.status <> 'cancelled' GROUP BY i.product_id
+)
+SELECT p.product_id, p.together, s.orders, p.example_order,
+       (SELECT count(*) FROM base) AS base_orders,
+       (SELECT count(*) FROM orders WHERE status <> 'cancelled') AS all_orders
+FROM pairs p JOIN support s ON s.product_id = p.product_id
+ORDER BY p.together DESC, p.together / s.orders DESC, p.product_id
+"""
+
+
+def bought_together(ctx: ToolContext, product_id: str, k: int = 10) -> dict:
+    """Products that appear in the same orders as this one, with counts and lift."""
+    k = _check_k(k)
+    pid = _resolve_product(ctx, product_id)
+    cat = _catalog(ctx)
+    rows = ctx.cursor().execute(BOUGHT_TOGETHER_SQL, [pid, pid]).fetchall()
+    base_orders = rows[0][4] if rows else _count_orders_with(ctx, pid)
+    items = []
+    for q, together, support, example, base, total in rows[:k]:
+        lift = (together / base) / (support / total) if base and support and total else None
+        items.append(
+            {
+                "product_id": q,
+                "title": (cat.get(q) or {}).get("title"),
+                "category": (cat.get(q) or {}).get("category"),
+                "orders_together": int(together),
+                "share_of_orders": round(together / base, 4) if base else None,
+                "lift": round(lift, 2) if lift is not None else None,
+                "example_order": example,
+            }
+        )
+    return {
+        "product_id": pid,
+        "title": (cat.get(pid) or {}).get("title"),
+        "orders_with_product": int(base_orders),
+        "bought_together": items,
+        "n": int(base_orders),
+        "note": None if items else "no order contains this product together with another one",
+        "evidence": {
+            "products": [pid] + [it["product_id"] for it in items],
+            "orders": [it["example_order"] for it in items],
+        },
+    }
+
+
+def _count_orders_with(ctx: ToolContext, pid: str) -> int:
+    return (
+        ctx.cursor()
+        .execute(
+            "SELECT count(DISTINCT i.order_id) FROM order_items i JOIN orders o "
+            "ON o.order_id = i.order_id WHERE i.product_id = ? AND o.status <> 'cancelled'",
+            [pid],
+        )
+        .fetchone()[0]
+    )
+
+
+def evaluate_recommender(
+    conn, models_dir: Path | None, embedder=None, k: int = 10, max_users: int | None = None
+) -> dict:
+    """Leave-last-out Recall@k / NDCG@k of the blend and each scorer on the store's own data.
+
+    ``embedder`` (or a callable loading one) is only used for products whose text
+    embedding is not cached from training.
+    """
+    from tools.recsys.evaluate import evaluate
+
+    k = _check_k(k)
+    t0 = time.perf_counter()
+    products = load_products(conn)
+    if products.empty:
+        raise BackendError("the workspace has no products", hint="ingest data first")
+    emb, _ = embed_products(products, embedder, Path(models_dir) if models_dir else None)
+    result = evaluate(
+        load_interactions(conn),
+        load_reviews(conn),
+        products["product_id"].to_numpy(dtype=object),
+        emb,
+        k=k,
+        max_users=max_users,
+    )
+    if not result["users"]:
+        raise UserError(
+            "no customer has bought two different products: nothing to hold out",
+            hint="leave-last-out needs repeat buyers",
+        )
+    result["seconds"] = round(time.perf_counter() - t0, 2)
+    return result
+
+
+# -- LangChain tools --------------------------------------------------------------
+class _RecommendArgs(BaseModel):
+    customer_id: str = Field(description="The customer's id as stored in the shop data.")
+    k: int = Field(10, ge=1, le=MAX_K, description="How many products to return.")
+    category: str | None = Field(None, description="Only recommend from this category.")
+
+
+class _ProductArgs(BaseModel):
+    product_id: str = Field(description="The product's id as stored in the shop data.")
+    k: int = Field(10, ge=1, le=MAX_K, description="How many products to return.")
+
+
+def _safe(fn, ctx):
+    def run(**kwargs):
+        try:
+            return fn(ctx, **kwargs)
+        except InsightError as err:
+            return err.to_dict()
+
+    return run
+
+
+def build_tools(ctx: ToolContext) -> list:
+    from langchain_core.tools import StructuredTool
+
+    return [
+        StructuredTool.from_function(
+            func=_safe(recommend_for_customer, ctx),
+            name="recommend_for_customer",
+            description="Personalised product recommendations for one customer (never items they "
+            "already bought), each with the reason from their own purchases, ratings and browsing. "
+            "Optionally limited to one category.",
+            args_schema=_RecommendArgs,
+        ),
+        StructuredTool.from_function(
+            func=_safe(similar_products, ctx),
+            name="similar_products",
+            description="Products similar to a given product: chosen by the same customers or "
+            "with a similar description.",
+            args_schema=_ProductArgs,
+        ),
+        StructuredTool.from_function(
+            func=_safe(bought_together, ctx),
+            name="bought_together",
+            description="Products bought in the same orders as a given product, with how many "
+            "orders and the lift over chance.",
+            args_schema=_ProductArgs,
+        ),
+    ]

@@ -1,0 +1,206 @@
+"""Fitting, storing and scoring the recommender's models.
+
+Four scorers over the same catalogue: ALS (implicit's AlternatingLeastSquares),
+item-item kNN (implicit's cosine item-item similarity), content similarity
+(product text embeddings) and recency-weighted popularity. The blend z-normalises
+each scorer per customer and sums them with fixed weights, so one scorer's scale
+cannot drown the others; a customer without history gets popularity alone.
+
+Serving needs only numpy/scipy: the fitted factors and similarities are stored as
+arrays, so loading a model does not import implicit.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import json
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from tools.recsys.data import Interactions
+
+FORMAT_VERSION = 1
+SCORERS = ("als", "knn", "content", "popularity")
+# Blend weights, chosen with `insight evaluate-recommender` on the demo shop.
+DEFAULT_WEIGHTS = {"als": 1.0, "knn": 1.0, "content": 0.3, "popularity": 0.3}
+
+
+@dataclass
+class Params:
+    factors: int = 64
+    regularization: float = 0.05
+    alpha: float = 10.0
+    iterations: int = 15
+    neighbours: int = 50
+    seed: int = 42
+    weights: dict = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+
+
+@dataclass
+class RecModel:
+    user_ids: np.ndarray
+    item_ids: np.ndarray
+    weights: sp.csr_matrix
+    bought: sp.csr_matrix
+    rated: sp.csr_matrix
+    popularity: np.ndarray
+    user_factors: np.ndarray | None
+    item_factors: np.ndarray | None
+    similarity: sp.csr_matrix | None
+    item_emb: np.ndarray | None
+    params: Params
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.user_index = {u: i for i, u in enumerate(self.user_ids)}
+        self.item_index = {p: i for i, p in enumerate(self.item_ids)}
+
+    # -- scoring -------------------------------------------------------------
+    def component_scores(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """Raw scores of every available scorer for the given user rows (dense)."""
+        w = self.weights[rows]
+        out = {"popularity": np.tile(self.popularity, (len(rows), 1))}
+        if self.user_factors is not None:
+            out["als"] = self.user_factors[rows] @ self.item_factors.T
+        if self.similarity is not None:
+            out["knn"] = np.asarray((w @ self.similarity).todense())
+        if self.item_emb is not None:
+            profile = np.asarray(w @ self.item_emb)
+            norms = np.linalg.norm(profile, axis=1, keepdims=True)
+            out["content"] = (profile / np.maximum(norms, 1e-9)) @ self.item_emb.T
+        return out
+
+    def blend(self, comps: dict[str, np.ndarray], rows: np.ndarray, only: str | None = None):
+        """Blended (or single-scorer) scores plus each scorer's weighted share, per row."""
+        has_history = np.diff(self.weights.indptr)[rows] > 0
+        shares = {}
+        for name, scores in comps.items():
+            if only is not None and name != only:
+                continue
+            weight = 1.0 if only else self.params.weights.get(name, 0.0)
+            if weight == 0:
+                continue
+            if name != "popularity" and only is None:
+                # Personal scorers mean nothing for a customer without history.
+                weight = np.where(has_history, weight, 0.0)[:, None]
+            shares[name] = weight * _zscore(scores)
+        total = sum(shares.values())
+        if only is None:
+            # Cold start: popularity alone decides.
+            total = np.where(has_history[:, None], total, shares.get("popularity", 0))
+        return total, shares
+
+    def exclude_bought(self, scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        bought = self.bought[rows]
+        r, c = bought.nonzero()
+        scores = scores.copy()
+        scores[r, c] = -np.inf
+        return scores
+
+    # -- storage ---------------------------------------------------------------
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        arrays = {
+            "user_ids": self.user_ids.astype(str),
+            "item_ids": self.item_ids.astype(str),
+            "popularity": self.popularity,
+        }
+        if self.user_factors is not None:
+            arrays["user_factors"] = self.user_factors
+            arrays["item_factors"] = self.item_factors
+        if self.item_emb is not None:
+            arrays["item_emb"] = self.item_emb
+        np.savez(directory / "arrays.npz", **arrays)
+        for name in ("weights", "bought", "rated", "similarity"):
+            m = getattr(self, name)
+            if m is not None:
+                sp.save_npz(directory / f"{name}.npz", m)
+        meta = dict(self.meta, format=FORMAT_VERSION, params=self.params.__dict__)
+        (directory / "meta.json").write_text(json.dumps(meta, indent=2, default=str))
+
+    @classmethod
+    def load(cls, directory: Path) -> RecModel:
+        meta = json.loads((directory / "meta.json").read_text())
+        arrays = np.load(directory / "arrays.npz")
+
+        def sparse(name):
+            path = directory / f"{name}.npz"
+            return sp.load_npz(path).tocsr() if path.exists() else None
+
+        return cls(
+            user_ids=arrays["user_ids"].astype(object),
+            item_ids=arrays["item_ids"].astype(object),
+            weights=sparse("weights"),
+            bought=sparse("bought"),
+            rated=sparse("rated"),
+            popularity=arrays["popularity"],
+            user_factors=arrays["user_factors"] if "user_factors" in arrays else None,
+            item_factors=arrays["item_factors"] if "item_factors" in arrays else None,
+            similarity=sparse("similarity"),
+            item_emb=arrays["item_emb"] if "item_emb" in arrays else None,
+            params=Params(**meta.get("params", {})),
+            meta=meta,
+        )
+
+
+def _zscore(scores: np.ndarray) -> np.ndarray:
+    mean = scores.mean(axis=1, keepdims=True)
+    std = scores.std(axis=1, keepdims=True)
+    return (scores - mean) / np.maximum(std, 1e-9)
+
+
+def fit(data: Interactions, item_emb: np.ndarray | None, params: Params | None = None) -> RecModel:
+    """Fit every scorer the data supports (no interactions: popularity from nothing)."""
+    params = params or Params()
+    n_users, n_items = data.weights.shape
+    popularity = np.asarray(data.purchases.sum(axis=0)).ravel()
+    if popularity.sum() == 0:
+        popularity = np.asarray(data.weights.sum(axis=0)).ravel()
+    popularity = np.log1p(popularity).astype(np.float32)
+
+    user_factors = item_factors = similarity = None
+    if data.weights.nnz and n_users > 1 and n_items > 1:
+        from implicit.als import AlternatingLeastSquares
+        from implicit.nearest_neighbours import CosineRecommender
+
+        als = AlternatingLeastSquares(
+            factors=min(params.factors, max(2, n_items - 1)),
+            regularization=params.regularization,
+            alpha=params.alpha,
+            iterations=params.iterations,
+            random_state=params.seed,
+            num_threads=0,
+        )
+        als.fit(data.weights, show_progress=False)
+        user_factors = np.asarray(als.user_factors, dtype=np.float32)
+        item_factors = np.asarray(als.item_factors, dtype=np.float32)
+        knn = CosineRecommender(K=params.neighbours, num_threads=0)
+        with warnings.catch_warnings():
+            # implicit's own normalisation hands itself a COO matrix and then warns about it.
+            warnings.simplefilter("ignore")
+            knn.fit(data.weights, show_progress=False)
+        similarity = knn.similarity.tocsr().astype(np.float32)
+        # An item is not its own neighbour: that would only echo the customer's history.
+        similarity.setdiag(0)
+        similarity.eliminate_zeros()
+    return RecModel(
+        user_ids=data.user_ids,
+        item_ids=data.item_ids,
+        weights=data.weights,
+        bought=data.bought,
+        rated=data.rated,
+        popularity=popularity,
+        user_factors=user_factors,
+        item_factors=item_factors,
+        similarity=similarity,
+        item_emb=None if item_emb is None else item_emb.astype(np.float32),
+        params=params,
+        meta={"as_of": data.as_of, "users": n_users, "items": n_items},
+    )
