@@ -210,3 +210,143 @@ def test_user_directory_roles_follow_the_file(tmp_path):
 
     assert role_resolver(directory, "marketer")(Req()) == "support"
     assert role_resolver(None, "marketer")(Req()) == "marketer"
+
+
+# -- panels over the demo shop ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def demo_assistant(demo_dir):
+    from assistant.agent import Assistant
+
+    bot = Assistant.open(demo_dir)
+    yield bot
+    bot.close()
+
+
+def _busy_customer(cur):
+    """A customer with completed orders, a review and an email, chosen by SQL."""
+    return cur.execute(
+        "SELECT c.customer_id, c.email FROM customers c "
+        "WHERE c.email IS NOT NULL AND EXISTS (SELECT 1 FROM reviews r WHERE r.customer_id = c.customer_id) "
+        "AND (SELECT count(*) FROM orders o WHERE o.customer_id = c.customer_id "
+        "     AND o.status = 'completed') >= 2 ORDER BY c.customer_id LIMIT 1"
+    ).fetchone()
+
+
+def test_buyer_context_card_matches_the_store_and_masks_for_marketers(demo_assistant, demo_ws):
+    from html import escape
+
+    from assistant.webapp import panels
+
+    cur = demo_ws.cursor()
+    cid, email = _busy_customer(cur)
+    completed, returned = cur.execute(
+        "SELECT count(*) FILTER (WHERE status = 'completed'), count(*) FILTER (WHERE status = 'returned') "
+        "FROM orders WHERE customer_id = ?",
+        [cid],
+    ).fetchone()
+    review_ids = [
+        r[0]
+        for r in cur.execute(
+            "SELECT review_id FROM reviews WHERE customer_id = ?", [cid]
+        ).fetchall()
+    ]
+
+    support = panels.buyer_context(demo_assistant, cid.lower(), "support")
+    assert f"Buyer {cid}" in support
+    assert f"{completed} completed · {returned} returned" in support
+    assert escape(email) in support
+    for rid in review_ids:
+        assert rid in support
+    assert "Recommendations" in support and 'data-kind="product"' in support
+
+    marketer = panels.buyer_context(demo_assistant, cid, "marketer")
+    assert f"{completed} completed" in marketer
+    assert escape(email) not in marketer and "Contact details are hidden" in marketer
+
+    missing = panels.buyer_context(demo_assistant, "NOPE-1", "support")
+    assert "no customer" in missing.lower() and "Traceback" not in missing
+    assert "enter a customer id" in panels.buyer_context(demo_assistant, "  ", "support")
+
+
+def test_product_insight_charts_match_sql(demo_assistant, demo_ws, demo_dir):
+    import json
+
+    from assistant.webapp import panels
+
+    manifest = json.loads((demo_dir / "demo_manifest.json").read_text())
+    defect = next(d for d in manifest["defects"] if d["aspect"] == "battery")
+    pid = defect["product_id"]
+    cur = demo_ws.cursor()
+    monthly = cur.execute(
+        "SELECT strftime(created_at, '%Y-%m') m, count(*), avg(rating) FROM reviews "
+        "WHERE product_id = ? AND created_at >= DATE '2026-01-01' GROUP BY m ORDER BY m",
+        [pid],
+    ).fetchall()
+    labels = cur.execute(
+        "SELECT strftime(r.created_at, '%Y-%m') m, s.label, count(*) FROM reviews r "
+        "JOIN review_sentiment s USING (review_id) WHERE r.product_id = ? "
+        "AND r.created_at >= DATE '2026-01-01' GROUP BY ALL",
+        [pid],
+    ).fetchall()
+    battery = cur.execute(
+        "SELECT count(DISTINCT a.review_id) FROM review_aspects a JOIN reviews r USING (review_id) "
+        "WHERE r.product_id = ? AND a.aspect = 'battery' AND a.polarity = 'negative' "
+        "AND r.created_at >= DATE '2026-01-01'",
+        [pid],
+    ).fetchone()[0]
+
+    summary, rating, sentiment, aspects, quotes = panels.product_insight(
+        demo_assistant, f"product:{pid}", "2026-01-01", "", "marketer"
+    )
+    assert f"{sum(n for _, n, _ in monthly)} reviews" in summary
+    assert list(rating.data[0].x) == [m for m, _, _ in monthly]
+    assert list(rating.data[0].y) == pytest.approx([a for _, _, a in monthly], abs=1e-3)
+    by_label = {(m, lab): n for m, lab, n in labels}
+    for trace in sentiment.data:
+        assert list(trace.y) == [by_label.get((m, trace.name), 0) for m, _, _ in monthly]
+    complaints = dict(zip(aspects.data[0].y, aspects.data[0].customdata, strict=True))
+    assert battery > 0 and complaints["battery"] == battery
+    assert "Complaints · battery" in quotes and "data-review=" in quotes
+
+    # Free text resolves through the catalog; a category works too.
+    summary, *_ = panels.product_insight(demo_assistant, "Headphones", "", "", "marketer")
+    assert "category **Headphones**" in summary
+    bad, *_ = panels.product_insight(demo_assistant, f"product:{pid}", "2026-13-01", "", "marketer")
+    assert bad.startswith("⚠️") and "since must be a date" in bad
+
+
+def test_audience_matches_sql_and_writes_csv(demo_assistant, demo_ws):
+    import csv
+
+    from assistant.webapp import panels
+
+    cur = demo_ws.cursor()
+    country, expected = cur.execute(
+        "SELECT country, count(*) FROM customers WHERE country IS NOT NULL "
+        "GROUP BY country ORDER BY count(*) DESC, country LIMIT 1 OFFSET 2"
+    ).fetchone()
+    ids = {
+        r[0]
+        for r in cur.execute(
+            "SELECT customer_id FROM customers WHERE country = ?", [country]
+        ).fetchall()
+    }
+    stats, table, path = panels.build_audience(
+        demo_assistant, "marketer", [], "", None, None, None, [], "", "", "", country
+    )
+    assert f"**{expected}** of" in stats
+    assert len(table["data"]) == expected
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["customer_id"] for r in rows} == ids
+    assert set(rows[0]) == set(panels.CSV_COLUMNS)  # no contact details in the export
+    assert all(float(r["spend"]) >= 0 for r in rows)
+
+    denied, table, path = panels.build_audience(
+        demo_assistant, "support", [], "", None, None, None, [], "", "", "", country
+    )
+    assert "support role may not" in denied and table["data"] == [] and path is None
+    bad, *_ = panels.build_audience(
+        demo_assistant, "marketer", [], "", "lots", None, None, [], "", "", "", ""
+    )
+    assert "minimum spend must be a number" in bad

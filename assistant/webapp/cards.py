@@ -1,0 +1,165 @@
+"""HTML cards for the side panels: the buyer profile and the quotes behind the charts.
+
+Input is the tools' result dicts (already masked per role and PII-redacted);
+every value is escaped here, ids become links that open the matching panel.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from assistant.webapp.render import link
+
+CONTACT_ORDER = ("name", "email", "phone", "city", "country", "channel", "signup_at")
+
+
+def error_html(message: str) -> str:
+    return f'<div class="panel-error">⚠️ {escape(message)}</div>'
+
+
+def _v(value, suffix: str = "") -> str:
+    return "—" if value is None else f"{escape(str(value))}{suffix}"
+
+
+def _tile(label: str, value: str) -> str:
+    return f"<div><b>{escape(label)}</b>{value}</div>"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    if not rows:
+        return "<p><i>none</i></p>"
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<table class="mini"><tr>{head}</tr>{body}</table>'
+
+
+def _identity(profile: dict) -> str:
+    ident = profile.get("identity") or {}
+    shown = [k for k in CONTACT_ORDER if k in ident]
+    tiles = "".join(_tile(k.replace("_", " "), _v(ident.get(k))) for k in shown)
+    note = (
+        '<p class="masked">Contact details are hidden for the marketer role.</p>'
+        if profile.get("identity_masked")
+        else ""
+    )
+    return f'<div class="card-grid">{tiles}</div>{note}'
+
+
+def profile_html(profile: dict, recs: dict) -> str:
+    """The buyer context card for one customer."""
+    rfm, churn, orders = profile["rfm"], profile["churn"], profile["orders"]
+    clv = profile.get("clv") or {}
+    head = (
+        f'<h3 class="buyer-title">Buyer {escape(profile["customer_id"])}'
+        f" · {escape(str(profile.get('segment')))}</h3>"
+    )
+    figures = "".join(
+        [
+            _tile("segment", _v(profile.get("segment"))),
+            _tile("RFM", f"R{rfm['r']} F{rfm['f']} M{rfm['m']}"),
+            _tile("recency", _v(rfm.get("recency_days"), " days")),
+            _tile("orders", f"{orders['completed']} completed · {orders['returned']} returned"),
+            _tile("spend", _v(profile.get("spend"))),
+            _tile("avg order", _v(profile.get("average_order_value"))),
+            _tile("CLV (2 y)", _v(clv.get("estimate"))),
+            _tile("churn risk", _v(churn.get("risk"))),
+            _tile("next order due", _v(churn.get("expected_next_order"))),
+        ]
+    )
+    action = profile.get("next_best_action") or {}
+    parts = [
+        '<div class="buyer-card">',
+        head,
+        _identity(profile),
+        f'<div class="card-grid">{figures}</div>',
+        f"<p><b>Next best action</b>: {escape(action.get('text') or '—')}</p>",
+        "<h4>Recent orders</h4>",
+        _table(
+            ["order", "date", "status", "total", "products"],
+            [
+                [
+                    escape(o["order_id"]),
+                    _v((o.get("ordered_at") or "")[:10]),
+                    _v(o.get("status")),
+                    _v(o.get("total")),
+                    ", ".join(link("product", p) for p in o.get("products") or []),
+                ]
+                for o in orders.get("recent") or []
+            ],
+        ),
+        "<h4>Reviews</h4>",
+        _table(
+            ["review", "product", "stars", "sentiment", "text"],
+            [
+                [
+                    escape(r["review_id"]),
+                    link("product", r["product_id"]),
+                    _v(r.get("rating")),
+                    _v(r.get("sentiment")),
+                    escape((r.get("text") or "")[:200]),
+                ]
+                for r in profile.get("reviews") or []
+            ],
+        ),
+        "<h4>Open tickets</h4>",
+        _table(
+            ["ticket", "opened", "status", "subject"],
+            [
+                [
+                    escape(t["ticket_id"]),
+                    _v((t.get("opened_at") or "")[:10]),
+                    _v(t.get("status")),
+                    escape(t.get("subject") or ""),
+                ]
+                for t in profile.get("open_tickets") or []
+            ],
+        ),
+        "<h4>Recommendations</h4>",
+    ]
+    if recs.get("error"):
+        parts.append(error_html(recs["error"]))
+    else:
+        parts.append(
+            _table(
+                ["#", "product", "title", "why"],
+                [
+                    [
+                        str(r["rank"]),
+                        link("product", r["product_id"]),
+                        escape(r.get("title") or ""),
+                        escape(r.get("reason") or ""),
+                    ]
+                    for r in recs.get("recommendations") or []
+                ],
+            )
+        )
+        if recs.get("method"):
+            parts.append(f"<p class='ev-meta'>{escape(recs['method'])}</p>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def quotes_html(result: dict) -> str:
+    """The review quotes behind the aspect chart, grouped by aspect, with review ids."""
+    parts = ['<div class="evidence"><h4>Quotes behind the charts</h4>']
+    any_quote = False
+    for key, title in (("top_complained", "Complaints"), ("top_praised", "Praise")):
+        for item in result.get(key) or []:
+            quotes = item.get("quotes") or []
+            if not quotes:
+                continue
+            any_quote = True
+            parts.append(
+                f"<p><b>{title} · {escape(item['aspect'])}</b> "
+                f"({item['count']} of {item['n']} reviews)</p>"
+            )
+            for q in quotes:
+                parts.append(
+                    f'<blockquote class="ev-quote" data-review="{escape(q["review_id"])}">'
+                    f"“{escape(q.get('snippet') or '')}”"
+                    f'<div class="ev-meta"><code>{escape(q["review_id"])}</code></div></blockquote>'
+                )
+    if not any_quote:
+        parts.append("<p><i>No aspect quotes in this period.</i></p>")
+    parts.append("</div>")
+    return "".join(parts)

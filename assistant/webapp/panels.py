@@ -1,0 +1,292 @@
+"""The side panels: buyer context, product insight, audiences.
+
+Plain functions over the tools (through ``assistant.tool_context(role)``, so the
+tools enforce the role). Each returns what its components show; an error of the
+product's own hierarchy becomes a visible message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from assistant.errors import InsightError, UserError
+from assistant.webapp import charts
+from assistant.webapp.cards import error_html, profile_html, quotes_html
+
+log = logging.getLogger(__name__)
+
+MAX_PRODUCT_CHOICES = 2000
+ALL_ASPECTS = 20  # asks product_insights for every aspect, not only the top few
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, InsightError):
+        return str(exc)
+    log.exception("panel failed")
+    return f"{type(exc).__name__}: {exc}"
+
+
+# -- buyer context ---------------------------------------------------------------------
+def buyer_context(assistant, customer_id: str | None, role: str) -> str:
+    """The profile card of one customer: segment, RFM, CLV, churn, orders, reviews,
+    tickets and recommendations with reasons; contact details only for roles that may."""
+    from tools.customers import customer_profile
+    from tools.recommend import recommend_for_customer
+
+    try:
+        if not (customer_id or "").strip():
+            raise UserError("enter a customer id, or click one in the chat's evidence")
+        ctx = assistant.tool_context(role)
+        profile = customer_profile(ctx, customer_id.strip())
+        try:
+            recs = recommend_for_customer(ctx, profile["customer_id"], k=5)
+        except InsightError as exc:
+            recs = {"error": str(exc)}
+        return profile_html(profile, recs)
+    except Exception as exc:
+        return error_html(_error_text(exc))
+
+
+# -- product insight -------------------------------------------------------------------
+def subject_choices(assistant, role: str) -> list[tuple[str, str]]:
+    """Dropdown entries: every category, then products by id (labels show the title)."""
+    from tools.catalog import catalog
+
+    try:
+        cat = catalog(assistant.tool_context(role))
+    except Exception as exc:
+        log.warning("product choices unavailable: %s", _error_text(exc))
+        return []
+    out = [(f"Category · {name}", f"category:{name}") for name in cat.category_names]
+    for pid, title in list(zip(cat.ids, cat.titles, strict=True))[:MAX_PRODUCT_CHOICES]:
+        out.append((f"{pid} · {title}"[:90], f"product:{pid}"))
+    return out
+
+
+def category_choices(assistant, role: str) -> list[str]:
+    from tools.catalog import catalog
+
+    try:
+        return list(catalog(assistant.tool_context(role)).category_names)
+    except Exception as exc:
+        log.warning("categories unavailable: %s", _error_text(exc))
+        return []
+
+
+def resolve_subject(ctx, choice: str) -> dict:
+    """``product:ID`` / ``category:NAME`` from the dropdown, or free text resolved by the
+    catalog (a category name wins when it matches well, else the best product)."""
+    from tools.catalog import find_product
+
+    choice = (choice or "").strip()
+    if not choice:
+        raise UserError("pick a product or a category")
+    kind, _, value = choice.partition(":")
+    if kind == "product" and value:
+        return {"product_id": value}
+    if kind == "category" and value:
+        return {"category": value}
+    found = find_product(ctx, choice, k=1)
+    if found["categories"] and found["categories"][0]["confidence"] >= 0.85:
+        return {"category": found["categories"][0]["category"]}
+    if found["candidates"]:
+        return {"product_id": found["candidates"][0]["product_id"]}
+    raise UserError(f"no product or category matches {choice!r}")
+
+
+def _month_bounds(month: str) -> tuple[str, str]:
+    year, mon = int(month[:4]), int(month[5:7])
+    nxt = date(year + (mon == 12), mon % 12 + 1, 1)
+    return f"{month}-01", date.fromordinal(nxt.toordinal() - 1).isoformat()
+
+
+def monthly_sentiment(ctx, subject: dict, months: list[str]) -> list[dict]:
+    """Positive/neutral/negative review counts per month, one product_insights call each."""
+    from tools.insights import product_insights
+
+    rows = []
+    for month in months:
+        since, until = _month_bounds(month)
+        res = product_insights(ctx, **subject, since=since, until=until, top=0)
+        sent = res["sentiment"]
+        rows.append({"month": month, **{k: sent[k]["count"] for k in charts.SENTIMENT_COLOURS}})
+    return rows
+
+
+def aspect_rows(result: dict) -> list[dict]:
+    counts: dict[str, dict] = {}
+    for key, side in (("top_praised", "praise"), ("top_complained", "complaints")):
+        for item in result.get(key) or []:
+            counts.setdefault(
+                item["aspect"], {"aspect": item["aspect"], "praise": 0, "complaints": 0}
+            )
+            counts[item["aspect"]][side] = item["count"]
+    return list(counts.values())
+
+
+def _summary(result: dict) -> str:
+    subject = result["subject"]
+    name = (
+        f"**{subject['product_id']}** · {subject.get('title') or ''}"
+        if subject.get("product_id")
+        else f"category **{subject['category']}**"
+    )
+    period = result["period"]
+    avg = result.get("average_rating")
+    neg = result["sentiment"]["negative"]
+    parts = [
+        f"{name} — {period['since'] or 'all time'} to {period['until']}",
+        f"{result['review_count']} reviews",
+        f"average rating {avg:.2f} ★" if avg is not None else "no ratings",
+    ]
+    if neg["share"] is not None:
+        parts.append(f"{neg['share']:.0%} negative (of {neg['n']} labelled)")
+    rate = result.get("return_rate") or {}
+    if rate.get("share") is not None:
+        parts.append(f"return rate {rate['share']:.1%} of {rate['n']} orders")
+    return " · ".join(parts)
+
+
+def product_insight(assistant, choice: str, since: str | None, until: str | None, role: str):
+    """Summary, three figures and the quotes behind them for a product or category."""
+    from tools.insights import product_insights
+
+    try:
+        ctx = assistant.tool_context(role)
+        subject = resolve_subject(ctx, choice)
+        result = product_insights(
+            ctx, **subject, since=(since or None), until=(until or None), top=ALL_ASPECTS
+        )
+        months = result["rating_trend"]["months"]
+        label = subject.get("product_id") or subject.get("category")
+        rating = [
+            {"month": m["month"], "avg_rating": m["average_rating"], "n": m["n"]} for m in months
+        ]
+        return (
+            _summary(result),
+            charts.rating_by_month(rating, f"Average rating by month · {label}"),
+            charts.sentiment_over_time(
+                monthly_sentiment(ctx, subject, [m["month"] for m in months]),
+                f"Sentiment by month · {label}",
+            ),
+            charts.aspect_balance(aspect_rows(result), f"Aspects · {label}"),
+            quotes_html(result),
+        )
+    except Exception as exc:
+        message = _error_text(exc)
+        empty = charts.empty_figure(message)
+        return f"⚠️ {message}", empty, empty, empty, error_html(message)
+
+
+# -- audiences -------------------------------------------------------------------------
+def audience_filters(
+    segments,
+    category,
+    min_spend,
+    max_spend,
+    inactive_days,
+    churn_risk,
+    sentiment,
+    aspect,
+    viewed_category,
+    country,
+) -> dict:
+    """The find_customers arguments from form values (blank means "any")."""
+
+    def text(value):
+        return (value or "").strip() or None
+
+    def number(value, name, cast):
+        if value in (None, ""):
+            return None
+        try:
+            out = cast(value)
+        except (TypeError, ValueError):
+            raise UserError(f"{name} must be a number, got {value!r}") from None
+        if out < 0:
+            raise UserError(f"{name} must not be negative, got {value!r}")
+        return out
+
+    return {
+        k: v
+        for k, v in {
+            "segment": list(segments) if segments else None,
+            "category": text(category),
+            "min_spend": number(min_spend, "minimum spend", float),
+            "max_spend": number(max_spend, "maximum spend", float),
+            "inactive_days": number(inactive_days, "inactive days", int),
+            "churn_risk": list(churn_risk) if churn_risk else None,
+            "sentiment": text(sentiment),
+            "aspect": text(aspect),
+            "viewed_category": text(viewed_category),
+            "country": text(country),
+        }.items()
+        if v is not None
+    }
+
+
+CSV_COLUMNS = ["customer_id", "segment", "orders", "spend", "recency_days", "clv", "churn_risk"]
+
+
+def audience_rows(ctx, ids: list[str]) -> list[dict]:
+    """Per-customer figures for the audience (no contact details), in audience order."""
+    from tools.customers import customer_table
+
+    table, _ = customer_table(ctx.cursor())
+    table = table.set_index("customer_id")
+    rows = []
+    for cid in ids:
+        rec = table.loc[cid]
+        rows.append(
+            {
+                "customer_id": cid,
+                "segment": rec["segment"],
+                "orders": int(rec["orders"]),
+                "spend": round(float(rec["spend"]), 2),
+                "recency_days": None
+                if rec["recency_days"] != rec["recency_days"]
+                else int(rec["recency_days"]),
+                "clv": round(float(rec["clv"]), 2),
+                "churn_risk": rec["churn_risk"],
+            }
+        )
+    return rows
+
+
+def write_csv(rows: list[dict], folder: Path | None = None) -> Path:
+    folder = Path(folder or tempfile.mkdtemp(prefix="audience-"))
+    path = folder / f"audience-{len(rows)}.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def build_audience(assistant, role: str, *values):
+    """(stats markdown, table rows, CSV path) for the audience the form describes."""
+    from tools.customers import find_customers
+
+    try:
+        ctx = assistant.tool_context(role)
+        filters = audience_filters(*values)
+        result = find_customers(ctx, **filters, all_ids=True)
+        rows = audience_rows(ctx, result["ids"])
+        stats = result["stats"]
+        lines = [
+            f"**{result['count']}** of {result['of_customers']} customers match "
+            f"(as of {result['as_of']}).",
+            f"Total spend {stats['total_spend']}, average spend {stats['average_spend']}, "
+            f"average orders {stats['average_orders']}, average CLV {stats['average_clv']}.",
+            "Segments: " + ", ".join(f"{k} {v}" for k, v in stats["segments"].items()),
+            "Churn risk: " + ", ".join(f"{k} {v}" for k, v in stats["churn_risk"].items()),
+        ]
+        lines += [f"_{note}_" for note in result.get("notes") or []]
+        table = [[r[c] for c in CSV_COLUMNS] for r in rows]
+        return "\n\n".join(lines), {"headers": CSV_COLUMNS, "data": table}, str(write_csv(rows))
+    except Exception as exc:
+        return f"⚠️ {_error_text(exc)}", {"headers": CSV_COLUMNS, "data": []}, None

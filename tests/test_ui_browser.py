@@ -1,0 +1,144 @@
+"""The app in a real headless Chromium: log in, ask, see the streamed answer with a tool call
+and evidence, open a product chart and a buyer context from evidence links.
+
+Uses Debian's chromium (`make browser`); skipped when it is not installed. Screenshots
+of the chat and the product tab go to the test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.users import add_user
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 120_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian chromium not installed (make browser)"
+    ),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_dir, tmp_path_factory):
+    from assistant.agent import Assistant
+    from assistant.webapp.app import create_app, launch
+
+    users = tmp_path_factory.mktemp("users") / "users.json"
+    add_user(users, "sue", "support", "sue-password", rounds=4)
+    settings = Settings(data_dir=demo_dir, port=free_port(), ui_concurrency=4)
+    bot = Assistant.open(demo_dir, settings=settings)
+    demo = create_app(bot, settings, users_path=users)
+    launch(demo, settings, users_path=users, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{settings.port}/"
+    finally:
+        demo.close()
+        bot.close()
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        context = browser.new_page(viewport={"width": 1280, "height": 1000})
+        context.set_default_timeout(TIMEOUT_MS)
+        yield context
+        browser.close()
+
+
+def _ask(page, question: str) -> None:
+    page.locator("#question textarea").fill(question)
+    page.locator("#ask").click()
+    page.locator("#notice", has_text="Answered by").wait_for()
+
+
+def test_login_ask_evidence_product_chart_and_buyer_context(page, app_url, tmp_path, demo_ws):
+    page.goto(app_url, wait_until="load")
+    # Gradio's login form; a wrong password is refused first.
+    page.locator("input[type=text]").first.fill("sue")
+    page.locator("input[type=password]").fill("not-her-password")
+    page.locator("button", has_text="Login").click()
+    page.get_by_text("Incorrect Credentials").wait_for()
+    page.locator("input[type=password]").fill("sue-password")
+    page.locator("button", has_text="Login").click()
+    page.locator("#who", has_text="role support").wait_for()
+
+    # Ask; the answer streams in with a tool call and evidence quotes under it.
+    _ask(page, "What do buyers complain about for the Aurora headphones since March 2026?")
+    chat = page.locator("#chatbot")
+    assert (
+        chat.get_by_text("search_reviews").count() + chat.get_by_text("product_insights").count()
+        >= 1
+    )
+    evidence = page.locator("#evidence")
+    evidence.locator("blockquote.ev-quote").first.wait_for()
+    quote_ids = evidence.locator("blockquote.ev-quote").evaluate_all(
+        "els => els.map(e => e.dataset.review)"
+    )
+    assert quote_ids and all(quote_ids)
+    # Every quoted review exists in the store.
+    found = (
+        demo_ws.cursor()
+        .execute(
+            f"SELECT count(*) FROM reviews WHERE review_id IN ({','.join('?' * len(quote_ids))})",
+            quote_ids,
+        )
+        .fetchone()[0]
+    )
+    assert found == len(quote_ids)
+    page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
+
+    # A product id in the evidence opens the product tab with real plotly charts.
+    product_link = evidence.locator('a.ev-link[data-kind="product"]').first
+    pid = product_link.get_attribute("data-id")
+    product_link.click()
+    page.locator("#product-summary", has_text=pid).wait_for()
+    page.locator("#plot-rating .js-plotly-plot").wait_for()
+    page.locator("#plot-aspects .js-plotly-plot").wait_for()
+    assert page.locator("#product-quotes blockquote").count() >= 1
+    page.screenshot(path=str(tmp_path / "product.png"), full_page=True)
+
+    # A customer id in an answer's evidence opens the buyer context with contact details.
+    cid, email = (
+        demo_ws.cursor()
+        .execute(
+            "SELECT customer_id, email FROM customers WHERE email IS NOT NULL "
+            "AND customer_id IN (SELECT customer_id FROM orders) ORDER BY customer_id LIMIT 1"
+        )
+        .fetchone()
+    )
+    page.get_by_role("tab", name="Chat").click()
+    _ask(page, f"Give me the buyer context for customer {cid}")
+    page.locator(f'#evidence a.ev-link[data-kind="customer"][data-id="{cid}"]').click()
+    card = page.locator("#buyer-card")
+    card.get_by_text(f"Buyer {cid}").wait_for()
+    assert email in card.inner_text()
+    assert page.locator("#buyer-id input, #buyer-id textarea").first.input_value() == cid
+    page.screenshot(path=str(tmp_path / "buyer.png"), full_page=True)
+    for name in ("chat.png", "product.png", "buyer.png"):
+        assert (tmp_path / name).stat().st_size > 10_000
+    print(f"\nscreenshots: {tmp_path}")
