@@ -42,13 +42,17 @@ TOOL_NAMES = (
     "sales_metrics",
 )
 
+# Helpers beyond the public ten that every role may use: they read no customer data.
+SHARED_EXTRA_TOOLS = ("review_sentiment",)
+
 # Marketers get aggregates, audiences and product insight (customer ids, never contact
 # details: the tools mask and this module strips again). Support works one buyer at a
 # time, so audience queries that list many customers are not theirs. Admin gets all.
+_ALL = frozenset(TOOL_NAMES) | frozenset(SHARED_EXTRA_TOOLS)
 ROLE_TOOLS: dict[str, frozenset[str]] = {
-    "marketer": frozenset(TOOL_NAMES),
-    "support": frozenset(TOOL_NAMES) - {"find_customers", "segment_overview"},
-    "admin": frozenset(TOOL_NAMES),
+    "marketer": _ALL,
+    "support": _ALL - {"find_customers", "segment_overview"},
+    "admin": _ALL,
 }
 
 # A dict holding one of these ids is a record of shop text written by a customer.

@@ -53,14 +53,16 @@ def test_ordinary_reviews_are_not_flagged(text):
 
 
 def test_role_tool_lists():
-    assert ROLE_TOOLS["admin"] == frozenset(TOOL_NAMES)
-    assert ROLE_TOOLS["marketer"] == frozenset(TOOL_NAMES)
+    assert ROLE_TOOLS["admin"] == frozenset(TOOL_NAMES) | {"review_sentiment"}
+    assert ROLE_TOOLS["marketer"] == ROLE_TOOLS["admin"]
     assert "customer_profile" in ROLE_TOOLS["support"]
     assert not {"find_customers", "segment_overview"} & ROLE_TOOLS["support"]
     tools = [
         StructuredTool.from_function(lambda: {}, name=name, description=name) for name in TOOL_NAMES
     ]
-    assert sorted(t.name for t in tools_for_role(tools, "support")) == sorted(ROLE_TOOLS["support"])
+    assert sorted(t.name for t in tools_for_role(tools, "support")) == sorted(
+        ROLE_TOOLS["support"] - {"review_sentiment"}
+    )
 
 
 def test_results_are_redacted_flagged_and_masked_by_role():

@@ -69,17 +69,19 @@ _INJECTION_PATTERNS: dict[str, re.Pattern] = {
     "override_instructions": re.compile(
         r"\b(ignore|disregard|forget|override|bypass|skip)\b[^.\n]{0,40}?"
         r"\b(previous|prior|above|earlier|all|any|your|the|system|these|those)\b[^.\n]{0,30}?"
-        r"\b(instructions?|prompts?|rules?|directions?|guidelines?|context|messages?)\b",
+        r"\b(instructions?|prompts?|rules?|directions?|guidelines?|context|messages?|questions?"
+        r"|requests?)\b",
         re.IGNORECASE,
     ),
     "new_instructions": re.compile(
         r"\b(new|updated|real|actual|hidden|secret)\s+(instructions?|task|orders?|prompt)\b"
-        r"|\binstead,?\s+(you\s+(must|should|will)|do|answer|say|reply|respond|write|output)\b",
+        r"|\binstead,?\s+(you\s+(must|should|will)|do|answer|say|reply|respond|write|output)\b"
+        r"|\b(decode|translate|decrypt)\s+(this\s+)?(and|then)\s+(follow|execute|run|obey|do)\b",
         re.IGNORECASE,
     ),
     "role_play": re.compile(
         r"(^|\n|\s)(system|assistant|developer|user)\s*:"
-        r"|<\|?(system|im_start|im_end|assistant)\|?>|\[/?(INST|SYS)\]"
+        r"|<\|?(system|im_start|im_end|assistant)\|?>|\[/?(INST|SYS)\]|#{2,}\s*(system|instructions?)\b"
         r"|\byou\s+are\s+now\b|\bpretend\s+(to\s+be|you)\b|\bfrom\s+now\s+on,?\s+you\b"
         r"|\bjailbreak\b|\bdeveloper\s+mode\b",
         re.IGNORECASE,
@@ -93,7 +95,7 @@ _INJECTION_PATTERNS: dict[str, re.Pattern] = {
     ),
     "data_exfiltration": re.compile(
         r"\b(reveal|print|show|output|list|send|leak|dump|repeat)\b[^.\n]{0,40}?"
-        r"\b(system\s+prompt|your\s+(instructions|prompt|rules)|(all\s+)?(customer|user)s?\W{0,3}"
+        r"\b(system\s+prompt|your\s+(instructions|prompt|rules)|(all\s+)?(customer|user)(s|'s|s')?\W{0,3}"
         r"\s*(e-?mails?|phones?|addresses|names|data|details|records))\b",
         re.IGNORECASE,
     ),
