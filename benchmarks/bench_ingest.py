@@ -1,0 +1,128 @@
+"""Ingest throughput vs DuckDB's raw read_csv of the same file.
+
+Writes a canonical shop (customers, products, and N order rows, default 100,000)
+as CSV, then times:
+
+1. DuckDB reading the orders CSV into a table with read_csv (the floor: no validation);
+2. our ingest of the orders file (staging, validation, FK checks, dedupe, upsert)
+   into a workspace that already holds its customers;
+3. re-ingesting the same file (everything unchanged);
+4. the same orders as JSONL and Parquet.
+
+Usage: python benchmarks/bench_ingest.py [--rows 100000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import duckdb  # noqa: E402
+
+from assistant.data.ingest import ingest_paths  # noqa: E402
+from assistant.workspace import Workspace  # noqa: E402
+
+STATUSES = ["completed"] * 8 + ["returned", "cancelled"]
+
+
+def write_shop(folder: Path, rows: int, seed: int = 7) -> dict[str, Path]:
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    customers = max(rows // 10, 1)
+    with open(folder / "customers.csv", "w") as fh:
+        fh.write("customer_id,name,email,country,signup_at\n")
+        for i in range(1, customers + 1):
+            fh.write(f"C{i:07d},Customer {i},c{i}@example.com,DE,2024-01-01 00:00:00\n")
+    start = datetime(2024, 1, 1)
+    with open(folder / "orders.csv", "w") as fh:
+        fh.write("order_id,customer_id,ordered_at,status,total\n")
+        for i in range(1, rows + 1):
+            at = start + timedelta(seconds=rng.randrange(0, 1000 * 86400))
+            fh.write(
+                f"O{i:08d},C{rng.randrange(1, customers + 1):07d},{at:%Y-%m-%d %H:%M:%S},"
+                f"{rng.choice(STATUSES)},{rng.uniform(1, 500):.2f}\n"
+            )
+    con = duckdb.connect()
+    for fmt, ext in (("JSON", "jsonl"), ("PARQUET", "parquet")):
+        sub = folder / ext
+        sub.mkdir(exist_ok=True)
+        con.execute(
+            f"COPY (SELECT * FROM read_csv('{folder / 'orders.csv'}')) "
+            f"TO '{sub / ('orders.' + ext)}' (FORMAT {fmt})"
+        )
+    con.close()
+    return {
+        "customers": folder / "customers.csv",
+        "orders": folder / "orders.csv",
+        "jsonl": folder / "jsonl" / "orders.jsonl",
+        "parquet": folder / "parquet" / "orders.parquet",
+    }
+
+
+def timed(fn):
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--keep", type=Path, default=None, help="Write files here and keep them.")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base = args.keep or Path(tmp)
+        files = write_shop(base / "src", args.rows)
+        n = args.rows
+
+        con = duckdb.connect(str(base / "raw.duckdb"))
+        raw_s, _ = timed(
+            lambda: con.execute(
+                f"CREATE OR REPLACE TABLE orders AS SELECT * FROM read_csv('{files['orders']}')"
+            )
+        )
+        con.close()
+
+        results = []
+        for label, path in (
+            ("CSV", files["orders"]),
+            ("CSV again", files["orders"]),
+            ("JSONL", files["jsonl"]),
+            ("Parquet", files["parquet"]),
+        ):
+            fresh = label != "CSV again"
+            ws_dir = base / f"ws-{label.replace(' ', '-')}"
+            if fresh:
+                with Workspace.open(ws_dir, create=True) as ws:
+                    ingest_paths(ws, [files["customers"]], progress=False)
+            else:
+                ws_dir = base / "ws-CSV"
+            with Workspace.open(ws_dir) as ws:
+                secs, report = timed(lambda p=path, w=ws: ingest_paths(w, [p], progress=False))
+                c = report.tables["orders"]
+                assert c.loaded == n, (label, c.to_dict())
+                assert report.quarantined == 0, report.quarantine_path
+                results.append((label, secs, c))
+
+        print(f"orders rows: {n:,}")
+        print(f"DuckDB raw read_csv into a table: {raw_s:6.2f} s  {n / raw_s:>12,.0f} rows/s")
+        for label, secs, c in results:
+            print(
+                f"ingest {label:<10}: {secs:6.2f} s  {n / secs:>12,.0f} rows/s  "
+                f"ratio to raw read_csv {secs / raw_s:5.1f}x  "
+                f"(new {c.inserted:,}, unchanged {c.unchanged:,})"
+            )
+
+
+if __name__ == "__main__":
+    main()
