@@ -275,3 +275,17 @@ def test_cli_ingest_creates_workspace_and_reports(tmp_path):
     assert result.exit_code == 2
     assert "cannot tell the format of" in result.output and "notes.jsonl" in result.output
     assert "Traceback" not in result.output
+
+
+def test_empty_and_all_malformed_files_load_nothing_and_quarantine_the_bad(empty_ws, tmp_path):
+    (tmp_path / "customers.csv").write_text("")
+    (tmp_path / "products.csv").write_text("product_id,title\n")
+    (tmp_path / "events.jsonl").write_text("\n\n")
+    (tmp_path / "tickets.jsonl").write_text('\n{"ticket_id": \n')
+    report = ingest_paths(empty_ws, [tmp_path], progress=False)
+    assert report.files_processed == 4
+    assert sum(empty_ws.table_counts().values()) == 0
+    entries = read_quarantine(report.quarantine_path)
+    assert [(e["source"].rsplit("/", 1)[1], e["line"], e["reason"]) for e in entries] == [
+        ("tickets.jsonl", 2, "malformed JSON")
+    ]

@@ -45,7 +45,11 @@ def ingest(
         return
     typer.echo(f"detected format: {report.detected_format} ({report.files_processed} file(s))")
     for file in report.files:
-        typer.echo(f"  {file.path}: {file.kind}" + (f" — {file.notes}" if file.notes else ""))
+        notes = ", ".join(
+            f"{k.replace('_', ' ')}: {', '.join(v) if isinstance(v, list) else v}"
+            for k, v in file.notes.items()
+        )
+        typer.echo(f"  {file.path}: {file.kind}" + (f" ({notes})" if notes else ""))
     for path in report.skipped:
         typer.echo(f"  skipped (not a data file): {path}")
     for table, c in report.tables.items():

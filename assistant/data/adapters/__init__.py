@@ -39,11 +39,14 @@ def sql_str(value: str | Path) -> str:
 def stage_lines(cur: duckdb.DuckDBPyConnection, path: Path, name: str) -> None:
     """Stage a JSON-lines file (plain or gzip) as ``name(_line, line)``, one row per
     line, keeping blank and malformed lines so they get exact line numbers."""
+    with open(path, "rb") as fh:
+        gzipped = fh.read(2) == b"\x1f\x8b"  # also when the name lacks ".gz"
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE {name}_read AS
         SELECT line FROM read_csv({sql_str(path)}, columns = {{'line': 'VARCHAR'}},
             header = false, delim = chr(1), quote = '', escape = '', strict_mode = false,
-            max_line_size = {MAX_LINE_BYTES}, auto_detect = false, null_padding = true)
+            max_line_size = {MAX_LINE_BYTES}, auto_detect = false, null_padding = true,
+            compression = '{"gzip" if gzipped else "none"}')
     """)
     # The CTAS above preserves file order, so rowids count lines (inside a transaction
     # they start at a large offset, hence the subtraction).

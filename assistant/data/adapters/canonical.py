@@ -114,6 +114,9 @@ def _plan_jsonl(cur: duckdb.DuckDBPyConnection, path: Path, table: str) -> FileP
             "SELECT DISTINCT unnest(json_keys(_raw)) FROM _stg_json WHERE _reason IS NULL"
         ).fetchall()
     ]
+    rejected = "SELECT _line, _raw, _reason FROM _stg_json WHERE _reason IS NOT NULL"
+    if not keys:  # only blank or malformed lines: nothing to load, the bad ones are quarantined
+        return FilePlan([], rejected_sql=rejected)
     mapping, ignored = _header_map(keys, table)
     _require_columns(path, table, list(mapping))
     fields = ", ".join(
@@ -121,7 +124,6 @@ def _plan_jsonl(cur: duckdb.DuckDBPyConnection, path: Path, table: str) -> FileP
         for canon, src in mapping.items()
     )
     sql = f"SELECT {fields}, _line, _raw FROM _stg_json WHERE _reason IS NULL"
-    rejected = "SELECT _line, _raw, _reason FROM _stg_json WHERE _reason IS NOT NULL"
     return FilePlan(
         [Batch(table, sql, list(mapping))],
         rejected_sql=rejected,
@@ -164,6 +166,8 @@ def plan(cur: duckdb.DuckDBPyConnection, path: Path) -> FilePlan:
             hint="name files after a table: " + ", ".join(TABLES),
         )
     ext = split_name(path)[1]
+    if path.stat().st_size == 0:
+        return FilePlan([], notes={"empty_file": True})
     if ext == ".csv":
         return _plan_csv(cur, path, table)
     if ext == ".parquet":
