@@ -1,0 +1,75 @@
+"""The sentence encoder: offline packaged model, shape and normalisation, order kept
+through length sorting, the cache, and a clear error for a missing model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.errors import BackendError
+from vectorstore.embeddings import load_embedder, packaged_model_path
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    return load_embedder("", batch_size=4)
+
+
+def test_packaged_model_is_used_by_default(embedder):
+    assert (packaged_model_path() / "config.json").exists()
+    assert embedder.name == "all-MiniLM-L6-v2"
+    assert embedder.dim == 384
+
+
+def test_vectors_are_normalised_float32_in_input_order(embedder):
+    texts = [
+        "ok",
+        "The battery of these headphones died after two weeks of light use, very annoying.",
+        "",
+        "Great kettle",
+        "Shoes fit well and the sole is comfortable on long runs in the rain and on gravel.",
+    ]
+    vecs = embedder.encode(texts)
+    assert vecs.shape == (5, 384) and vecs.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
+    # Sorting by length inside must not reorder the output: compare with one-by-one encoding.
+    one_by_one = np.vstack([embedder.encode_uncached([t]) for t in texts])
+    assert np.allclose(vecs, one_by_one, atol=1e-4)
+
+
+def test_similar_texts_are_closer_than_unrelated(embedder):
+    a, b, c = embedder.encode(
+        ["battery drains fast", "the battery runs out quickly", "lovely recipe book"]
+    )
+    assert float(a @ b) > float(a @ c) + 0.2
+
+
+def test_cache_returns_same_vectors_without_encoding(embedder, monkeypatch):
+    texts = ["cache me once", "and me too"]
+    first = embedder.encode(texts)
+
+    def fail(_texts):
+        raise AssertionError("cached texts were encoded again")
+
+    monkeypatch.setattr(embedder, "encode_uncached", fail)
+    assert np.array_equal(embedder.encode(list(reversed(texts))), first[::-1])
+
+
+def test_langchain_adapter(embedder):
+    lc = embedder.langchain()
+    docs = lc.embed_documents(["hello world"])
+    assert len(docs) == 1 and len(docs[0]) == 384
+    assert np.allclose(lc.embed_query("hello world"), docs[0], atol=1e-5)
+
+
+def test_missing_model_names_the_setting(tmp_path):
+    with pytest.raises(BackendError) as err:
+        load_embedder(str(tmp_path / "no-such-model"))
+    assert "INSIGHT_EMBEDDING_MODEL" in str(err.value)
+
+
+def test_hub_name_is_never_downloaded():
+    # Offline: a hub id that is not in the local cache is an error, not a download.
+    with pytest.raises(BackendError) as err:
+        load_embedder("some-org/surely-not-cached-model-xyz")
+    assert "INSIGHT_EMBEDDING_MODEL" in str(err.value)
