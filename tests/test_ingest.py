@@ -289,3 +289,39 @@ def test_empty_and_all_malformed_files_load_nothing_and_quarantine_the_bad(empty
     assert [(e["source"].rsplit("/", 1)[1], e["line"], e["reason"]) for e in entries] == [
         ("tickets.jsonl", 2, "malformed JSON")
     ]
+
+
+def test_times_with_offsets_become_utc_and_odd_values_are_quarantined(empty_ws, tmp_path):
+    path = tmp_path / "customers.jsonl"
+    path.write_text(
+        "\n".join(
+            json.dumps({"customer_id": cid, "signup_at": at})
+            for cid, at in [
+                ("C1", "2024-03-01T12:00:00+02:00"),
+                ("C2", "2024-03-01T23:30:00-0130"),
+                ("C3", "2024-03-01T12:00:00Z"),
+                ("C4", "2024-03-01"),
+                ("C5", "03/01/2024"),
+            ]
+        )
+        + "\n"
+    )
+    report = ingest_paths(empty_ws, [path], progress=False)
+    assert empty_ws.conn.execute(
+        "SELECT customer_id, signup_at FROM customers ORDER BY 1"
+    ).fetchall() == [
+        ("C1", datetime(2024, 3, 1, 10)),
+        ("C2", datetime(2024, 3, 2, 1)),
+        ("C3", datetime(2024, 3, 1, 12)),
+        ("C4", datetime(2024, 3, 1)),
+    ]
+    assert [e["line"] for e in read_quarantine(report.quarantine_path)] == [5]
+
+    reviews = tmp_path / "reviews.csv"
+    reviews.write_text(
+        "review_id,product_id,rating,created_at,helpful_votes\nR1,P1,3,2024-01-01,1e20\n"
+    )
+    bad = read_quarantine(ingest_paths(empty_ws, [reviews], progress=False).quarantine_path)
+    assert bad[0]["reason"] == (
+        "helpful_votes is not a valid whole number: 1e20; unknown product_id P1 (not in products)"
+    )

@@ -137,9 +137,20 @@ def _event_id_expr(provided: set[str]) -> str:
     return f"coalesce({_text_expr('events', 'event_id', provided)}, {derived})"
 
 
+# A time with an explicit offset ("...T12:00:00+02:00", "...Z") is converted to UTC;
+# a plain cast would silently drop the offset. Times without one are taken as UTC.
+_OFFSET = r"'[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)? ?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$'"
+
+
 def _typed(col_type: str, v: str) -> str:
     if col_type == "INTEGER":
-        return f"CAST(TRY_CAST({v} AS DOUBLE) AS INTEGER)"
+        return f"TRY_CAST(TRY_CAST({v} AS DOUBLE) AS INTEGER)"
+    if col_type == "TIMESTAMP":
+        return (
+            f"CASE WHEN regexp_matches({v}, {_OFFSET}) "
+            f"THEN timezone('UTC', TRY_CAST({v} AS TIMESTAMPTZ)) "
+            f"ELSE TRY_CAST({v} AS TIMESTAMP) END"
+        )
     return f"TRY_CAST({v} AS {col_type})"
 
 
@@ -150,7 +161,7 @@ def _type_ok(col_type: str, v: str) -> str:
     if col_type == "DOUBLE":
         d = f"TRY_CAST({v} AS DOUBLE)"
         return f"({d} IS NOT NULL AND isfinite({d}))"
-    return f"TRY_CAST({v} AS {col_type}) IS NOT NULL"
+    return f"{_typed(col_type, v)} IS NOT NULL"
 
 
 _KIND = {
@@ -215,16 +226,21 @@ def _mark_duplicates(cur: duckdb.DuckDBPyConnection, table: Table, name: str) ->
     match = " AND ".join(f"d.{_q(k)} = {name}.{_q(k)}" for k in table.key)
     fingerprint = (
         "md5(CAST(to_json(struct_pack("
-        + ", ".join(f"{_q(c)} := {_q(c)}" for c in table.column_names)
+        + ", ".join(f"{_q(c)} := n.{_q(c)}" for c in table.column_names)
         + ")) AS VARCHAR))"
     )
+    # Fingerprint only the rows whose key repeats: hashing every row is the slow part.
+    join = " AND ".join(f"m.{_q(k)} = n.{_q(k)}" for k in table.key)
     cur.execute(f"""
         UPDATE {name} SET _reason = 'conflicting duplicate of key ' || d.key_text
             || ' (lines ' || d.lines || ')'
-        FROM (SELECT {key}, concat_ws('/', {key}) AS key_text,
-                     string_agg(CAST(_line AS VARCHAR), ', ' ORDER BY _line) AS lines
-              FROM {name} WHERE _reason IS NULL
-              GROUP BY {key} HAVING count(DISTINCT {fingerprint}) > 1) d
+        FROM (WITH m AS (SELECT {key} FROM {name} WHERE _reason IS NULL
+                         GROUP BY {key} HAVING count(*) > 1)
+              SELECT {", ".join("n." + _q(k) for k in table.key)},
+                     concat_ws('/', {", ".join("n." + _q(k) for k in table.key)}) AS key_text,
+                     string_agg(CAST(n._line AS VARCHAR), ', ' ORDER BY n._line) AS lines
+              FROM {name} n JOIN m ON {join} WHERE n._reason IS NULL
+              GROUP BY ALL HAVING count(DISTINCT {fingerprint}) > 1) d
         WHERE {match} AND {name}._reason IS NULL
     """)
     cur.execute(f"""

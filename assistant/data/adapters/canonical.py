@@ -78,13 +78,15 @@ def _plan_csv(cur: duckdb.DuckDBPyConnection, path: Path, table: str) -> FilePla
     # position plus the header plus the rejected lines before it (one line per record).
     raw = "to_json(struct_pack(" + ", ".join(f'"{c}" := "{c}"' for c in columns) + "))"
     # A rejected line with g good records before it shifts every later record by one.
+    has_rejects = cur.execute("SELECT count(*) FROM _csv_rejects").fetchone()[0] > 0
+    shift = "(SELECT count(*) FROM rej WHERE rej.g < r._n)" if has_rejects else "0"
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE _stg AS
         WITH rej AS (SELECT line, line - 1 - row_number() OVER (ORDER BY line) AS g
                      FROM (SELECT DISTINCT line FROM _csv_rejects)),
              r AS (SELECT *, rowid - min(rowid) OVER () + 1 AS _n FROM _stg_read)
         SELECT r.* EXCLUDE (_n), CAST({raw} AS VARCHAR) AS _raw,
-               r._n + 1 + (SELECT count(*) FROM rej WHERE rej.g < r._n) AS _line
+               r._n + 1 + {shift} AS _line
         FROM r
     """)
     cur.execute("DROP TABLE _stg_read")
