@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from datetime import datetime
 
 import pytest
@@ -325,3 +327,22 @@ def test_times_with_offsets_become_utc_and_odd_values_are_quarantined(empty_ws, 
     assert bad[0]["reason"] == (
         "helpful_votes is not a valid whole number: 1e20; unknown product_id P1 (not in products)"
     )
+
+
+class _FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("tty", "progress", "shown"), [(True, True, True), (True, False, False), (False, True, False)]
+)
+def test_progress_bar_only_on_a_terminal_and_when_asked(
+    empty_ws, tmp_path, monkeypatch, tty, progress, shown
+):
+    path = tmp_path / "customers.csv"
+    path.write_text("customer_id\nC1\n")
+    err = _FakeTerminal() if tty else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    ingest_paths(empty_ws, [path], progress=progress)
+    assert ("customers.csv" in err.getvalue()) is shown

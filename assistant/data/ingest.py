@@ -95,8 +95,9 @@ def _ingest_file(
     bad: list[dict] = []
     cur.execute("BEGIN TRANSACTION")
     try:
-        on_step("reading")
+        on_step("reading", 0.0)
         plan = _planner(source)(cur, source.path)
+        steps = 1 + len(plan.batches)  # reading, then one step per table
         report.notes.update(plan.notes)
         if plan.rejected_sql:
             bad += [
@@ -104,12 +105,13 @@ def _ingest_file(
                 for line, raw, reason in cur.execute(plan.rejected_sql).fetchall()
             ]
         _step("staged")
-        for batch in plan.batches:
-            on_step(f"loading {batch.table}")
+        for i, batch in enumerate(plan.batches, start=1):
+            on_step(f"loading {batch.table}", i / steps)
             counts = load_batch(cur, batch)
             report.tables.setdefault(batch.table, TableCounts()).add(counts)
             bad += batch.bad_rows
             _step(f"loaded {batch.table}")
+        on_step("committing", 1.0)
         cur.execute("COMMIT")
     except BaseException as exc:
         cur.execute("ROLLBACK")
@@ -123,7 +125,8 @@ def _ingest_file(
 
 @contextmanager
 def _progress(enabled: bool, total: int) -> Iterator[Callable[[str, int], None]]:
-    """A bar over the input bytes on stderr; silent when not a terminal."""
+    """A bar over the input bytes on stderr, advanced as each file's tables load;
+    silent when stderr is not a terminal or ``enabled`` is false."""
     if not (enabled and sys.stderr.isatty()):
         yield lambda _desc, _advance=0: None
         return
@@ -163,11 +166,15 @@ def ingest_paths(
     cur = ws.cursor()
     with _progress(progress, sum(s.path.stat().st_size for s in sources)) as update:
         for source in sources:
-            name = source.path.name
-            file_report, bad = _ingest_file(
-                cur, source, lambda step, n=name: update(f"{n}: {step}")
-            )
-            update(f"{name}: done", source.path.stat().st_size)
+            name, size = source.path.name, source.path.stat().st_size
+            shown = [0]  # bytes of this file already shown as done
+
+            def on_step(step: str, done: float, name=name, size=size, shown=shown) -> None:
+                advance = int(size * done) - shown[0]
+                shown[0] += advance
+                update(f"{name}: {step}", advance)
+
+            file_report, bad = _ingest_file(cur, source, on_step)
             quarantine.write(source.path, bad)
             reports.append(file_report)
             for table, counts in file_report.tables.items():
