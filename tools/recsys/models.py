@@ -29,14 +29,14 @@ from tools.recsys.data import Interactions
 FORMAT_VERSION = 1
 SCORERS = ("als", "knn", "content", "popularity")
 # Blend weights, chosen with `insight evaluate-recommender` on the demo shop.
-DEFAULT_WEIGHTS = {"als": 1.0, "knn": 1.0, "content": 0.3, "popularity": 0.3}
+DEFAULT_WEIGHTS = {"als": 1.0, "knn": 0.5, "content": 0.2, "popularity": 0.5}
 
 
 @dataclass
 class Params:
-    factors: int = 64
+    factors: int = 128
     regularization: float = 0.05
-    alpha: float = 10.0
+    alpha: float = 40.0
     iterations: int = 15
     neighbours: int = 50
     seed: int = 42
