@@ -118,6 +118,8 @@ def _text_expr(table: str, col: str, provided: set[str]) -> str:
     raw = f"CAST({_q(col)} AS VARCHAR)"
     if (table, col) in LOWERCASED:
         raw = f"lower(trim({raw}))"
+    elif col.endswith("_id"):
+        raw = f"trim({raw})"  # " C1" and "C1" are the same customer
     if (table, col) in KEEP_BLANK:
         return raw
     return f"CASE WHEN trim({raw}) = '' THEN NULL ELSE {raw} END"
