@@ -62,6 +62,12 @@ def _ts(seconds: np.ndarray) -> np.ndarray:
     return np.char.replace(np.datetime_as_string(stamps, unit="s"), "T", " ").astype(object)
 
 
+def _money(values: np.ndarray) -> list[str]:
+    """Amounts as fixed two-decimal strings (faster than a float_format, same bytes everywhere)."""
+    cents = np.round(values * 100).astype(np.int64).tolist()
+    return [f"{c // 100}.{c % 100:02d}" for c in cents]
+
+
 def _streams(seed: int):
     """Independent generators per stage, so changing one stage leaves the others' draws alone."""
     seqs = np.random.SeedSequence(seed).spawn(6)
@@ -100,7 +106,7 @@ def generate_demo_files(source_dir: Path, seed: int = 7, scale: float = 1.0) -> 
             "title": [p.title for p in catalog],
             "brand": [p.brand for p in catalog],
             "category": [p.category for p in catalog],
-            "price": price,
+            "price": _money(price),
             "currency": CURRENCY,
             "description": [p.description for p in catalog],
             "created_at": _ts(created),
@@ -126,7 +132,7 @@ def generate_demo_files(source_dir: Path, seed: int = 7, scale: float = 1.0) -> 
             "customer_id": cid[shop.order_cust],
             "ordered_at": _ts(shop.order_at),
             "status": STATUSES[shop.order_status],
-            "total": shop.order_total,
+            "total": _money(shop.order_total),
         }
     )
     items = pd.DataFrame(
@@ -134,12 +140,12 @@ def generate_demo_files(source_dir: Path, seed: int = 7, scale: float = 1.0) -> 
             "order_id": oid[shop.line_order],
             "product_id": pid[shop.line_product],
             "quantity": shop.line_qty,
-            "unit_price": shop.line_price,
+            "unit_price": _money(shop.line_price),
         }
     )
 
     # -- reviews
-    rv = simulate_reviews(g_rev, shop, quality, defect_since, review_rate=0.14)
+    rv = simulate_reviews(g_rev, shop, quality, defect_since, review_rate=0.15)
     n_r = len(rv["line"])
     rid = _ids("R", n_r, 6)
     n_hostile = min(8, max(5, n_r // 600))
@@ -238,9 +244,7 @@ def generate_demo_files(source_dir: Path, seed: int = 7, scale: float = 1.0) -> 
         "tickets": tickets,
     }
     for name, frame in tables.items():
-        frame.to_csv(
-            source_dir / f"{name}.csv", index=False, float_format="%.2f", lineterminator="\n"
-        )
+        frame.to_csv(source_dir / f"{name}.csv", index=False, lineterminator="\n")
     with open(source_dir / "reviews.jsonl", "w", encoding="utf-8", newline="\n") as fh:
         for row in reviews.itertuples(index=False):
             rec = {

@@ -91,8 +91,6 @@ POS: dict[str, tuple[str, ...]] = {
         "it worked straight out of the box",
         "the controls are intuitive",
         "no instructions needed",
-        "easy to clean afterwards",
-        "pairing took seconds",
     ),
 }
 
@@ -173,14 +171,48 @@ NEG: dict[str, tuple[str, ...]] = {
         "the instructions are useless",
         "setup was a nightmare",
         "the controls are confusing",
-        "it keeps disconnecting",
-        "hard to clean",
-        "the app is clunky and crashes",
     ),
 }
 
-# Books talk about the book, not about build quality.
+_GADGET_EASY = (
+    "pairing took seconds",
+    "it connects instantly every time",
+    "the app is simple and does what it should",
+    "set up in two minutes",
+)
+_GADGET_HARD = (
+    "it keeps disconnecting",
+    "the app is clunky and crashes",
+    "pairing fails half the time",
+    "the touch controls trigger by accident",
+)
+# Category-specific wording where the generic bank would sound wrong
+# (books talk about the book, kettles are cleaned, creams are applied).
 CATEGORY_POS = {
+    ("Headphones", "ease_of_use"): _GADGET_EASY,
+    ("Electronics", "ease_of_use"): _GADGET_EASY,
+    ("Kitchen", "ease_of_use"): (
+        "easy to clean afterwards",
+        "simple to use, even for my kids",
+        "heats up quickly and the controls are obvious",
+        "dishwasher safe, which saves time",
+    ),
+    ("Beauty", "ease_of_use"): (
+        "absorbs quickly without feeling greasy",
+        "a little goes a long way",
+        "the pump dispenser makes it easy to use",
+    ),
+    ("Beauty", "quality"): (
+        "my skin feels soft and hydrated",
+        "no irritation even on my sensitive skin",
+        "visible results after two weeks",
+        "the texture is lovely",
+    ),
+    ("Toys", "ease_of_use"): (
+        "easy to assemble",
+        "the instructions were clear enough for my eight-year-old",
+        "simple enough for little hands",
+    ),
     ("Books", "quality"): (
         "the story kept me hooked until the last page",
         "beautifully written",
@@ -190,6 +222,29 @@ CATEGORY_POS = {
     ),
 }
 CATEGORY_NEG = {
+    ("Headphones", "ease_of_use"): _GADGET_HARD,
+    ("Electronics", "ease_of_use"): _GADGET_HARD,
+    ("Kitchen", "ease_of_use"): (
+        "hard to clean",
+        "the buttons are stiff and confusing",
+        "the lid is fiddly to open",
+    ),
+    ("Beauty", "ease_of_use"): (
+        "the pump stopped dispensing halfway through",
+        "it leaves a greasy film",
+        "hard to get the last bit out of the tube",
+    ),
+    ("Beauty", "quality"): (
+        "it made my skin break out",
+        "the smell is overpowering",
+        "no visible difference after a month",
+        "it separated in the jar",
+    ),
+    ("Toys", "ease_of_use"): (
+        "assembly took hours and pieces didn't fit",
+        "the instructions are impossible to follow",
+        "too fiddly for the age it says on the box",
+    ),
     ("Books", "quality"): (
         "the plot dragged in the middle",
         "pages started falling out of the binding",
