@@ -224,6 +224,9 @@ def test_manifest_ids_exist_and_hold_what_they_claim(small):
                    WHERE contains(r.text, c.email) OR contains(r.text, c.phone)""")  # fmt: skip
     assert sorted(r[0] for r in pii) == manifest["pii_review_ids"]
     assert sorted({r[1] for r in pii}) == manifest["pii_customers"]
+    ticket_pii = q(ws, """SELECT t.ticket_id FROM tickets t JOIN customers c USING (customer_id)
+                          WHERE contains(t.text, c.phone) ORDER BY 1""")  # fmt: skip
+    assert [r[0] for r in ticket_pii] == manifest["pii_ticket_ids"] and ticket_pii
     hostile = manifest["hostile_review_ids"]
     assert 5 <= len(hostile) <= 10 and set(hostile) <= review_ids
     flagged = q(ws, """SELECT count(*) FROM reviews WHERE review_id IN (SELECT unnest(?))

@@ -25,19 +25,21 @@ from assistant.data.demo_catalog import (
     DEFECTS,
     build_catalog,
 )
+from assistant.data.demo_columns import ids as _ids
+from assistant.data.demo_columns import money as _money
+from assistant.data.demo_columns import timestamps as _ts
 from assistant.data.demo_people import make_customers
 from assistant.data.demo_sales import (
     DAY,
     N_DAYS,
-    START_DAY,
     day_index,
     product_popularity,
     simulate_shop,
 )
+from assistant.data.demo_support import SIZE_FIT_RETURNS, make_tickets
 from assistant.data.demo_text import (
     RARE_TOKEN,
     compose_review,
-    compose_ticket,
     hostile_review,
     rare_token_review,
     with_contact,
@@ -48,24 +50,6 @@ SOURCE_DIR = "demo_source"
 MANIFEST = "demo_manifest.json"
 EVENT_TYPES = np.array(["view", "cart", "wishlist", "search"])
 STATUSES = np.array(["completed", "returned", "cancelled"])
-SIZE_FIT_RETURNS = {"Running Shoes": 0.09, "Outdoor": 0.06, "Pet Supplies": 0.05, "Home": 0.04}
-
-
-def _ids(prefix: str, n: int, width: int) -> np.ndarray:
-    width = max(width, len(str(n)))  # widen at big scales instead of overflowing
-    return np.array([f"{prefix}{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
-
-
-def _ts(seconds: np.ndarray) -> np.ndarray:
-    """Integer seconds since the calendar start -> 'YYYY-MM-DD HH:MM:SS' strings."""
-    stamps = np.datetime64(START_DAY, "s") + seconds.astype("timedelta64[s]")
-    return np.char.replace(np.datetime_as_string(stamps, unit="s"), "T", " ").astype(object)
-
-
-def _money(values: np.ndarray) -> list[str]:
-    """Amounts as fixed two-decimal strings (faster than a float_format, same bytes everywhere)."""
-    cents = np.round(values * 100).astype(np.int64).tolist()
-    return [f"{c // 100}.{c % 100:02d}" for c in cents]
 
 
 def _streams(seed: int):
@@ -233,7 +217,9 @@ def generate_demo_files(source_dir: Path, seed: int = 7, scale: float = 1.0) -> 
     )
 
     # -- tickets: more likely after returns and defects
-    tickets = _tickets(g_tkt, rnd, shop, catalog, defect_since, oid, cid, scale)
+    tickets, pii_tickets = make_tickets(
+        g_tkt, rnd, shop, catalog, defect_since, oid, cid, people["phone"], scale
+    )
 
     tables = {
         "products": products,
@@ -286,53 +272,9 @@ def generate_demo_files(source_dir: Path, seed: int = 7, scale: float = 1.0) -> 
         "rare_token": {"token": RARE_TOKEN, "review_id": rid[rare]},
         "browsers": browser_manifest,
         "pii_customers": sorted(pii_customers),
+        "pii_ticket_ids": pii_tickets,
         "row_counts": counts,
     }
-
-
-def _tickets(g, rnd, shop, catalog, defect_since, oid, cid, scale) -> pd.DataFrame:
-    n_t = max(20, int(round(600 * scale)))
-    status = shop.order_status[shop.line_order]
-    day = shop.order_at[shop.line_order] // DAY
-    defect = day >= defect_since[shop.line_product]
-    w = np.where(status == 1, 8.0, 1.0) * np.where(defect, 6.0, 1.0)
-    lines = np.sort(g.choice(len(w), size=n_t, replace=False, p=w / w.sum()))
-    opened = shop.order_at[shop.line_order[lines]] + g.integers(DAY, 20 * DAY, n_t)
-    opened = np.minimum(opened, N_DAYS * DAY - 1)
-    order = np.argsort(opened, kind="stable")
-    lines, opened = lines[order], opened[order]
-    recent = opened > (N_DAYS - 21) * DAY
-    r = g.random(n_t)
-    state = np.where(
-        recent,
-        np.where(r < 0.7, "open", "closed"),
-        np.where(r < 0.04, "open", np.where(r < 0.1, "pending", "closed")),
-    )
-    subjects, texts = [], []
-    for line in lines:
-        p = catalog[shop.line_product[line]]
-        dk = p.defect if defect[line] else None
-        st = status[line]
-        if dk or (st == 1 and rnd.random() < 0.4):
-            topic = "defect"
-        elif st == 1:
-            topic = "size" if p.category in SIZE_FIT_RETURNS and rnd.random() < 0.5 else "refund"
-        else:
-            topic = rnd.choices(("delivery", "damaged", "refund", "account"), (5, 2, 1, 1))[0]
-        s, t = compose_ticket(rnd, topic, oid[shop.line_order[line]], p.title, dk)
-        subjects.append(s)
-        texts.append(t)
-    return pd.DataFrame(
-        {
-            "ticket_id": _ids("T", n_t, 5),
-            "customer_id": cid[shop.order_cust[shop.line_order[lines]]],
-            "order_id": oid[shop.line_order[lines]],
-            "opened_at": _ts(opened),
-            "status": state,
-            "subject": subjects,
-            "text": texts,
-        }
-    )
 
 
 def _clear_previous_demo(ws) -> bool:
