@@ -103,8 +103,12 @@ def make_tickets(
     defect = day >= defect_since[shop.line_product]
     w = np.where(status == 1, 8.0, 1.0) * np.where(defect, 6.0, 1.0)
     lines = np.sort(g.choice(len(w), size=n_t, replace=False, p=w / w.sum()))
-    opened = shop.order_at[shop.line_order[lines]] + g.integers(DAY, 20 * DAY, n_t)
-    opened = np.minimum(opened, N_DAYS * DAY - 1)
+    at = shop.order_at[shop.line_order[lines]]
+    # A day to three weeks after the order, but never past the end of the calendar.
+    span = np.minimum(20 * DAY, N_DAYS * DAY - 1 - at)
+    opened = at + (
+        np.minimum(DAY, span // 2) + g.random(n_t) * (span - np.minimum(DAY, span // 2))
+    ).astype(np.int64)
     order = np.argsort(opened, kind="stable")
     lines, opened = lines[order], opened[order]
     recent = opened > (N_DAYS - 21) * DAY
@@ -130,7 +134,9 @@ def make_tickets(
             topic = rnd.choice(("refund", "account"))
         else:
             topic = rnd.choices(("delivery", "damaged", "refund", "account"), (5, 2, 1, 1))[0]
-        s, t = compose_ticket(rnd, topic, oid[shop.line_order[line]], p.title, dk)
+        # People name a product the short way, not by the marketplace title.
+        short = p.title.split(",")[0]
+        s, t = compose_ticket(rnd, topic, oid[shop.line_order[line]], short, dk)
         if with_phone[j]:
             t += rnd.choice(CONTACT).format(phone=phones[cust[j]])
         subjects.append(s)
