@@ -21,6 +21,8 @@ from tools.safety import redact_pii
 
 QUOTES_PER_ASPECT = 3
 SNIPPET_CHARS = 160
+# Strongest mentions considered for quoting; quotes prefer distinct wording.
+QUOTE_POOL = 30
 
 
 def wilson(k: int, n: int, z: float = 1.96) -> list[float] | None:
@@ -95,6 +97,27 @@ class _Scope:
             self.items = "oi.product_id IN (SELECT product_id FROM products WHERE category = ?)"
 
 
+def _quotes(review_ids: list[str], clauses: list[str]) -> list[dict]:
+    picked, seen = [], set()
+    for rid, clause in zip(review_ids, clauses, strict=True):
+        key = (clause or "").strip().lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        picked.append({"review_id": rid, "snippet": redact_pii(clause or "")[:SNIPPET_CHARS]})
+        if len(picked) == QUOTES_PER_ASPECT:
+            return picked
+    # Fewer distinct wordings than quotes wanted: fill with further reviews.
+    ids = {q["review_id"] for q in picked}
+    for rid, clause in zip(review_ids, clauses, strict=True):
+        if len(picked) == QUOTES_PER_ASPECT:
+            break
+        if rid not in ids:
+            ids.add(rid)
+            picked.append({"review_id": rid, "snippet": redact_pii(clause or "")[:SNIPPET_CHARS]})
+    return picked
+
+
 def _period_stats(cur, scope: _Scope, start: date | None, end: date, quotes: bool) -> dict:
     lo = start or date(1, 1, 1)
     hi = end + timedelta(days=1)
@@ -115,8 +138,8 @@ def _period_stats(cur, scope: _Scope, start: date | None, end: date, quotes: boo
     n_labelled = sum(labels.values())
     aspects = cur.execute(
         f"SELECT a.aspect, a.polarity, count(DISTINCT a.review_id), "
-        f"list(a.review_id ORDER BY abs(a.score) DESC, r.created_at DESC)[1:{QUOTES_PER_ASPECT}], "
-        f"list(a.clause ORDER BY abs(a.score) DESC, r.created_at DESC)[1:{QUOTES_PER_ASPECT}] "
+        f"list(a.review_id ORDER BY abs(a.score) DESC, r.created_at DESC)[1:{QUOTE_POOL}], "
+        f"list(a.clause ORDER BY abs(a.score) DESC, r.created_at DESC)[1:{QUOTE_POOL}] "
         f"FROM review_aspects a JOIN reviews r USING (review_id) "
         f"WHERE {scope.where} AND {period} AND a.polarity <> 'neutral' "
         f"GROUP BY a.aspect, a.polarity",
@@ -133,10 +156,7 @@ def _period_stats(cur, scope: _Scope, start: date | None, end: date, quotes: boo
     for aspect, pol, count, rids, clauses in aspects:
         item = {"aspect": aspect, **share(int(count), int(n))}
         if quotes:
-            item["quotes"] = [
-                {"review_id": rid, "snippet": redact_pii(c or "")[:SNIPPET_CHARS]}
-                for rid, c in zip(rids, clauses, strict=True)
-            ]
+            item["quotes"] = _quotes(rids, clauses)
         by_polarity[pol].append(item)
     for items in by_polarity.values():
         items.sort(key=lambda a: (-a["count"], a["aspect"]))
