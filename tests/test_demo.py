@@ -8,6 +8,7 @@ import json
 import pytest
 
 from assistant.data.demo import MANIFEST, SOURCE_DIR, build_demo, generate_demo_files
+from assistant.data.demo_catalog import CATEGORY_BY_NAME
 from assistant.data.schema import TABLES
 from assistant.workspace import Workspace
 
@@ -256,6 +257,10 @@ def test_browsers_browse_but_never_buy_the_category(small):
             0
         ]
         assert looked >= 10 and bought == 0 and orders >= 2, b
+        queries = list(CATEGORY_BY_NAME[b["category"]].queries)
+        searched = q(ws, """SELECT count(*) FROM events WHERE customer_id = ? AND event_type = 'search'
+                            AND query IN (SELECT unnest(?))""", [b["customer_id"], queries])[0][0]  # fmt: skip
+        assert searched >= 2, b
         cats = q(ws, "SELECT DISTINCT category FROM products WHERE product_id IN (SELECT unnest(?))", [b["product_ids"]])  # fmt: skip
         assert cats == [(b["category"],)]
 

@@ -17,7 +17,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from assistant.data.demo_activity import pick_browsers, simulate_events, simulate_reviews
+from assistant.data.demo_activity import (
+    browser_events,
+    pick_browsers,
+    simulate_events,
+    simulate_reviews,
+)
 from assistant.data.demo_catalog import (
     CATEGORIES,
     CATEGORY_BY_NAME,
@@ -182,21 +187,11 @@ def generate_demo_files(source_dir: Path, seed: int = 7, scale: float = 1.0) -> 
     # -- events, with planted browsers
     ev = simulate_events(g_evt, shop, product_cat, popularity, max(100, int(26_000 * scale)))
     browsers = pick_browsers(g_evt, shop, product_cat, len(CATEGORIES), 6)
-    extra = {"customer": [], "product": [], "type": [], "at": []}
-    browser_manifest = []
-    for c, k in browsers:
-        members = np.flatnonzero(product_cat == k)
-        top = members[np.argsort(-popularity[members], kind="stable")][:8]
-        chosen = g_evt.choice(top, size=min(4, len(top)), replace=False)
-        n = int(g_evt.integers(12, 25))
-        base = max(int(shop.signup[c]) + DAY, (N_DAYS - 200) * DAY)
-        extra["customer"] += [c] * n
-        extra["product"] += g_evt.choice(chosen, size=n).tolist()
-        extra["type"] += g_evt.choice(3, size=n, p=[0.65, 0.25, 0.10]).tolist()
-        extra["at"] += np.sort(g_evt.integers(base, N_DAYS * DAY - 1, n)).tolist()
-        browser_manifest.append(
-            {"customer_id": cid[c], "category": cat_names[k], "product_ids": sorted(pid[chosen])}
-        )
+    extra, planted_browsing = browser_events(g_evt, shop, product_cat, popularity, browsers)
+    browser_manifest = [
+        {"customer_id": cid[c], "category": cat_names[k], "product_ids": sorted(pid[chosen])}
+        for c, k, chosen in planted_browsing
+    ]
     ev = {key: np.concatenate([ev[key], np.asarray(extra[key], dtype=np.int64)]) for key in ev}
     order = np.lexsort((ev["product"], ev["type"], ev["customer"], ev["at"]))
     ev = {key: val[order] for key, val in ev.items()}

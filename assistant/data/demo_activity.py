@@ -138,3 +138,34 @@ def pick_browsers(
         if len(never):
             out.append((int(c), int(rng.choice(never))))
     return out
+
+
+def browser_events(
+    rng: np.random.Generator,
+    shop: Shop,
+    product_cat: np.ndarray,
+    popularity: np.ndarray,
+    browsers: list[tuple[int, int]],
+) -> tuple[dict[str, list[int]], list[tuple[int, int, np.ndarray]]]:
+    """Repeated views, carts and wishlists (plus a few searches) in the browsed category.
+
+    Returns the extra events and, per browser, (customer, category, products looked at).
+    """
+    extra: dict[str, list[int]] = {"customer": [], "product": [], "type": [], "at": []}
+    planted = []
+    for c, k in browsers:
+        members = np.flatnonzero(product_cat == k)
+        top = members[np.argsort(-popularity[members], kind="stable")][:8]
+        chosen = rng.choice(top, size=min(4, len(top)), replace=False)
+        n = int(rng.integers(12, 25))
+        types = rng.choice(3, size=n, p=[0.65, 0.25, 0.10]).tolist()
+        n_search = int(rng.integers(2, 5))
+        types += [3] * n_search  # the query comes from the product's category
+        n += n_search
+        start = max(int(shop.signup[c]) + DAY, (N_DAYS - 200) * DAY)
+        extra["customer"] += [c] * n
+        extra["product"] += rng.choice(chosen, size=n).tolist()
+        extra["type"] += types
+        extra["at"] += rng.integers(start, N_DAYS * DAY - 1, n).tolist()
+        planted.append((c, k, chosen))
+    return extra, planted
