@@ -10,7 +10,7 @@ import numpy as np
 from assistant.data.demo_sales import DAY, N_DAYS, Shop, demand_curve, draw_days, draw_seconds
 
 # Star distributions for unhappy buyers: a returned order, a unit with the planted defect.
-RETURNED_STARS = np.array([0.45, 0.30, 0.15, 0.07, 0.03])
+RETURNED_STARS = np.array([0.38, 0.30, 0.18, 0.09, 0.05])
 DEFECT_STARS = np.array([0.62, 0.24, 0.08, 0.04, 0.02])
 
 
@@ -20,7 +20,7 @@ def sample_stars(rng: np.random.Generator, quality: np.ndarray) -> np.ndarray:
     logits = 1.25 * (k[None, :] - 3) * (quality[:, None] - 3.2)
     p = np.exp(logits)
     p /= p.sum(axis=1, keepdims=True)
-    p[:, 0] += 0.025  # the angry minority every shop has
+    p[:, 0] += 0.012  # the angry minority every shop has
     p /= p.sum(axis=1, keepdims=True)
     cdf = np.cumsum(p, axis=1)
     return 1 + (rng.random(len(quality))[:, None] > cdf).sum(axis=1)

@@ -85,8 +85,9 @@ def product_popularity(rng: np.random.Generator, n: int, top: list[int]) -> np.n
     ranks = rng.permutation(n)
     for want, idx in enumerate(top):
         # swap the planted product into a top rank
-        other = int(np.flatnonzero(ranks == want * 3 + 1)[0])
-        ranks[other], ranks[idx] = ranks[idx], want * 3 + 1
+        rank = want * 4 + 2
+        other = int(np.flatnonzero(ranks == rank)[0])
+        ranks[other], ranks[idx] = ranks[idx], rank
     return 1.0 / (ranks + 1.0) ** 1.1
 
 
