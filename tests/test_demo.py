@@ -265,6 +265,19 @@ def test_browsers_browse_but_never_buy_the_category(small):
         assert cats == [(b["category"],)]
 
 
+def test_rebuild_replaces_an_earlier_demo(tmp_path):
+    build_demo(tmp_path, seed=5, scale=0.05)
+    summary = build_demo(tmp_path, seed=6, scale=0.05)
+    assert summary["replaced_previous_demo"] is True
+    json.dumps(summary)  # the summary is plain data
+    with Workspace.open(tmp_path, read_only=True) as ws:
+        assert ws.table_counts() == summary["manifest"]["row_counts"]
+        # No row of the first demo survives: the texts are those of the second one's files.
+        texts = {r[0] for r in q(ws, "SELECT text FROM reviews")}
+    lines = (tmp_path / SOURCE_DIR / "reviews.jsonl").read_text().splitlines()
+    assert texts == {json.loads(line)["text"] for line in lines}
+
+
 def test_ids_widen_at_scale(tmp_path):
     from assistant.data.demo import _ids
 

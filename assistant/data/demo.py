@@ -134,7 +134,7 @@ def generate_demo_files(source_dir: Path, seed: int = 7, scale: float = 1.0) -> 
     )
 
     # -- reviews
-    rv = simulate_reviews(g_rev, shop, quality, defect_since, review_rate=0.15)
+    rv = simulate_reviews(g_rev, shop, quality, defect_since, review_rate=0.16)
     n_r = len(rv["line"])
     rid = _ids("R", n_r, 6)
     n_hostile = min(8, max(5, n_r // 600))
