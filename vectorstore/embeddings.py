@@ -121,6 +121,9 @@ def load_embedder(model: str = "", batch_size: int = 64) -> Embedder:
             "or unset it to use the packaged all-MiniLM-L6-v2",
         )
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # a weights-loading bar on every command is noise
 
     try:
         st = SentenceTransformer(str(location), device="cpu", local_files_only=True)

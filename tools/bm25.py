@@ -1,0 +1,137 @@
+"""Okapi BM25 over the indexed reviews, as one sparse matrix built once per index state.
+
+Vectors find paraphrases; BM25 keeps exact terms (model numbers, SKUs, rare words)
+that a sentence embedding blurs. The matrix holds each (document, term) BM25 weight,
+so scoring a query is a sum of a few columns. The same object keeps the reviews'
+filterable metadata as arrays, so a filter is a boolean mask and not a query.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+TOKEN = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
+K1, B = 1.5, 0.75
+
+# Words so common in reviews that they only add noise to lexical matching.
+STOPWORDS = frozenset(
+    """a an and are as at be but by for from has have i in is it its me my of on or so
+    that the their them they this to was were will with you your we our not no do did
+    does very just than then there what which who why how all any can could would""".split()
+)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case words and joined codes ("x-200", "ab_12"), also split into their parts."""
+    out = []
+    for tok in TOKEN.findall((text or "").lower()):
+        if tok in STOPWORDS:
+            continue
+        out.append(tok)
+        if "-" in tok or "_" in tok:
+            out.extend(p for p in re.split(r"[-_]", tok) if p and p not in STOPWORDS)
+    return out
+
+
+@dataclass
+class Corpus:
+    """The indexed reviews as arrays (row i of every array is the same review)."""
+
+    ids: np.ndarray
+    documents: list[str]
+    product_id: np.ndarray
+    category: np.ndarray
+    customer_id: np.ndarray
+    rating: np.ndarray
+    created_at: np.ndarray
+    sentiment: np.ndarray
+    vocab: dict[str, int]
+    weights: sparse.csc_matrix  # (n_docs, n_terms) BM25 weight of term in doc
+    df: np.ndarray  # reviews containing each term
+    row_of: dict[str, int]
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def rare_terms(self, query: str) -> list[str]:
+        """Query terms that pin a review down: codes with digits (model numbers, SKUs)
+        and words found in only a handful of reviews."""
+        rare_df = max(3, self.size // 10_000)
+        out = []
+        for tok in dict.fromkeys(tokenize(query)):
+            j = self.vocab.get(tok)
+            if j is None:
+                continue
+            code = any(c.isdigit() for c in tok) and any(c.isalpha() for c in tok)
+            if code or self.df[j] <= rare_df:
+                out.append(tok)
+        return out
+
+    def containing(self, terms: list[str]) -> np.ndarray:
+        """How many of ``terms`` each review contains."""
+        if not terms or self.size == 0:
+            return np.zeros(self.size, dtype=np.int32)
+        cols = [self.vocab[t] for t in terms]
+        return np.asarray((self.weights[:, cols] > 0).sum(axis=1)).ravel().astype(np.int32)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every review for ``query`` (0 where no term matches)."""
+        cols = [self.vocab[t] for t in dict.fromkeys(tokenize(query)) if t in self.vocab]
+        if not cols or self.size == 0:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self.weights[:, cols].sum(axis=1)).ravel().astype(np.float32)
+
+
+def build_corpus(records) -> Corpus:
+    """From (id, metadata, document) triples, e.g. ``ReviewIndex.iter_records``."""
+    ids, docs, metas = [], [], []
+    for rid, meta, doc in records:
+        ids.append(rid)
+        docs.append(doc or "")
+        metas.append(meta)
+    vocab: dict[str, int] = {}
+    rows, cols, tfs = [], [], []
+    lengths = np.zeros(len(docs), dtype=np.float32)
+    for i, doc in enumerate(docs):
+        counts: dict[int, int] = {}
+        toks = tokenize(doc)
+        lengths[i] = len(toks)
+        for tok in toks:
+            j = vocab.setdefault(tok, len(vocab))
+            counts[j] = counts.get(j, 0) + 1
+        rows.extend([i] * len(counts))
+        cols.extend(counts.keys())
+        tfs.extend(counts.values())
+    n = len(docs)
+    rows_a = np.asarray(rows, dtype=np.int32)
+    cols_a = np.asarray(cols, dtype=np.int32)
+    tf = np.asarray(tfs, dtype=np.float32)
+    df = np.bincount(cols_a, minlength=len(vocab)).astype(np.float32)
+    idf = np.log1p((n - df + 0.5) / (df + 0.5))
+    avg = float(lengths.mean()) if n else 1.0
+    norm = K1 * (1 - B + B * lengths[rows_a] / max(avg, 1e-9))
+    w = idf[cols_a] * tf * (K1 + 1) / (tf + norm)
+    weights = sparse.csc_matrix((w, (rows_a, cols_a)), shape=(n, len(vocab)), dtype=np.float32)
+
+    def col(key, dtype=object, default=""):
+        return np.asarray([m.get(key, default) for m in metas], dtype=dtype)
+
+    return Corpus(
+        ids=np.asarray(ids, dtype=object),
+        documents=docs,
+        product_id=col("product_id"),
+        category=col("category"),
+        customer_id=col("customer_id"),
+        rating=col("rating", np.int16, 0),
+        created_at=col("created_at", np.int32, 0),
+        sentiment=col("sentiment"),
+        vocab=vocab,
+        weights=weights,
+        df=df,
+        row_of={rid: i for i, rid in enumerate(ids)},
+    )
