@@ -371,7 +371,9 @@ DEFECT_TITLES = {
     "kessler_kettle": ("Leaks", "Leaking kettle", "Broke quickly", "Dripping everywhere"),
 }
 CONTEXT = (
-    "Bought this for my daily commute.",
+    "Bought this after my old one gave up.",
+    "Ordered it after a friend recommended it.",
+    "Had it on my wishlist for months.",
     "Got it as a birthday present for my partner.",
     "I've been using it for about a month now.",
     "Second one I've bought.",
@@ -382,3 +384,27 @@ CONTEXT = (
     "",
     "",
 )
+
+# Titles that name the aspect the review is mostly about.
+ASPECT_TITLES: dict[tuple[str, bool], tuple[str, ...]] = {
+    ("price", True): ("Great value", "Bargain", "Worth the money"),
+    ("price", False): ("Overpriced", "Not worth it", "Too expensive"),
+    ("quality", True): ("Well made", "Solid build", "Built to last"),
+    ("quality", False): ("Cheaply made", "Poor quality", "Fell apart"),
+    ("delivery", True): ("Fast delivery", "Arrived early", "Quick shipping"),
+    ("delivery", False): ("Late delivery", "Slow shipping", "Took forever to arrive"),
+    ("size_fit", True): ("True to size", "Perfect fit", "Fits well"),
+    ("size_fit", False): ("Runs small", "Wrong size", "Sizing is off"),
+    ("battery", True): ("Great battery life", "Battery lasts ages", "Long battery"),
+    ("battery", False): ("Weak battery", "Battery disappoints", "Poor battery life"),
+    ("sound", True): ("Great sound", "Amazing audio", "Rich bass"),
+    ("sound", False): ("Tinny sound", "Poor audio", "Crackling sound"),
+    ("comfort", True): ("So comfortable", "Comfy all day", "Very comfy"),
+    ("comfort", False): ("Uncomfortable", "Hurts after a while", "Not comfy"),
+    ("customer_service", True): ("Great service", "Helpful support", "Lovely staff"),
+    ("customer_service", False): ("Awful service", "Support ignored me", "Bad customer service"),
+    ("packaging", True): ("Nicely packed", "Lovely packaging", "Well packaged"),
+    ("packaging", False): ("Damaged box", "Too much plastic", "Poorly packed"),
+    ("ease_of_use", True): ("Easy to use", "Simple setup", "Works out of the box"),
+    ("ease_of_use", False): ("Hard to use", "Confusing", "Frustrating setup"),
+}
