@@ -238,6 +238,8 @@ def test_manifest_ids_exist_and_hold_what_they_claim(small):
     hits = q(ws, "SELECT review_id FROM reviews WHERE contains(text, ?) OR contains(title, ?)",
              [token["token"], token["token"]])  # fmt: skip
     assert hits == [(token["review_id"],)]
+    category = q(ws, "SELECT category FROM reviews JOIN products USING (product_id) WHERE review_id = ?", [token["review_id"]])  # fmt: skip
+    assert category[0][0] in ("Headphones", "Electronics")
     assert q(ws, "SELECT count(*) FROM products WHERE contains(title, ?) OR contains(description, ?)",
              [token["token"], token["token"]])[0][0] == 0  # fmt: skip
 

@@ -133,83 +133,12 @@ def generate_demo_files(source_dir: Path, seed: int = 7, scale: float = 1.0) -> 
         }
     )
 
-    # -- reviews
-    rv = simulate_reviews(g_rev, shop, quality, defect_since, review_rate=0.16)
-    n_r = len(rv["line"])
-    rid = _ids("R", n_r, 6)
-    n_hostile = min(8, max(5, n_r // 600))
-    special = g_rev.permutation(n_r)
-    hostile = {int(r): k for k, r in enumerate(np.sort(special[:n_hostile]))}
-    n_pii = max(3, n_r // 100)
-    pii = set(special[n_hostile : n_hostile + n_pii].tolist())
-    rare = int(special[n_hostile + n_pii])
-    titles, texts = [], []
-    defect_ids: dict[str, list[str]] = {d.key: [] for d in DEFECTS}
-    pii_customers: set[str] = set()
-    for i in range(n_r):
-        p = catalog[rv["product"][i]]
-        cat = CATEGORY_BY_NAME[p.category]
-        stars = int(rv["rating"][i])
-        if i in hostile:
-            title, text = hostile_review(rnd, hostile[i])
-        else:
-            dkey = p.defect if rv["defect"][i] else None
-            daspect = next((d.aspect for d in DEFECTS if d.key == dkey), None)
-            title, text = compose_review(
-                rnd, stars, p.category, cat.aspects, cat.item, dkey, daspect
-            )
-            if dkey:
-                defect_ids[dkey].append(rid[i])
-        if i in pii:
-            c = rv["customer"][i]
-            contact = people["email"][c] if rnd.random() < 0.6 else people["phone"][c]
-            text = with_contact(rnd, text, contact)
-            pii_customers.add(cid[c])
-        if i == rare:
-            text = rare_token_review(text)
-        titles.append(title)
-        texts.append(text)
-    reviews = pd.DataFrame(
-        {
-            "review_id": rid,
-            "product_id": pid[rv["product"]],
-            "customer_id": cid[rv["customer"]],
-            "rating": rv["rating"],
-            "title": titles,
-            "text": texts,
-            "created_at": _ts(rv["created"]),
-            "verified": rv["verified"],
-            "helpful_votes": rv["helpful"],
-            "language": "en",
-        }
-    )
+    # -- reviews, with planted defects, contact details, hostile text and a rare token
+    reviews, planted = _reviews(g_rev, rnd, shop, catalog, quality, defect_since, people, pid, cid)
+    n_r = len(reviews)
 
     # -- events, with planted browsers
-    ev = simulate_events(g_evt, shop, product_cat, popularity, max(100, int(26_000 * scale)))
-    browsers = pick_browsers(g_evt, shop, product_cat, len(CATEGORIES), 6)
-    extra, planted_browsing = browser_events(g_evt, shop, product_cat, popularity, browsers)
-    browser_manifest = [
-        {"customer_id": cid[c], "category": cat_names[k], "product_ids": sorted(pid[chosen])}
-        for c, k, chosen in planted_browsing
-    ]
-    ev = {key: np.concatenate([ev[key], np.asarray(extra[key], dtype=np.int64)]) for key in ev}
-    order = np.lexsort((ev["product"], ev["type"], ev["customer"], ev["at"]))
-    ev = {key: val[order] for key, val in ev.items()}
-    is_search = ev["type"] == 3
-    queries = np.full(len(order), None, dtype=object)
-    for i in np.flatnonzero(is_search):
-        cat = CATEGORIES[product_cat[ev["product"][i]]]
-        queries[i] = cat.queries[(ev["at"][i] // 7 + ev["customer"][i]) % len(cat.queries)]
-    events = pd.DataFrame(
-        {
-            "event_id": _ids("E", len(order), 7),
-            "customer_id": cid[ev["customer"]],
-            "product_id": np.where(is_search, None, pid[ev["product"]]),
-            "event_type": EVENT_TYPES[ev["type"]],
-            "at": _ts(ev["at"]),
-            "query": queries,
-        }
-    )
+    events, browser_manifest = _events(g_evt, shop, catalog, popularity, pid, cid, scale)
 
     # -- tickets: more likely after returns and defects
     tickets, pii_tickets = make_tickets(
@@ -251,7 +180,7 @@ def generate_demo_files(source_dir: Path, seed: int = 7, scale: float = 1.0) -> 
                 "title": d.title,
                 "aspect": d.aspect,
                 "since": d.since,
-                "review_ids": defect_ids[d.key],
+                "review_ids": planted["defects"][d.key],
             }
         )
     counts = {name: len(frame) for name, frame in tables.items()}
@@ -262,14 +191,110 @@ def generate_demo_files(source_dir: Path, seed: int = 7, scale: float = 1.0) -> 
         "categories": cat_names,
         "currency": CURRENCY,
         "defects": defects,
-        "pii_review_ids": sorted(rid[sorted(pii)].tolist()),
-        "hostile_review_ids": sorted(rid[sorted(hostile)].tolist()),
-        "rare_token": {"token": RARE_TOKEN, "review_id": rid[rare]},
+        "pii_review_ids": planted["pii"],
+        "hostile_review_ids": planted["hostile"],
+        "rare_token": {"token": RARE_TOKEN, "review_id": planted["rare"]},
         "browsers": browser_manifest,
-        "pii_customers": sorted(pii_customers),
+        "pii_customers": planted["pii_customers"],
         "pii_ticket_ids": pii_tickets,
         "row_counts": counts,
     }
+
+
+def _reviews(g_rev, rnd, shop, catalog, quality, defect_since, people, pid, cid):
+    """The reviews table and the ids of what was planted in it."""
+    rv = simulate_reviews(g_rev, shop, quality, defect_since, review_rate=0.16)
+    n_r = len(rv["line"])
+    rid = _ids("R", n_r, 6)
+    n_hostile = min(8, max(5, n_r // 600))
+    special = g_rev.permutation(n_r)
+    hostile = {int(r): k for k, r in enumerate(np.sort(special[:n_hostile]))}
+    n_pii = max(3, n_r // 100)
+    pii = set(special[n_hostile : n_hostile + n_pii].tolist())
+    # The rare model number belongs to a gadget review, where it reads naturally.
+    gadget = np.isin(
+        np.array([catalog[j].category for j in rv["product"]]), ["Headphones", "Electronics"]
+    )
+    rare = int(next(r for r in special[n_hostile + n_pii :] if gadget[r]))
+    titles, texts = [], []
+    defect_ids: dict[str, list[str]] = {d.key: [] for d in DEFECTS}
+    pii_customers: set[str] = set()
+    for i in range(n_r):
+        p = catalog[rv["product"][i]]
+        cat = CATEGORY_BY_NAME[p.category]
+        stars = int(rv["rating"][i])
+        if i in hostile:
+            title, text = hostile_review(rnd, hostile[i])
+        else:
+            dkey = p.defect if rv["defect"][i] else None
+            daspect = next((d.aspect for d in DEFECTS if d.key == dkey), None)
+            title, text = compose_review(
+                rnd, stars, p.category, cat.aspects, cat.item, dkey, daspect
+            )
+            if dkey:
+                defect_ids[dkey].append(rid[i])
+        if i in pii:
+            c = rv["customer"][i]
+            contact = people["email"][c] if rnd.random() < 0.6 else people["phone"][c]
+            text = with_contact(rnd, text, contact)
+            pii_customers.add(cid[c])
+        if i == rare:
+            text = rare_token_review(text)
+        titles.append(title)
+        texts.append(text)
+    reviews = pd.DataFrame(
+        {
+            "review_id": rid,
+            "product_id": pid[rv["product"]],
+            "customer_id": cid[rv["customer"]],
+            "rating": rv["rating"],
+            "title": titles,
+            "text": texts,
+            "created_at": _ts(rv["created"]),
+            "verified": rv["verified"],
+            "helpful_votes": rv["helpful"],
+            "language": "en",
+        }
+    )
+    planted = {
+        "defects": defect_ids,
+        "pii": sorted(rid[sorted(pii)].tolist()),
+        "hostile": sorted(rid[sorted(hostile)].tolist()),
+        "rare": rid[rare],
+        "pii_customers": sorted(pii_customers),
+    }
+    return reviews, planted
+
+
+def _events(g_evt, shop, catalog, popularity, pid, cid, scale):
+    """The events table and the planted browsers."""
+    product_cat = np.array([CATEGORIES.index(CATEGORY_BY_NAME[p.category]) for p in catalog])
+    ev = simulate_events(g_evt, shop, product_cat, popularity, max(100, int(26_000 * scale)))
+    browsers = pick_browsers(g_evt, shop, product_cat, len(CATEGORIES), 6)
+    extra, planted_browsing = browser_events(g_evt, shop, product_cat, popularity, browsers)
+    browser_manifest = [
+        {"customer_id": cid[c], "category": CATEGORIES[k].name, "product_ids": sorted(pid[chosen])}
+        for c, k, chosen in planted_browsing
+    ]
+    ev = {key: np.concatenate([ev[key], np.asarray(extra[key], dtype=np.int64)]) for key in ev}
+    order = np.lexsort((ev["product"], ev["type"], ev["customer"], ev["at"]))
+    ev = {key: val[order] for key, val in ev.items()}
+    is_search = ev["type"] == 3
+    queries = np.full(len(order), None, dtype=object)
+    for i in np.flatnonzero(is_search):
+        cat = CATEGORIES[product_cat[ev["product"][i]]]
+        queries[i] = cat.queries[(ev["at"][i] // 7 + ev["customer"][i]) % len(cat.queries)]
+    events = pd.DataFrame(
+        {
+            "event_id": _ids("E", len(order), 7),
+            "customer_id": cid[ev["customer"]],
+            "product_id": np.where(is_search, None, pid[ev["product"]]),
+            "event_type": EVENT_TYPES[ev["type"]],
+            "at": _ts(ev["at"]),
+            "query": queries,
+        }
+    )
+    return events, browser_manifest
 
 
 def _clear_previous_demo(ws) -> bool:
