@@ -47,7 +47,7 @@ def _print_highlights(manifest: dict) -> None:
     typer.echo("planted for testing (demo_manifest.json):")
     for d in manifest["defects"]:
         typer.echo(
-            f"  defect: {d['product_id']} {d['title'][:48]} — {d['aspect']} since {d['since']}"
+            f"  defect: {d['product_id']} {d['title'].split(',')[0]} — {d['aspect']} since {d['since']}"
             f" ({len(d['review_ids'])} complaint reviews)"
         )
     typer.echo(
