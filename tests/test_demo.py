@@ -280,6 +280,30 @@ def test_rebuild_replaces_an_earlier_demo(tmp_path):
     assert texts == {json.loads(line)["text"] for line in lines}
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_tiny_shops_are_consistent_for_any_seed(tmp_path, seed):
+    import duckdb
+
+    manifest = generate_demo_files(tmp_path, seed=seed, scale=0.03)
+    con = duckdb.connect()
+    for name in ("products", "customers", "orders", "order_items", "events", "tickets"):
+        con.execute(
+            f"CREATE VIEW {name} AS SELECT * FROM read_csv('{tmp_path / name}.csv', header=true)"
+        )
+    con.execute(f"CREATE VIEW reviews AS SELECT * FROM read_json('{tmp_path}/reviews.jsonl')")
+    for name, n in manifest["row_counts"].items():
+        assert con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] == n, name
+    orphans = con.execute("""
+        SELECT (SELECT count(*) FROM order_items ANTI JOIN orders USING (order_id))
+             + (SELECT count(*) FROM order_items ANTI JOIN products USING (product_id))
+             + (SELECT count(*) FROM reviews ANTI JOIN customers USING (customer_id))
+             + (SELECT count(*) FROM tickets ANTI JOIN orders USING (order_id))""").fetchone()[0]  # fmt: skip
+    assert orphans == 0
+    ids = {r[0] for r in con.execute("SELECT review_id FROM reviews").fetchall()}
+    assert set(manifest["hostile_review_ids"]) | {manifest["rare_token"]["review_id"]} <= ids
+    assert all(d["product_id"] for d in manifest["defects"])
+
+
 def test_ids_widen_at_scale(tmp_path):
     from assistant.data.demo import _ids
 

@@ -215,7 +215,8 @@ def _reviews(g_rev, rnd, shop, catalog, quality, defect_since, people, pid, cid)
     gadget = np.isin(
         np.array([catalog[j].category for j in rv["product"]]), ["Headphones", "Electronics"]
     )
-    rare = int(next(r for r in special[n_hostile + n_pii :] if gadget[r]))
+    rest = special[n_hostile + n_pii :]
+    rare = int(next((r for r in rest if gadget[r]), rest[0]))
     titles, texts = [], []
     defect_ids: dict[str, list[str]] = {d.key: [] for d in DEFECTS}
     pii_customers: set[str] = set()
