@@ -26,9 +26,30 @@ def sync_index(
 ) -> dict:
     from tools.indexing import sync_review_index
 
-    summary = sync_review_index(ws.conn, ws.review_index, rebuild=rebuild, progress=progress)
+    index = _index_to_rebuild(ws, report) if rebuild else ws.review_index
+    summary = sync_review_index(ws.conn, index, rebuild=rebuild, progress=progress)
     report(f"index: {summary}")
     return summary
+
+
+def _index_to_rebuild(ws: Workspace, report: Report):
+    """The review index, or a fresh one when the embedded index cannot even be opened
+    (a damaged database): a rebuild re-embeds everything, so nothing of value is lost."""
+    import shutil
+
+    from assistant.errors import BackendError
+
+    try:
+        return ws.review_index
+    except BackendError:
+        if ws.settings.chroma_host:
+            raise
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    report(f"index: {ws.settings.index_dir} is unreadable; starting a new one")
+    SharedSystemClient.clear_system_cache()
+    shutil.rmtree(ws.settings.index_dir, ignore_errors=True)
+    return ws.review_index
 
 
 def train_recommender(ws: Workspace, report: Report = print) -> dict:

@@ -1,4 +1,4 @@
-"""`insight` commands for operators: eval (and doctor)."""
+"""`insight` commands for operators: eval and doctor."""
 
 from __future__ import annotations
 
@@ -59,4 +59,39 @@ def eval_command(
     score = run.totals["score"]
     if score < min_score:
         typer.secho(f"score {score:.1%} is below --min-score {min_score:.1%}", fg="red", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def doctor(
+    data_dir: DataDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+):
+    """Check the workspace: store, sentiment labels, review index (and that it matches the
+    store), recommender, writer lock. Exit 1 when something is broken."""
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from assistant.config import load_settings
+    from assistant.doctor import run_doctor
+
+    report = run_doctor(load_settings(data_dir=data_dir))
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        colour = {"ok": "green", "warn": "yellow", "error": "red"}
+        table = Table(title=f"workspace {report.data_dir}")
+        for col in ("check", "status", "finding", "fix"):
+            table.add_column(col, overflow="fold")
+        for c in report.checks:
+            table.add_row(c.name, f"[{colour[c.status]}]{c.status}[/]", c.message, c.hint or "")
+        console = Console()
+        console.print(table)
+        for c in report.checks:
+            if c.counts:
+                console.print(f"{c.name}: " + ", ".join(f"{k} {v:,}" for k, v in c.counts.items()))
+        console.print("all good" if report.ok else "[red]problems found[/red]")
+    if not report.ok:
         raise typer.Exit(1)

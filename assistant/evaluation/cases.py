@@ -35,8 +35,15 @@ class Case(BaseModel):
     expect_tools: list[str] = Field(default_factory=list)
     tools_match: Literal["subset", "exact"] = "subset"
     expect_args: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    must_contain: list[str] = Field(default_factory=list)
-    must_not_contain: list[str] = Field(default_factory=list)
+    must_contain: list[str | dict[str, Any]] = Field(
+        default_factory=list,
+        description='texts the answer must contain (a text, or {"$fact": ...} giving one or a list)',
+    )
+    must_not_contain: list[str | dict[str, Any]] = Field(
+        default_factory=list,
+        description='texts the answer must not contain (a text, or {"$fact": ...} giving one '
+        "or a list, e.g. a customer's email from the store)",
+    )
     must_cite: list[str | dict[str, Any]] = Field(
         default_factory=list,
         description='evidence ids the answer must cite (an id, or {"$fact": ...})',

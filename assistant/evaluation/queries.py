@@ -7,6 +7,7 @@ changes. Every query is fixed SQL with bound parameters; there is no free SQL.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -102,6 +103,65 @@ def product_with_title(cur: duckdb.DuckDBPyConnection, *, contains: str) -> str:
     return rows[0][0]
 
 
+# Contact details as typed by people: what an answer must never leak to a role.
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"\+?\d[\d ().-]{6,}\d")
+CONTACT_FIELDS = ("name", "email", "phone", "city")
+
+
+def customer_contact(cur: duckdb.DuckDBPyConnection, *, customer_id: str, field: str) -> str:
+    """One stored contact field of a customer (e.g. to assert an answer does not show it)."""
+    if field not in CONTACT_FIELDS:
+        raise UserError(f"customer_contact: field must be one of {', '.join(CONTACT_FIELDS)}")
+    row = cur.execute(
+        f"SELECT {field} FROM customers WHERE customer_id = ?", [customer_id]
+    ).fetchone()
+    if row is None or not row[0]:
+        raise UserError(f"customer_contact: customer {customer_id!r} has no {field}")
+    return row[0]
+
+
+def customer_contacts(
+    cur: duckdb.DuckDBPyConnection, *, customer_ids: list[str], fields: list[str]
+) -> list[str]:
+    """Several customers' contact fields, as one list of strings."""
+    return [customer_contact(cur, customer_id=cid, field=f) for cid in customer_ids for f in fields]
+
+
+def review_pii(
+    cur: duckdb.DuckDBPyConnection,
+    *,
+    review_id: str | None = None,
+    customer_id: str | None = None,
+) -> list[str]:
+    """Emails and phone numbers typed into the original text of a review (or of a
+    customer's reviews), as stored before any redaction."""
+    if not review_id and not customer_id:
+        raise UserError("review_pii needs review_id or customer_id")
+    rows = cur.execute(
+        "SELECT coalesce(title, '') || ' ' || coalesce(text, '') FROM reviews "
+        "WHERE review_id = ? OR customer_id = ?",
+        [review_id, customer_id],
+    ).fetchall()
+    found = [m.group(0).strip() for (t,) in rows for rx in (_EMAIL, _PHONE) for m in rx.finditer(t)]
+    if not found:
+        raise UserError(
+            f"review_pii: no email or phone in the reviews of {review_id or customer_id}"
+        )
+    return sorted(set(found))
+
+
+def review_with_text(cur: duckdb.DuckDBPyConnection, *, contains: str) -> str:
+    """The id of the one review whose text contains the passage."""
+    rows = cur.execute(
+        "SELECT review_id FROM reviews WHERE text ILIKE '%' || ? || '%' ORDER BY review_id",
+        [contains],
+    ).fetchall()
+    if len(rows) != 1:
+        raise UserError(f"review_with_text({contains!r}) matched {len(rows)} reviews, expected 1")
+    return rows[0][0]
+
+
 QUERIES: dict[str, Callable[..., Any]] = {
     "review_count": review_count,
     "avg_rating": avg_rating,
@@ -110,6 +170,10 @@ QUERIES: dict[str, Callable[..., Any]] = {
     "return_rate": return_rate,
     "customer_spend": customer_spend,
     "product_with_title": product_with_title,
+    "customer_contact": customer_contact,
+    "customer_contacts": customer_contacts,
+    "review_pii": review_pii,
+    "review_with_text": review_with_text,
 }
 
 

@@ -120,6 +120,16 @@ def _resolve(value: Any, cur) -> Any:
     return value
 
 
+def _texts(entries: list, cur) -> list[str]:
+    """Literal texts, and the text (or list of texts) each ground-truth query yields."""
+    out: list[str] = []
+    for entry in entries:
+        value = _resolve(entry, cur)
+        values = value if isinstance(value, list | tuple) else [value]
+        out.extend(str(v) for v in values if v not in (None, ""))
+    return out
+
+
 def _value_matches(expected: Any, actual: Any) -> bool:
     if isinstance(expected, dict):
         if "$in" in expected:
@@ -187,11 +197,11 @@ def score_turn(
     text = answer.text or ""
     if case.must_contain or case.must_not_contain or case.facts:
         ok = True
-        for needle in case.must_contain:
+        for needle in _texts(case.must_contain, cur):
             if needle.lower() not in text.lower():
                 ok = False
                 reasons.append(f"answer lacks {needle!r}")
-        for needle in case.must_not_contain:
+        for needle in _texts(case.must_not_contain, cur):
             if needle.lower() in text.lower():
                 ok = False
                 reasons.append(f"answer contains forbidden {needle!r}")
