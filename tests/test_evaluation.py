@@ -208,7 +208,7 @@ def test_faithfulness_ignores_ids_dates_and_numbers_from_the_question():
 
 
 def test_eval_command_exits_nonzero_below_min_score(shop, tmp_path, monkeypatch):
-    from assistant.commands import app
+    from assistant.cli import app
 
     path = write_set(
         tmp_path,
