@@ -18,7 +18,7 @@ from tools.access import mask_customer, require
 from tools.context import ToolContext
 from tools.rfm import CLV_METHOD, PROSPECT, SEGMENTS, customer_table
 from tools.safety import redact_pii
-from tools.segments import apply_filters
+from tools.segments import apply_filters, has_rows
 
 SAMPLE_SIZE = 20
 RECENT_ORDERS = 10
@@ -257,6 +257,15 @@ def _reviews(cur, cid: str) -> list[dict]:
            WHERE r.customer_id = ? ORDER BY r.created_at DESC, r.review_id""",
         [cid],
     ).fetchall()
+    aspects: dict[str, list[dict]] = {}
+    if has_rows(cur, "review_aspects"):
+        for rid, aspect, pol in cur.execute(
+            """SELECT a.review_id, a.aspect, a.polarity FROM review_aspects a
+               JOIN reviews r ON r.review_id = a.review_id WHERE r.customer_id = ?
+               ORDER BY a.review_id, a.aspect""",
+            [cid],
+        ).fetchall():
+            aspects.setdefault(rid, []).append({"aspect": aspect, "polarity": pol})
     return [
         {
             "review_id": r[0],
@@ -268,6 +277,7 @@ def _reviews(cur, cid: str) -> list[dict]:
             "text": redact_pii(r[6]),
             "sentiment": r[7],
             "sentiment_score": _num(r[8], 3),
+            "aspects": aspects.get(r[0], []),
         }
         for r in rows
     ]

@@ -62,12 +62,41 @@ def _ids(cur, sql: str, params: list) -> set[str]:
     return {r[0] for r in cur.execute(sql, params).fetchall()}
 
 
-def _aspect_complainers(cur, aspect: str) -> tuple[set[str], str]:
-    """Customers with an unhappy review (1-2 stars or labelled negative) whose text names
-    the aspect in a clause, using the aspect taxonomy's terms."""
+def has_rows(cur, table: str) -> bool:
+    """Whether a derived table (written by another pipeline step) exists and has rows."""
+    exists = cur.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]
+    ).fetchone()[0]
+    return bool(exists) and cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0] > 0
+
+
+def _aspect_complainers(cur, aspect: str) -> tuple[set[str], str, str]:
+    """Customers who complained about an aspect, and how that was decided.
+
+    Prefers the clause-level aspect polarities of ``review_aspects`` (written by the
+    sentiment step); before that step has run, an unhappy review (1-2 stars or
+    labelled negative) naming one of the aspect's terms in a clause counts.
+    """
     from tools.aspects import load_taxonomy, split_clauses
 
-    spec = load_taxonomy().get(aspect.strip().lower())
+    wanted = aspect.strip().lower().replace(" ", "_")
+    if has_rows(cur, "review_aspects"):
+        known = [r[0] for r in cur.execute("SELECT DISTINCT aspect FROM review_aspects").fetchall()]
+        taxonomy_ids = load_taxonomy().ids
+        if wanted not in known and wanted not in taxonomy_ids:
+            raise NotFoundError(
+                f"no aspect {aspect!r}",
+                suggestions=_closest(aspect, sorted(set(known) | set(taxonomy_ids))),
+            )
+        ids = _ids(
+            cur,
+            """SELECT DISTINCT r.customer_id FROM review_aspects a
+               JOIN reviews r ON r.review_id = a.review_id
+               WHERE a.aspect = ? AND a.polarity = 'negative' AND r.customer_id IS NOT NULL""",
+            [wanted],
+        )
+        return ids, wanted, f"aspect complaints: reviews whose clauses about {wanted} are negative"
+    spec = load_taxonomy().get(wanted)
     rows = cur.execute(
         """SELECT r.customer_id, r.text FROM reviews r
            LEFT JOIN review_sentiment s ON s.review_id = r.review_id
@@ -75,7 +104,8 @@ def _aspect_complainers(cur, aspect: str) -> tuple[set[str], str]:
              AND (r.rating <= 2 OR s.label = 'negative')"""
     ).fetchall()
     hit = {c for c, text in rows if any(spec.pattern.search(cl) for cl in split_clauses(text))}
-    return hit, spec.id
+    note = f"aspect complaints: unhappy reviews (1-2 stars or negative) that mention {spec.id}"
+    return hit, spec.id, note
 
 
 def apply_filters(cur, table: pd.DataFrame, **f) -> tuple[pd.DataFrame, dict, list[str]]:
@@ -163,10 +193,8 @@ def apply_filters(cur, table: pd.DataFrame, **f) -> tuple[pd.DataFrame, dict, li
         mask &= table["customer_id"].isin(ids)
         applied["sentiment"] = label
     if f.get("aspect"):
-        ids, aspect_id = _aspect_complainers(cur, str(f["aspect"]))
+        ids, aspect_id, note = _aspect_complainers(cur, str(f["aspect"]))
         mask &= table["customer_id"].isin(ids)
         applied["aspect"] = aspect_id
-        notes.append(
-            f"aspect complaints: reviews with 1-2 stars or negative sentiment that mention {aspect_id}"
-        )
+        notes.append(note)
     return table[mask], applied, notes
