@@ -26,7 +26,8 @@ class ToolContext:
     embedder_loader: Callable[[], Any] | None = None
     index_loader: Callable[[], Any] | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Re-entrant: a loader may itself use ctx.cached (the planner builds on the catalog).
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def __post_init__(self) -> None:
         check_role(self.role)
