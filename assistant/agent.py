@@ -118,6 +118,17 @@ class Assistant:
         """The role's tools, guarded."""
         return tools_for_role(self._tool_builder(self.tool_context(role)), role)
 
+    def warm_up(self, roles: tuple[str, ...] = ("marketer", "support", "admin")) -> None:
+        """Build the agents and load the embedder and review index now, not on the
+        first question (the web app calls this at start-up)."""
+        for role in roles:
+            self._graph(LOCAL, role)
+            if self.model_spec != LOCAL:
+                self._graph(self.model_spec, role)
+        ctx = self._base_ctx
+        if self.settings.index_dir.exists():
+            ctx.review_index  # noqa: B018  (loads the embedder too)
+
     def _graph(self, backend: str, role: str):
         key = (backend, role)
         with self._lock:
