@@ -44,6 +44,10 @@ MIN_RATED = 150
 MIN_PER_CLASS = 15
 # Retrain when the store has this much more rated data than the saved model saw.
 RETRAIN_GROWTH = 1.25
+# Training uses at most this many rated reviews (a deterministic sample beyond that).
+MAX_TRAIN = 20_000
+# Texts up to this many words count as a sentence for the negation blend.
+SHORT_TEXT_WORDS = 15
 # VADER features are scaled up so the L2 penalty does not drown 4 columns among 384.
 VADER_WEIGHT = 2.0
 
@@ -113,6 +117,7 @@ class SentimentModel:
     n_train: int
     model_id: str
     metrics: dict = field(default_factory=dict)
+    n_rated: int = 0  # rated reviews in the store when trained (training may sample them)
 
     @property
     def name(self) -> str:
@@ -125,28 +130,44 @@ class SentimentModel:
         return proba[:, order]
 
     def score(self, texts: list[str], embeddings: np.ndarray | None = None) -> np.ndarray:
-        """Clause-level score. Sentence embeddings barely see negation ("never had a
-        problem" sits next to "problem"), so where a clause carries a negation cue the
-        lexicon's negation-aware score gets an equal say."""
+        """Clause-level score in [-1, 1], negation-aware (see :func:`_negation_blend`)."""
         if not texts:
             return np.zeros(0)
         proba = self._proba(texts, embeddings)
-        scores = proba[:, 2] - proba[:, 0]
-        negated = np.array([bool(NEGATION.search(t)) for t in texts])
-        if negated.any():
-            lex = vader_features([t for t, n in zip(texts, negated, strict=True) if n])[:, 0]
-            scores[negated] = 0.5 * (scores[negated] + lex)
-        return scores
+        return _negation_blend(texts, proba[:, 2] - proba[:, 0])
 
     def predict(self, texts: list[str], embeddings: np.ndarray):
+        """Labels and scores. Short negated texts take the label of the blended score;
+        longer ones the classifier's most probable class."""
         proba = self._proba(texts, embeddings)
         labels = [LABELS[i] for i in proba.argmax(axis=1)]
-        return labels, proba[:, 2] - proba[:, 0]
+        scores = proba[:, 2] - proba[:, 0]
+        blended = _negation_blend(texts, scores, max_words=SHORT_TEXT_WORDS)
+        for i in np.flatnonzero(blended != scores):
+            labels[i] = polarity(float(blended[i]))
+        return labels, blended
+
+
+def _negation_blend(texts: list[str], scores: np.ndarray, max_words: int | None = None):
+    """Sentence embeddings barely see negation ("never had a problem" sits next to
+    "problem"), so where a text carries a negation cue the lexicon's negation-aware
+    score gets an equal say. Long reviews are left to the classifier, which was trained
+    with the lexicon scores as features."""
+    out = np.array(scores, dtype=float, copy=True)
+    negated = [
+        i
+        for i, t in enumerate(texts)
+        if NEGATION.search(t) and (max_words is None or len(t.split()) <= max_words)
+    ]
+    if negated:
+        lex = vader_features([texts[i] for i in negated])[:, 0]
+        out[negated] = 0.5 * (out[negated] + lex)
+    return out
 
 
 def _fit(x_emb: np.ndarray, texts: list[str], labels: list[str]) -> LogisticRegression:
     x = np.hstack([x_emb, VADER_WEIGHT * vader_features(texts)])
-    clf = LogisticRegression(C=2.0, class_weight="balanced", max_iter=2000)
+    clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=300, tol=1e-3)
     return clf.fit(x, labels)
 
 
@@ -256,7 +277,7 @@ def _need_training(model: SentimentModel | None, n_rated: int, embedder) -> bool
         return False
     if model is None or model.embedder_name != getattr(embedder, "name", ""):
         return True
-    return n_rated >= RETRAIN_GROWTH * model.n_train
+    return n_rated >= RETRAIN_GROWTH * max(model.n_rated, model.n_train)
 
 
 def _enough_per_class(ratings: list[int]) -> bool:
@@ -282,16 +303,20 @@ def label_reviews(conn, embedder, models_dir, *, taxonomy_path=None) -> dict:
     texts = [review_text(r[1], r[2]) for r in rows]
     hashes = [text_hash(t) for t in texts]
     rated = [i for i, r in enumerate(rows) if r[3] is not None]
+    n_rated = len(rated)
+    if n_rated > MAX_TRAIN:
+        rated = sorted(np.random.default_rng(0).choice(rated, MAX_TRAIN, replace=False).tolist())
     ratings = [int(rows[i][3]) for i in rated]
 
     model = load_model(models_dir)
     trained = False
     vec_cache: dict[int, tuple[list[str], np.ndarray, np.ndarray]] = {}
-    if _need_training(model, len(rated), embedder) and _enough_per_class(ratings):
+    if _need_training(model, n_rated, embedder) and _enough_per_class(ratings):
         per_text, c_vecs, vecs = embed_clauses([texts[i] for i in rated], embedder)
         model = train_model(
             [texts[i] for i in rated], vecs, ratings, embedder.name, [ids[i] for i in rated]
         )
+        model.n_rated = n_rated
         save_model(model, models_dir)
         trained = True
         pos = 0
@@ -319,7 +344,7 @@ def label_reviews(conn, embedder, models_dir, *, taxonomy_path=None) -> dict:
         "reviews": len(rows),
         "labelled": len(todo),
         "unchanged": len(rows) - len(todo),
-        "rated": len(rated),
+        "rated": n_rated,
         "metrics": getattr(model, "metrics", {}) if model is not None else {},
     }
 
