@@ -25,7 +25,7 @@ from langchain_core.tools import BaseTool, StructuredTool
 
 from assistant.errors import InsightError
 from tools.access import CONTACT_FIELDS, can_see_contact, check_role
-from tools.safety import flag_untrusted, redact_pii
+from tools.safety import EMAIL, flag_untrusted, redact_pii
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,19 @@ UNTRUSTED_TEXT_KEYS = frozenset(
 )
 QUOTE_KEYS = frozenset({"quote", "quotes", "snippet", "snippets", "excerpt", "review_text"})
 DATA_TAG = re.compile(r"</?\s*data\b[^>]*>", re.IGNORECASE)
-PII_FIELDS = frozenset(CONTACT_FIELDS) | {"address", "street", "postcode", "zip", "full_name"}
+# Contact details a marketer never gets: these keys anywhere, and any key naming an
+# email or phone; in a customer record (a dict with customer_id) also name and city.
+CONTACT_KEYS = frozenset(CONTACT_FIELDS) - {"name", "city"} | {
+    "address",
+    "street",
+    "postcode",
+    "zip",
+    "full_name",
+    "first_name",
+    "last_name",
+    "customer_name",
+}
+CUSTOMER_RECORD_KEYS = frozenset(CONTACT_FIELDS)
 
 
 def allowed_tools(role: str) -> frozenset[str]:
@@ -134,7 +146,7 @@ def _guard(value: Any, role: str, flags: list[str], record_id: str | None) -> An
         out: dict[str, Any] = {}
         record_flags: list[str] = []
         for key, item in value.items():
-            if not can_see_contact(role) and key in PII_FIELDS:
+            if not can_see_contact(role) and _is_contact(key, value):
                 continue
             untrusted = key in QUOTE_KEYS or (untrusted_record and key in UNTRUSTED_TEXT_KEYS)
             if untrusted and isinstance(item, str):
@@ -155,9 +167,17 @@ def _guard(value: Any, role: str, flags: list[str], record_id: str | None) -> An
     if isinstance(value, list):
         return [_guard(item, role, flags, record_id) for item in value]
     if isinstance(value, str) and not can_see_contact(role):
-        # Marketers never see contact details, even in a field no one thought of.
-        return redact_pii(value)
+        # Marketers never see an email address, even in a field no one thought of.
+        # (Not the full redact_pii: its phone rule would also eat ISO dates.)
+        return EMAIL.sub("[email]", value)
     return value
+
+
+def _is_contact(key: str, record: dict) -> bool:
+    lowered = key.lower()
+    if lowered in CONTACT_KEYS or "email" in lowered or "phone" in lowered:
+        return True
+    return lowered in CUSTOMER_RECORD_KEYS and "customer_id" in record
 
 
 # -- what a remote model sees -------------------------------------------------

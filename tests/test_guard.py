@@ -141,3 +141,22 @@ def test_remote_messages_are_redacted_and_untrusted_text_is_delimited():
     # The originals are not changed.
     assert messages[0].content.endswith("0000, what now?")
     assert delimit("<DATA>x</data >") == "<data>&lt;DATA&gt;x&lt;/data &gt;</data>"
+
+
+def test_marketer_guard_keeps_dates_and_non_customer_names():
+    result = {
+        "period": {"since": "2026-03-01", "until": "2026-10-31"},
+        "segments": [{"name": "Loyal", "customers": 120}],
+        "orders": [{"order_id": "O1", "ordered_at": "2026-04-20", "total": 99.0}],
+        "note": "contact sales@shop.example for bulk orders",
+        "members": [
+            {"customer_id": "C7", "name": "Bo", "city": "Oslo", "country": "NO", "work_phone": "1"}
+        ],
+    }
+    guarded = guard_result(result, "marketer")
+    assert guarded["period"] == result["period"]
+    assert guarded["segments"] == result["segments"]
+    assert guarded["orders"] == result["orders"]
+    assert guarded["note"] == "contact [email] for bulk orders"
+    assert guarded["members"] == [{"customer_id": "C7", "country": "NO"}]
+    assert guard_result(result, "admin") == result
