@@ -321,3 +321,26 @@ def test_cli_profile_audience_segments(demo_dir, tmp_path, manifest):
     assert rows[0] == ["customer_id"] and len(rows) - 1 == data["count"] > 0
     out = runner.invoke(app, ["segments", "--data-dir", str(demo_dir)])
     assert out.exit_code == 0 and "Champions" in out.output
+
+
+def test_tools_accept_the_planners_arguments(demo_ws, manifest):
+    from tools.customers import build_tools
+
+    tools = {t.name: t for t in build_tools(ctx_for(demo_ws, "marketer"))}
+    assert set(tools) == {"customer_profile", "find_customers", "segment_overview"}
+    aurora = next(d for d in manifest["defects"] if d["aspect"] == "battery")["product_id"]
+    res = tools["find_customers"].invoke({"product_id": aurora, "k": 3})
+    expected = q(
+        demo_ws,
+        "SELECT count(DISTINCT o.customer_id) FROM orders o JOIN order_items i USING (order_id) "
+        "WHERE o.status = 'completed' AND i.product_id = ?",
+        [aurora],
+    )[0][0]
+    assert res["count"] == expected > 3
+    assert len(res["customers"]) == 3 and len(res["sample_ids"]) == 3
+    assert all(set(c) >= {"customer_id", "segment", "spend"} for c in res["customers"])
+    single = tools["find_customers"].invoke({"segment": "Loyal", "churn_risk": "high"})
+    assert single["filters"] == {"segment": ["Loyal"], "churn_risk": ["high"]}
+    assert tools["customer_profile"].invoke({"customer_id": "nobody"})["error"] == "NotFoundError"
+    support = {t.name: t for t in build_tools(ctx_for(demo_ws, "support"))}
+    assert support["find_customers"].invoke({"segment": "Loyal"})["error"] == "PermissionDenied"

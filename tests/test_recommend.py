@@ -328,3 +328,15 @@ def test_cli_recommend_single_batch_and_evaluate(demo_dir, tmp_path, manifest):
     assert out.exit_code == 0, out.output
     for name in ("blend", "als", "knn", "popularity", "Recall@10", "NDCG@10"):
         assert name in out.output
+
+
+def test_tools_return_errors_as_data(ctx, manifest):
+    from tools.recommend import build_tools
+
+    tools = {t.name: t for t in build_tools(ctx)}
+    assert set(tools) == {"recommend_for_customer", "similar_products", "bought_together"}
+    cid = manifest["browsers"][0]["customer_id"]
+    ok = tools["recommend_for_customer"].invoke({"customer_id": cid, "k": 3})
+    assert len(ok["recommendations"]) == 3
+    missing = tools["bought_together"].invoke({"product_id": "nope", "k": 3})
+    assert missing["error"] == "NotFoundError" and missing["suggestions"] is not None

@@ -365,6 +365,7 @@ def find_customers(
     aspect: str | None = None,
     viewed_category: str | None = None,
     country: str | None = None,
+    product_id: str | None = None,
     sample: int = SAMPLE_SIZE,
     all_ids: bool = False,
 ) -> dict:
@@ -387,15 +388,29 @@ def find_customers(
         aspect=aspect,
         viewed_category=viewed_category,
         country=country,
+        product_id=product_id,
     )
     hit = hit.sort_values(["spend", "customer_id"], ascending=[False, True])
     ids = hit["customer_id"].tolist()
     buyers = hit[hit["orders"] > 0]
+    sample = max(0, int(sample))
+    rows = [
+        {
+            "customer_id": r.customer_id,
+            "segment": r.segment,
+            "spend": _num(r.spend),
+            "orders": int(r.orders),
+            "days_since_last_order": None if pd.isna(r.recency_days) else int(r.recency_days),
+            "churn_risk": r.churn_risk,
+        }
+        for r in hit.head(sample).itertuples(index=False)
+    ]
     out = {
         "filters": applied,
         "count": len(ids),
         "of_customers": len(table),
-        "sample_ids": ids[: max(0, int(sample))],
+        "sample_ids": ids[:sample],
+        "customers": rows,
         "stats": {
             "total_spend": _num(hit["spend"].sum()),
             "average_spend": _num(hit["spend"].mean()) if len(hit) else None,
@@ -407,7 +422,7 @@ def find_customers(
         },
         "as_of": _iso(as_of),
         "n": len(ids),
-        "evidence": {"customers": ids[: max(0, int(sample))]},
+        "evidence": {"customers": ids[:sample]},
     }
     if notes:
         out["notes"] = notes
@@ -455,12 +470,15 @@ def segment_overview(ctx: ToolContext) -> dict:
 
 
 # -- LangChain tools ---------------------------------------------------------------------
+Churn = Literal["low", "medium", "high"]
+
+
 class _ProfileArgs(BaseModel):
     customer_id: str = Field(description="The customer's id as stored in the shop data.")
 
 
 class _AudienceArgs(BaseModel):
-    segment: list[str] | None = Field(
+    segment: str | list[str] | None = Field(
         None, description=f"RFM segments, any of: {', '.join(SEGMENTS)}."
     )
     category: str | None = Field(None, description="Bought at least once in this category.")
@@ -470,9 +488,7 @@ class _AudienceArgs(BaseModel):
         None, ge=0, description="No order for at least this many days."
     )
     active_within_days: int | None = Field(None, ge=0, description="Ordered within this many days.")
-    churn_risk: list[Literal["low", "medium", "high"]] | None = Field(
-        None, description="Churn risk levels."
-    )
+    churn_risk: Churn | list[Churn] | None = Field(None, description="Churn risk level(s).")
     sentiment: Literal["positive", "neutral", "negative"] | None = Field(
         None, description="Wrote at least one review with this sentiment."
     )
@@ -484,6 +500,18 @@ class _AudienceArgs(BaseModel):
         None, description="Browsed this category but never bought in it."
     )
     country: str | None = Field(None, description="Customer country.")
+    product_id: str | None = Field(None, description="Bought this product at least once.")
+    k: int = Field(SAMPLE_SIZE, ge=0, le=200, description="How many sample customers to list.")
+
+
+def _audience_tool(ctx):
+    def run(k: int = SAMPLE_SIZE, **kwargs):
+        try:
+            return find_customers(ctx, sample=k, **kwargs)
+        except InsightError as err:
+            return err.to_dict()
+
+    return run
 
 
 def _safe(fn, ctx):
@@ -509,7 +537,7 @@ def build_tools(ctx: ToolContext) -> list:
             args_schema=_ProfileArgs,
         ),
         StructuredTool.from_function(
-            func=_safe(find_customers, ctx),
+            func=_audience_tool(ctx),
             name="find_customers",
             description="Build an audience of customers by segment, category bought, spend, "
             "inactivity, churn risk, review sentiment or aspect complained about, or browsed "

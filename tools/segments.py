@@ -155,6 +155,20 @@ def apply_filters(cur, table: pd.DataFrame, **f) -> tuple[pd.DataFrame, dict, li
         )
         mask &= table["customer_id"].isin(ids)
         applied["category"] = cat
+    if f.get("product_id"):
+        pid = str(f["product_id"]).strip()
+        if not cur.execute("SELECT 1 FROM products WHERE product_id = ?", [pid]).fetchone():
+            ids = [r[0] for r in cur.execute("SELECT product_id FROM products").fetchall()]
+            raise NotFoundError(f"no such product {pid!r}", suggestions=_closest(pid, ids))
+        ids = _ids(
+            cur,
+            """SELECT DISTINCT o.customer_id FROM orders o
+               JOIN order_items i ON i.order_id = o.order_id
+               WHERE o.status = 'completed' AND i.product_id = ?""",
+            [pid],
+        )
+        mask &= table["customer_id"].isin(ids)
+        applied["product_id"] = pid
     if f.get("viewed_category"):
         cat = resolve_category(cur, f["viewed_category"])
         ids = _ids(
