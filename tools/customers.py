@@ -64,6 +64,17 @@ def _num(value, digits: int = 2):
     return round(float(value), digits)
 
 
+def shop_table(ctx: ToolContext):
+    """tools.rfm.customer_table, computed once per version of the orders and customers."""
+    cur = ctx.cursor()
+    # Any insert, update or delete of an order (or a new customer) changes this fingerprint.
+    version = cur.execute(
+        "SELECT (SELECT count(*) FROM customers), count(*), "
+        "sum(hash(order_id, customer_id, ordered_at, status, total)) FROM orders"
+    ).fetchone()
+    return ctx.cached(f"customers:table:{version}", lambda: customer_table(cur))
+
+
 # -- profile -----------------------------------------------------------------------
 def customer_profile(ctx: ToolContext, customer_id: str) -> dict:
     """Everything about one buyer: identity (masked per role), orders, spend, segment, CLV,
@@ -73,7 +84,7 @@ def customer_profile(ctx: ToolContext, customer_id: str) -> dict:
     ident = cur.execute("SELECT * FROM customers WHERE customer_id = ?", [cid]).df()
     identity = {k: (_iso(v) if k == "signup_at" else v) for k, v in ident.iloc[0].items()}
     identity = {k: (None if pd.isna(v) else v) for k, v in identity.items()}
-    table, as_of = customer_table(cur)
+    table, as_of = shop_table(ctx)
     me = table[table["customer_id"] == cid].iloc[0]
     orders = _orders(cur, cid)
     favourites = _favourite_categories(cur, cid)
@@ -373,7 +384,7 @@ def find_customers(
     and aggregate stats (never contact details)."""
     require(ctx.role, "marketer", "admin", what="list audiences of customers")
     cur = ctx.cursor()
-    table, as_of = customer_table(cur)
+    table, as_of = shop_table(ctx)
     hit, applied, notes = apply_filters(
         cur,
         table,
@@ -434,7 +445,7 @@ def find_customers(
 def segment_overview(ctx: ToolContext) -> dict:
     """Every RFM segment with its size, revenue share and average recency."""
     require(ctx.role, "marketer", "admin", what="see the segment overview")
-    table, as_of = customer_table(ctx.cursor())
+    table, as_of = shop_table(ctx)
     revenue = float(table["spend"].sum())
     rows = []
     for seg in SEGMENTS:
