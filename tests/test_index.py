@@ -257,6 +257,7 @@ def test_kill_during_indexing_then_resume(empty_ws, embedder):
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     assert b"/400" in seen and b"400/400" not in seen, seen[-500:]
+    assert b"reviews/s" in seen  # the progress bar shows the rate
 
     from assistant.workspace import Workspace
 
@@ -275,3 +276,22 @@ def test_kill_during_indexing_then_resume(empty_ws, embedder):
         state = index_state(index)
         assert {rid: m["content_hash"] for rid, m in state.items()} == store
         assert index.count() == 400
+
+
+@pytest.mark.slow
+def test_index_command_is_incremental_on_the_demo_shop(workspace_copy):
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+    from assistant.workspace import Workspace
+
+    with Workspace.open(workspace_copy) as ws:
+        ws.conn.execute(
+            "DELETE FROM reviews WHERE review_id = (SELECT min(review_id) FROM reviews)"
+        )
+        n_reviews = ws.conn.execute("SELECT count(*) FROM reviews").fetchone()[0]
+    res = CliRunner().invoke(app, ["index", "--data-dir", str(workspace_copy)])
+    assert res.exit_code == 0, res.output
+    line = next(x for x in res.stdout.splitlines() if x.startswith("index: "))
+    assert "'embedded': 0" in line and "'deleted': 1" in line
+    assert f"'indexed': {n_reviews}" in line

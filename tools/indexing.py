@@ -78,7 +78,7 @@ def sync_review_index(
     """Embed new or changed reviews, update changed metadata, drop deleted reviews."""
     started = time.perf_counter()
     rebuilt = bool(rebuild)
-    if not rebuild and index.count() and not index.model_matches():
+    if not rebuild and not index.model_matches():
         rebuilt = True  # vectors of another model cannot be mixed with ours
     if rebuilt:
         index.reset()

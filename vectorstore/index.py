@@ -98,8 +98,13 @@ class ReviewIndex:
         return meta["generation"]
 
     def state_token(self) -> str:
-        """Changes whenever the indexed reviews change (cheap: two small calls)."""
-        return f"{self.generation()}:{self.count()}"
+        """Changes whenever a sync changed the index (one small call).
+
+        A rebuilt collection has a new id, so its generation count starting over
+        cannot be mistaken for the old one's.
+        """
+        col = self.client.get_collection(COLLECTION)
+        return f"{col.id}:{int((col.metadata or {}).get('generation', 0))}"
 
     # -- reading -------------------------------------------------------------
     def count(self) -> int:
@@ -120,6 +125,20 @@ class ReviewIndex:
                 yield (rid, meta, docs[i]) if docs is not None else (rid, meta)
             offset += len(ids)
 
+    def vectors(self, row_of: dict[str, int]) -> np.ndarray:
+        """Every stored vector, row ``row_of[id]`` for each id (zeros for unknown rows)."""
+        out = np.zeros((len(row_of), self.embedder.dim), dtype=np.float32)
+        offset = 0
+        while True:
+            page = self._collection.get(include=["embeddings"], limit=_PAGE, offset=offset)
+            if not page["ids"]:
+                return out
+            for rid, vec in zip(page["ids"], page["embeddings"], strict=True):
+                row = row_of.get(rid)
+                if row is not None:
+                    out[row] = vec
+            offset += len(page["ids"])
+
     def metadata_by_id(self) -> dict[str, dict]:
         return dict(self.iter_records())
 
@@ -127,12 +146,12 @@ class ReviewIndex:
         self, vector: np.ndarray, k: int, where: dict | None = None, ids: list[str] | None = None
     ) -> list[Hit]:
         """Nearest reviews to ``vector`` (cosine distance), optionally filtered."""
-        n = self.count()
-        if n == 0 or k <= 0:
+        if k <= 0:
             return []
+        # No count() first: it costs as much as the query; Chroma returns fewer when short.
         res = self._collection.query(
             query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
-            n_results=min(k, n),
+            n_results=k,
             where=where or None,
             ids=ids,
             include=["distances", "metadatas", "documents"],
