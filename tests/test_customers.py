@@ -123,7 +123,7 @@ def test_marketer_never_sees_contact_fields_and_texts_are_redacted(demo_ws, mani
     marketer = customer_profile(ctx_for(demo_ws, "marketer"), cid)
     assert not {"name", "email", "phone", "city"} & set(marketer["identity"])
     assert marketer["identity_masked"] is True
-    dumped = json.dumps(marketer)
+    dumped = json.dumps(marketer, allow_nan=False)
     assert name not in dumped
     email = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
     for role_profile in (support, marketer):
@@ -215,7 +215,7 @@ def test_audience_filters_match_sql(demo_ws):
         )[0][0],
         abs=0.05,
     )
-    assert not {"name", "email", "phone", "city"} & set(json.dumps(result).split('"'))
+    assert not {"name", "email", "phone", "city"} & set(json.dumps(result, allow_nan=False).split('"'))
 
 
 def test_audience_by_sentiment_and_aspect(demo_ws, manifest):
@@ -344,3 +344,18 @@ def test_tools_accept_the_planners_arguments(demo_ws, manifest):
     assert tools["customer_profile"].invoke({"customer_id": "nobody"})["error"] == "NotFoundError"
     support = {t.name: t for t in build_tools(ctx_for(demo_ws, "support"))}
     assert support["find_customers"].invoke({"segment": "Loyal"})["error"] == "PermissionDenied"
+
+
+def test_profile_of_a_customer_who_never_ordered(demo_ws):
+    rows = q(
+        demo_ws,
+        "SELECT customer_id FROM customers c WHERE NOT EXISTS "
+        "(SELECT 1 FROM orders o WHERE o.customer_id = c.customer_id) ORDER BY 1 LIMIT 1",
+    )
+    if not rows:
+        pytest.skip("every demo customer has ordered")
+    p = customer_profile(ctx_for(demo_ws), rows[0][0])
+    json.dumps(p, allow_nan=False)  # strict JSON: no NaN leaks out of pandas
+    assert p["segment"] == "Prospect" and p["spend"] == 0
+    assert p["churn"]["risk"] is None and p["rfm"]["recency_days"] is None
+    assert p["orders"]["recent"] == [] and p["clv"]["estimate"] == 0

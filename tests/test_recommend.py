@@ -72,6 +72,7 @@ def test_recommendations_exclude_bought_items_and_explain_themselves(demo_ws, ct
     )
     for (cid,) in buyers:
         res = recommend_for_customer(ctx, cid, k=10)
+        json.dumps(res, allow_nan=False)
         ids = [r["product_id"] for r in res["recommendations"]]
         assert len(ids) == len(set(ids)) == 10
         assert not set(ids) & bought_by(demo_ws, cid)

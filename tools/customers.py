@@ -58,6 +58,10 @@ def _iso(value) -> str | None:
     return pd.Timestamp(value).date().isoformat()
 
 
+def _label(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _num(value, digits: int = 2):
     if value is None or pd.isna(value):
         return None
@@ -103,10 +107,10 @@ def customer_profile(ctx: ToolContext, customer_id: str) -> dict:
         "as_of": _iso(as_of),
     }
     churn = {
-        "risk": me["churn_risk"],
+        "risk": _label(me["churn_risk"]),
         "days_since_last_order": rfm["recency_days"],
-        "usual_gap_days": _num(me["gap_days"], 1),
-        "gap_from": me["gap_source"],
+        "usual_gap_days": _num(me["gap_days"], 1) if buyer else None,
+        "gap_from": me["gap_source"] if buyer else None,
         "ratio": _num(me["churn_ratio"]),
         "expected_next_order": _iso(me["last_order"] + pd.Timedelta(days=float(me["gap_days"])))
         if buyer
@@ -412,7 +416,7 @@ def find_customers(
             "spend": _num(r.spend),
             "orders": int(r.orders),
             "days_since_last_order": None if pd.isna(r.recency_days) else int(r.recency_days),
-            "churn_risk": r.churn_risk,
+            "churn_risk": _label(r.churn_risk),
         }
         for r in hit.head(sample).itertuples(index=False)
     ]
