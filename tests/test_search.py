@@ -208,6 +208,9 @@ def test_tool_wrapper_returns_error_dicts(ctx):
     assert out["error"] == "UserError" and "above max_rating" in out["message"]
     out = tool.invoke({"query": "battery", "k": 3})
     assert out["n"] == 3 and len(out["evidence"]["reviews"]) == 3
+    # The planner passes every argument, unset ones as None.
+    out = tool.invoke({"query": "battery", "k": None, "product_id": None, "since": None})
+    assert out["n"] == 10
 
 
 def test_search_command_json(demo_dir, aurora):

@@ -253,10 +253,11 @@ def search_reviews(
     until: str | None = None,
     sentiment: str | None = None,
     customer_id: str | None = None,
-    k: int = 10,
+    k: int | None = 10,
 ) -> dict:
     """Reviews matching ``query`` within the filters, best first, with snippets and scores."""
     query = (query or "").strip()
+    k = 10 if k is None else k
     if not isinstance(k, int) or not 1 <= k <= MAX_K:
         raise UserError(f"k must be between 1 and {MAX_K}, got {k!r}")
     raw = dict(
@@ -377,7 +378,7 @@ class SearchReviewsArgs(BaseModel):
         None, description="Only reviews labelled positive, neutral or negative."
     )
     customer_id: str | None = Field(None, description="Only reviews written by this customer id.")
-    k: int = Field(10, description=f"How many reviews to return (1-{MAX_K}).")
+    k: int | None = Field(10, description=f"How many reviews to return (1-{MAX_K}).")
 
 
 def build_tools(ctx: ToolContext) -> list[BaseTool]:

@@ -44,7 +44,7 @@ class Embedder:
     labelling, then indexing) pay for encoding once.
     """
 
-    def __init__(self, model, name: str, batch_size: int = 64, cache_size: int = 200_000):
+    def __init__(self, model, name: str, batch_size: int = 64, cache_size: int = 50_000):
         self.model = model
         self.name = name
         self.batch_size = batch_size
