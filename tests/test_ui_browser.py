@@ -83,6 +83,7 @@ def test_login_ask_evidence_product_chart_and_buyer_context(page, app_url, tmp_p
     page.locator("input[type=password]").fill("not-her-password")
     page.locator("button", has_text="Login").click()
     page.get_by_text("Incorrect Credentials").wait_for()
+    page.locator("input[type=text]").first.fill("sue")
     page.locator("input[type=password]").fill("sue-password")
     page.locator("button", has_text="Login").click()
     page.locator("#who", has_text="role support").wait_for()

@@ -54,11 +54,13 @@ table.mini { border-collapse: collapse; width: 100%; font-size: 0.9em; }
 table.mini td, table.mini th { border-bottom: 1px solid #e5e7eb; padding: 3px 6px; text-align: left; }
 """
 
-# What each role sees; the tools enforce the same limits on every call.
-ROLE_TABS = {
-    "marketer": {"buyer", "product", "audiences"},
-    "support": {"buyer", "product"},
-    "admin": {"buyer", "product", "audiences"},
+# What each role is told on the panels; the tools enforce the same limits on every call.
+AUDIENCE_ROLES = ("marketer", "admin")
+ROLE_NOTES = {
+    "buyer": {"marketer": "Contact details (name, email, phone, city) are hidden for marketers."},
+    "audiences": {
+        "support": "Audiences are for marketers and admins; the support role cannot build them."
+    },
 }
 
 
@@ -107,8 +109,6 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
                     placeholder="Ask about reviews, buyers, products and audiences.",
                     feedback_options=None,
                 )
-                notice = gr.Markdown(elem_id="notice")
-                evidence = gr.HTML(elem_id="evidence", js_on_load=LINK_JS)
                 with gr.Row():
                     question = gr.Textbox(
                         show_label=False,
@@ -118,13 +118,16 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
                     )
                     ask = gr.Button("Ask", variant="primary", elem_id="ask", scale=1)
                     new_thread = gr.Button("New thread", elem_id="new-thread", scale=1)
+                notice = gr.Markdown(elem_id="notice")
+                evidence = gr.HTML(elem_id="evidence", js_on_load=LINK_JS)
                 thread = gr.State(None)
-            with gr.Tab("Buyer context", id="buyer") as buyer_tab:
+            with gr.Tab("Buyer context", id="buyer"):
                 with gr.Row():
                     customer_id = gr.Textbox(label="Customer id", elem_id="buyer-id", scale=4)
                     look_up = gr.Button("Look up", elem_id="buyer-go", scale=1)
+                buyer_note = gr.Markdown(elem_id="buyer-note")
                 card = gr.HTML(elem_id="buyer-card", js_on_load=LINK_JS)
-            with gr.Tab("Product insight", id="product") as product_tab:
+            with gr.Tab("Product insight", id="product"):
                 with gr.Row():
                     subject = gr.Dropdown(
                         label="Product or category",
@@ -143,7 +146,8 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
                     sentiment_plot = gr.Plot(label="Sentiment over time", elem_id="plot-sentiment")
                 aspect_plot = gr.Plot(label="Aspects: praise vs complaints", elem_id="plot-aspects")
                 quotes = gr.HTML(elem_id="product-quotes", js_on_load=LINK_JS)
-            with gr.Tab("Audiences", id="audiences") as audience_tab:
+            with gr.Tab("Audiences", id="audiences"):
+                audience_note = gr.Markdown(elem_id="audience-note")
                 with gr.Row():
                     segments = gr.CheckboxGroup(SEGMENTS, label="RFM segments", elem_id="aud-seg")
                     churn = gr.CheckboxGroup(
@@ -183,13 +187,13 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
         # -- load: who is logged in, what they may see, the product picker ----------------
         def on_load(request: gr.Request):
             role = role_of(request)
-            allowed = ROLE_TABS[role]
             categories = panels.category_choices(assistant, role)
+            audiences = role in AUDIENCE_ROLES
             return (
                 f"Logged in as **{user_of(request) or 'local user'}** · role **{role}**",
-                gr.Tab(visible="buyer" in allowed),
-                gr.Tab(visible="product" in allowed),
-                gr.Tab(visible="audiences" in allowed),
+                ROLE_NOTES["buyer"].get(role, ""),
+                ROLE_NOTES["audiences"].get(role, ""),
+                gr.Button(interactive=audiences),
                 gr.Dropdown(choices=panels.subject_choices(assistant, role)),
                 gr.Dropdown(choices=categories),
                 gr.Dropdown(choices=categories),
@@ -197,7 +201,7 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
 
         demo.load(
             on_load,
-            outputs=[who, buyer_tab, product_tab, audience_tab, subject, bought, viewed],
+            outputs=[who, buyer_note, audience_note, build, subject, bought, viewed],
             concurrency_id="panels",
             concurrency_limit=limit,
         )

@@ -36,7 +36,7 @@ def _as_dict(answer: Any) -> dict:
 
 
 def _tool_message(event: dict, *, done: bool) -> dict:
-    meta = {"title": f"🔧 {event.get('name')}", "id": str(event.get("id"))}
+    meta = {"title": f"Tool call: {event.get('name')}", "id": str(event.get("id"))}
     if done:
         meta["status"] = "done"
         if isinstance(event.get("duration_ms"), int | float):
