@@ -335,9 +335,8 @@ class _Turn:
             if call is None:
                 call = ToolCall(id=message.tool_call_id, name=message.name or "", args={})
                 self.calls[call.id] = call
-            artifact = message.artifact if isinstance(message.artifact, dict) else {}
-            call.result = artifact.get("result")
-            call.duration_ms = artifact.get("duration_ms")
+            call.result = message.artifact if isinstance(message.artifact, dict) else None
+            call.duration_ms = (message.response_metadata or {}).get("duration_ms")
             if message.status == "error":
                 call.error = message.text
             elif isinstance(call.result, dict) and call.result.get("error"):

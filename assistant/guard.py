@@ -18,10 +18,11 @@ import json
 import logging
 import re
 import time
-from typing import Any
+from typing import Annotated, Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
-from langchain_core.tools import BaseTool, StructuredTool
+from langchain_core.tools import BaseTool, InjectedToolCallId, StructuredTool
+from pydantic import create_model
 
 from assistant.errors import InsightError
 from tools.access import CONTACT_FIELDS, can_see_contact, check_role
@@ -89,13 +90,21 @@ def tools_for_role(tools: list[BaseTool], role: str) -> list[BaseTool]:
 
 
 def guard_tool(tool: BaseTool, role: str) -> StructuredTool:
-    """A copy of ``tool`` whose result is guarded and JSON text for the model.
+    """A copy of ``tool`` whose result is guarded, as a ToolMessage.
 
-    The model reads the JSON content; the guarded dict and the call's duration travel
-    as the message artifact, so answers and streams need not parse text back.
+    The model reads the JSON content; the guarded dict is the message artifact and the
+    call's duration is in its response_metadata, so answers, streams and the local
+    planner need not parse text back.
     """
+    # The call id is injected (hidden from the model's schema) so the wrapper can
+    # return the whole ToolMessage with its timing.
+    schema = create_model(
+        f"Guarded{tool.args_schema.__name__}",
+        __base__=tool.args_schema,
+        tool_call_id=(Annotated[str, InjectedToolCallId], ...),
+    )
 
-    def run(**kwargs: Any) -> tuple[str, dict]:
+    def run(tool_call_id: str, **kwargs: Any) -> ToolMessage:
         started = time.perf_counter()
         try:
             raw = tool.invoke(kwargs)
@@ -106,15 +115,16 @@ def guard_tool(tool: BaseTool, role: str) -> StructuredTool:
             raw = {"error": "BackendError", "message": f"{tool.name} failed: {exc}"}
         result = guard_result(_as_dict(raw), role)
         duration_ms = round((time.perf_counter() - started) * 1000, 2)
-        content = json.dumps(result, ensure_ascii=False, default=str)
-        return content, {"result": result, "duration_ms": duration_ms}
+        return ToolMessage(
+            content=json.dumps(result, ensure_ascii=False, default=str),
+            artifact=result,
+            tool_call_id=tool_call_id,
+            name=tool.name,
+            response_metadata={"duration_ms": duration_ms},
+        )
 
     return StructuredTool.from_function(
-        func=run,
-        name=tool.name,
-        description=tool.description,
-        args_schema=tool.args_schema,
-        response_format="content_and_artifact",
+        func=run, name=tool.name, description=tool.description, args_schema=schema
     )
 
 

@@ -109,8 +109,11 @@ def test_guarded_tool_returns_json_content_and_artifact():
         {"type": "tool_call", "id": "1", "name": "profile", "args": {"customer_id": "C1"}}
     )
     assert json.loads(message.content) == {"customer": {"customer_id": "C1"}, "evidence": {}}
-    assert message.artifact["result"] == {"customer": {"customer_id": "C1"}, "evidence": {}}
-    assert message.artifact["duration_ms"] >= 0
+    assert message.artifact == {"customer": {"customer_id": "C1"}, "evidence": {}}
+    assert message.response_metadata["duration_ms"] >= 0
+    assert message.tool_call_id == "1" and message.name == "profile"
+    # The injected call id is not part of what the model is shown.
+    assert set(tool.tool_call_schema.model_json_schema()["properties"]) == {"customer_id"}
     failed = tool.invoke(
         {"type": "tool_call", "id": "2", "name": "profile", "args": {"customer_id": "C9"}}
     )

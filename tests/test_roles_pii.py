@@ -187,9 +187,7 @@ def test_pii_typed_into_reviews_is_redacted_for_every_role(assistant, manifest, 
                 )
                 # The query typed by the caller may be echoed back; that is not a leak.
                 outputs.append(message.content.replace(args.get("query", "\0"), ""))
-                seen_reviews |= set(
-                    message.artifact["result"].get("evidence", {}).get("reviews", [])
-                )
+                seen_reviews |= set(message.artifact.get("evidence", {}).get("reviews", []))
         for secret in secrets:
             for output in outputs:
                 assert secret not in output, f"{review_id}: {secret!r} reached a {role}"
