@@ -176,3 +176,58 @@ def test_tools_return_errors_as_data(ctx):
     )
     assert res["n"] == 1
     assert res["results"][0]["aspects"][0]["polarity"] == "negative"
+
+
+def _json_lines(output: str) -> list[dict]:
+    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+
+
+def test_cli_sentiment_aspects_and_insights(demo_dir, demo_ws, manifest):
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    runner = CliRunner()
+    ws = ["--data-dir", str(demo_dir)]
+    res = runner.invoke(
+        app,
+        ["sentiment", "-", *ws],
+        input="I love it, works great\nBroke after a week, total waste of money.\n",
+    )
+    assert res.exit_code == 0, res.output
+    assert [r["label"] for r in _json_lines(res.stdout)] == ["positive", "negative"]
+
+    lines = [
+        {"text": "great screen but the battery is awful", "aspects": ["battery"]},
+        {"text": "Arrived a week late. The sound is superb."},
+    ]
+    res = runner.invoke(app, ["aspects", *ws], input="\n".join(json.dumps(x) for x in lines) + "\n")
+    assert res.exit_code == 0, res.output
+    first, second = _json_lines(res.stdout)
+    assert [(a["aspect"], a["term"], a["polarity"]) for a in first["aspects"]] == [
+        ("battery", "battery", "negative")
+    ]
+    assert {a["aspect"]: a["polarity"] for a in second["aspects"]} == {
+        "delivery": "negative",
+        "sound": "positive",
+    }
+    bad = runner.invoke(app, ["aspects", *ws], input='{"text": "ok"}\n{oops\n')
+    assert bad.exit_code == 2 and "stdin:2" in bad.output
+
+    pid = manifest["defects"][0]["product_id"]
+    res = runner.invoke(app, ["insights", "--product", pid, "--since", "2026-03-01", "--json", *ws])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    n = (
+        demo_ws.cursor()
+        .execute(
+            "SELECT count(*) FROM reviews WHERE product_id = ? AND created_at >= '2026-03-01'",
+            [pid],
+        )
+        .fetchone()[0]
+    )
+    assert out["review_count"] == n
+    text = runner.invoke(app, ["insights", "--product", pid, "--since", "2026-03-01", *ws])
+    assert text.exit_code == 0 and "top complaints:" in text.output
+    missing = runner.invoke(app, ["insights", "--product", "NOPE", *ws])
+    assert missing.exit_code == 2 and "no product" in missing.output
