@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -40,16 +41,15 @@ def running_app(demo_dir, tmp_path_factory):
 
 
 def _customers(demo_ws, n):
-    """n customers with completed orders, and how many each has (computed in SQL)."""
-    rows = (
-        demo_ws.cursor()
-        .execute(
-            "SELECT customer_id, count(*) FROM orders WHERE status = 'completed' "
-            "GROUP BY customer_id HAVING count(*) >= 2 ORDER BY customer_id LIMIT ?",
-            [n],
-        )
-        .fetchall()
-    )
+    """n customers with 2+ completed orders, and their number of orders of any status
+    (the profile's order count), computed in SQL."""
+    cur = demo_ws.cursor()
+    rows = cur.execute(
+        "SELECT customer_id, count(*) FROM orders "
+        "GROUP BY customer_id HAVING count(*) FILTER (WHERE status = 'completed') >= 2 "
+        "ORDER BY customer_id LIMIT ?",
+        [n],
+    ).fetchall()
     return dict(rows)
 
 
@@ -85,16 +85,16 @@ def test_eight_conversations_at_once(running_app, demo_ws):
         t.join(timeout=320)
     assert set(results) == set(expected), "some conversations did not complete"
 
-    for cid, completed in expected.items():
-        _, history, evidence, notice, _ = results[cid]
+    for cid, kept in expected.items():
+        _, history, evidence, notice = results[cid]  # the thread State is not in the API
         answer = history[-1]["content"]
         text = answer if isinstance(answer, str) else " ".join(b.get("text", "") for b in answer)
-        tools = [m["metadata"]["title"] for m in history if m.get("metadata", {}).get("title")]
+        tools = [(m.get("metadata") or {}).get("title") for m in history]
         assert "Tool call: customer_profile" in tools, (cid, tools)
         assert cid in text, (cid, text)
         assert text == reference[cid]  # concurrency changed nothing in the answer
-        # The answer states the customer's completed orders, as counted in SQL.
-        assert f"{completed} orders" in text, (cid, completed, text)
+        # The answer states the customer's orders, as counted in SQL.
+        assert re.search(rf"(?<![\d,.]){kept} orders\b", text), (cid, kept, text)
         assert f'data-id="{cid}"' in evidence
         for other in expected:
             if other != cid:
