@@ -23,7 +23,10 @@ _DATE = re.compile(
 _ID = re.compile(r"\b(?=[\w-]*[A-Za-z])(?=[\w-]*\d)[\w-]+\b")
 _ENUM = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+", re.MULTILINE)
 _NUMBER = re.compile(r"(?<![\w.])([-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?)(\s*%)?")
-_QUOTE = re.compile(r"[\"“]([^\"”]{12,}?)[\"”]")
+# Quote pairs are matched in order; only passages of 12+ characters are checked (a
+# short quote like "Broken." is matched too, so its closing mark never opens another).
+_QUOTE = re.compile(r"[\"“]([^\"”]*)[\"”]")
+_MIN_QUOTE = 12
 
 
 @dataclass
@@ -51,6 +54,7 @@ def _walk(value: Any) -> Iterable[Any]:
         for v in value.values():
             yield from _walk(v)
     elif isinstance(value, list | tuple):
+        yield len(value)  # "over 34 months" counts the items a tool returned
         for v in value:
             yield from _walk(v)
     else:
@@ -104,6 +108,8 @@ def trace_answer(answer_text: str, tool_results: Iterable[Any], question: str = 
 
     for match in _QUOTE.finditer(answer_text):
         quote = match.group(1)
+        if len(quote) < _MIN_QUOTE or quote.rstrip().endswith("?"):
+            continue  # too short to check, or an example question offered to the user
         trace.quotes.append(quote)
         fragments = [f for f in re.split(r"\.\.\.|…", quote) if len(f.strip()) >= 4]
         if not fragments or not all(_norm(f) in haystack for f in fragments):
@@ -112,11 +118,29 @@ def trace_answer(answer_text: str, tool_results: Iterable[Any], question: str = 
     prose = _QUOTE.sub(" ", answer_text)
     prose = _ENUM.sub(" ", _ID.sub(" ", _DATE.sub(" ", prose)))
     asked = {m.group(1) for m in _NUMBER.finditer(_DATE.sub(" ", question))}
+    listed = len(_ENUM.findall(answer_text))
     for match in _NUMBER.finditer(prose):
         written, is_percent = match.group(1), bool(match.group(2))
         if written in asked:
             continue
         trace.numbers.append(written + ("%" if is_percent else ""))
-        if not _traced(written, is_percent, values):
-            trace.untraced_numbers.append(written + ("%" if is_percent else ""))
+        if _traced(written, is_percent, values):
+            continue
+        if _REMAINDER.match(prose, match.end()) and _is_remainder(written, values, listed):
+            continue
+        trace.untraced_numbers.append(written + ("%" if is_percent else ""))
     return trace
+
+
+# "(1337 more not shown)": a count from the results minus the items listed in the
+# answer (or minus another count from the results).
+_REMAINDER = re.compile(r"\s+more\b", re.IGNORECASE)
+
+
+def _is_remainder(written: str, values: list[float], listed: int) -> bool:
+    x = float(written.replace(",", ""))
+    if x != int(x) or x <= 0:
+        return False
+    counts = {int(v) for v in values if v == int(v) and v >= 0}
+    shown = counts | set(range(listed + 1))
+    return any(int(x) + b in counts for b in shown)
