@@ -121,7 +121,7 @@ def test_login_ask_evidence_product_chart_and_buyer_context(page, app_url, tmp_p
     page.locator("#plot-rating .js-plotly-plot").wait_for()
     page.locator("#plot-aspects .js-plotly-plot").wait_for()
     assert page.locator("#product-quotes blockquote").count() >= 1
-    page.screenshot(path=str(tmp_path / "product.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "product.png"))
 
     # A customer id in an answer's evidence opens the buyer context with contact details.
     cid, email = (

@@ -48,7 +48,8 @@ CSS = """
 .ev-meta { font-size: 0.85em; opacity: 0.8; margin-top: 2px; }
 a.ev-link { font-family: monospace; text-decoration: underline; cursor: pointer; }
 .card-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 8px; }
-.card-grid div { border: 1px solid #e5e7eb; border-radius: 6px; padding: 6px 8px; }
+.card-grid div { border: 1px solid #e5e7eb; border-radius: 6px; padding: 6px 8px;
+  overflow-wrap: anywhere; }
 .card-grid b { display: block; font-size: 0.8em; opacity: 0.7; }
 table.mini { border-collapse: collapse; width: 100%; font-size: 0.9em; }
 table.mini td, table.mini th { border-bottom: 1px solid #e5e7eb; padding: 3px 6px; text-align: left; }
@@ -145,7 +146,7 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
                     rating_plot = gr.Plot(label="Rating by month", elem_id="plot-rating")
                     sentiment_plot = gr.Plot(label="Sentiment over time", elem_id="plot-sentiment")
                 aspect_plot = gr.Plot(label="Aspects: praise vs complaints", elem_id="plot-aspects")
-                quotes = gr.HTML(elem_id="product-quotes", js_on_load=LINK_JS)
+                quotes = gr.HTML(elem_id="product-quotes", js_on_load=LINK_JS, max_height=480)
             with gr.Tab("Audiences", id="audiences"):
                 audience_note = gr.Markdown(elem_id="audience-note")
                 with gr.Row():

@@ -10,6 +10,7 @@ from html import escape
 
 from assistant.webapp.render import link
 
+QUOTED_ASPECTS = 3  # per side: the most-mentioned complaints and praise
 CONTACT_ORDER = ("name", "email", "phone", "city", "country", "channel", "signup_at")
 
 
@@ -144,7 +145,7 @@ def quotes_html(result: dict) -> str:
     parts = ['<div class="evidence"><h4>Quotes behind the charts</h4>']
     any_quote = False
     for key, title in (("top_complained", "Complaints"), ("top_praised", "Praise")):
-        for item in result.get(key) or []:
+        for item in (result.get(key) or [])[:QUOTED_ASPECTS]:
             quotes = item.get("quotes") or []
             if not quotes:
                 continue
