@@ -31,7 +31,7 @@ from pydantic import ConfigDict, Field
 from assistant.planning.compose import compose
 from assistant.planning.decide import Decider, Plan, clarify
 from assistant.planning.thread import Thread
-from tools.catalog import find_product
+from tools.catalog import AMBIGUITY_MARGIN, find_product, words
 from tools.context import ToolContext
 
 # find_product's top candidate is taken when at least this confident and not tied.
@@ -138,7 +138,8 @@ class LocalPlanner(BaseChatModel):
             result = find_product(self.ctx, plan.resolve)
         else:
             return None
-        return choose(result, plan.resolve)
+        need_product = any(n in ("similar_products", "bought_together") for n, _ in plan.calls)
+        return choose(result, plan.resolve, need_product)
 
     @staticmethod
     def _with_subject(name: str, args: dict, subject: dict) -> dict:
@@ -204,20 +205,28 @@ def _enum(prop: dict) -> list | None:
     return None
 
 
-def choose(result: dict, text: str) -> dict | Plan:
+def choose(result: dict, text: str, need_product: bool = False) -> dict | Plan:
     """Pick the product (or category) find_product's result points to, or ask."""
     if result.get("error"):
         return clarify("product_unknown", text=text)
     candidates = result.get("candidates") or []
     categories = result.get("categories") or []
-    best_cat = categories[0] if categories else None
     top = candidates[0] if candidates else None
-    if best_cat and best_cat["confidence"] >= 0.9 and (top is None or top["confidence"] < 0.9):
-        return {"category": best_cat["category"]}
-    if top is None or top["confidence"] < RESOLVE_CONFIDENCE:
+    best_cat = categories[0] if categories else None
+    product_ok = top is not None and top["confidence"] >= RESOLVE_CONFIDENCE
+    if best_cat and best_cat["confidence"] >= 0.9 and not need_product:
+        # The category wins when the words name it and nothing more specific.
+        named = set(words(text)) <= {w for w in words(best_cat["category"])} | {
+            w + "s" for w in words(best_cat["category"])
+        } | {w.rstrip("s") for w in words(best_cat["category"])}
+        if named or not product_ok:
+            return {"category": best_cat["category"]}
+    if not product_ok:
         return clarify("product_unknown", text=text)
     if result.get("ambiguous"):
-        close = [c for c in candidates if top["confidence"] - c["confidence"] < 0.08][:3]
+        close = [c for c in candidates if top["confidence"] - c["confidence"] < AMBIGUITY_MARGIN][
+            :3
+        ]
         options = " or ".join(f"{c['title']} ({c['product_id']})" for c in close)
         return clarify("product_ambiguous", options=options)
     return {"product_id": top["product_id"]}

@@ -54,6 +54,9 @@ class Catalog:
     vocab: list[str]
     _embeddings: np.ndarray | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        self._known = set(self.vocab)
+
     @classmethod
     def load(cls, cursor) -> Catalog:
         rows = cursor.execute(
@@ -67,7 +70,9 @@ class Catalog:
         n = max(len(rows), 1)
         idf = {w: math.log(1 + n / c) for w, c in df.items()}
         category_names = sorted({c for c in cats if c})
-        return cls(ids, titles, brands, cats, category_names, doc_words, idf, sorted(df))
+        # Category words count as catalog words too ("movies" names "Movies & TV").
+        vocab = set(df) | {w for c in category_names for w in words(c)}
+        return cls(ids, titles, brands, cats, category_names, doc_words, idf, sorted(vocab))
 
     def embeddings(self, embedder) -> np.ndarray | None:
         if (
@@ -81,7 +86,7 @@ class Catalog:
 
     def correct(self, word: str) -> str | None:
         """The catalog word a (possibly misspelt) query word stands for, or None."""
-        if word in self.idf:
+        if word in self.idf or word in self._known:
             return word
         if len(word) < 4 or not self.vocab:
             return None
@@ -100,19 +105,27 @@ def _embedder(ctx: ToolContext):
         return None
 
 
+# Words that do not distinguish a category ("All Beauty" is named by "beauty").
+_CATEGORY_STOP = {"all", "and", "the", "other", "misc", "general", "more", "products"}
+
+
+def _same_word(a: str, b: str) -> bool:
+    return a.rstrip("s") == b.rstrip("s") or (min(len(a), len(b)) >= 5 and fuzz.ratio(a, b) >= 85)
+
+
 def match_categories(cat: Catalog, text: str, limit: int = 3, cutoff: float = 75) -> list[dict]:
-    """Categories whose normalised name matches ``text`` (whole or part of it)."""
+    """Categories named in ``text``: the whole of it, or every distinguishing word of the
+    category somewhere in it (plurals and small typos allowed)."""
     query = normalise(text)
     if not query or not cat.category_names:
         return []
-    names = {c: normalise(c) for c in cat.category_names}
+    qwords = query.split()
     out = []
-    for name, norm in names.items():
-        whole = fuzz.ratio(query, norm)
-        # The category named inside a longer phrase ("the kitchen category").
-        part = fuzz.partial_ratio(norm, query) if len(norm) >= 4 else 0
-        words_in = set(norm.split()) <= {cat.correct(w) or w for w in query.split()}
-        score = max(whole, part * 0.95, 100.0 if words_in else 0.0)
+    for name in cat.category_names:
+        norm = normalise(name)
+        cwords = [w for w in norm.split() if w not in _CATEGORY_STOP] or norm.split()
+        covered = all(any(_same_word(c, q) for q in qwords) for c in cwords)
+        score = max(fuzz.ratio(query, norm), 100.0 if covered else 0.0)
         if score >= cutoff:
             out.append({"category": name, "confidence": round(score / 100, 3)})
     out.sort(key=lambda c: (-c["confidence"], c["category"]))
@@ -158,11 +171,17 @@ def find_product(ctx: ToolContext, text: str, k: int = 5) -> dict:
 
 
 def _rank(ctx: ToolContext, cat: Catalog, text: str, k: int) -> list[tuple[int, float]]:
-    query_words = [w for w in words(text) if len(w) > 1]
+    query_words = [w for w in words(text) if len(w) > 1 or w.isdigit()]
     corrected = [c for c in (cat.correct(w) for w in query_words) if c]
-    weight = sum(cat.idf.get(w, 0.0) for w in corrected) or 1.0
+    unique = set(corrected)
+    weight = sum(cat.idf.get(w, 0.0) for w in unique) or 1.0
+    # Rare words weigh more, but every named word counts: "tempo 3" is not "tempo s".
     lexical = np.array(
-        [sum(cat.idf[w] for w in set(corrected) if w in doc) / weight for doc in cat.doc_words],
+        [
+            0.5 * sum(cat.idf.get(w, 0.0) for w in unique if w in doc) / weight
+            + 0.5 * sum(1 for w in unique if w in doc) / max(len(query_words), 1)
+            for doc in cat.doc_words
+        ],
         dtype=np.float32,
     )
     # Whole-string fuzzy score catches typos that defeat word matching.
@@ -213,15 +232,20 @@ def resolve_customer_id(ctx: ToolContext, text: str) -> str:
     )
 
 
+def id_key(raw: str) -> str:
+    """An id without case, separators or zero padding: "C-0042" and "c42" agree."""
+    return re.sub(r"(?<![0-9])0+(?=[0-9])", "", re.sub(r"[^a-z0-9]", "", raw.lower()))
+
+
 def similar_ids(ctx: ToolContext, raw: str, table: str, limit: int = 5) -> list[str]:
     """Stored ids that look like ``raw`` (typo, missing zero padding, other case)."""
     column = {"customers": "customer_id", "products": "product_id"}[table]
-    key = re.sub(r"0+(?=\d)", "", re.sub(r"[^a-z0-9]", "", raw.lower()))
+    key = id_key(raw)
     ids = ctx.cached(
         f"ids:{table}",
         lambda: [r[0] for r in ctx.cursor().execute(f"SELECT {column} FROM {table}").fetchall()],
     )
-    padded = [i for i in ids if re.sub(r"0+(?=\d)", "", re.sub(r"[^a-z0-9]", "", i.lower())) == key]
+    padded = [i for i in ids if id_key(i) == key]
     if padded:
         return padded[:limit]
     hits = process.extract(raw, ids, scorer=fuzz.ratio, limit=limit, score_cutoff=70)

@@ -32,7 +32,7 @@ class _Values(dict):
 def fill(template: str, **values: Any) -> str | None:
     """The template filled in, or None when a placeholder has no value."""
     names = [f for _, f, _, _ in string.Formatter().parse(template) if f]
-    if any(values.get(n) in (None, "", []) for n in names):
+    if any(values.get(n) is None or values.get(n) == [] for n in names):
         return None
     return template.format_map(_Values({k: _fmt(v) for k, v in values.items()}))
 
@@ -124,119 +124,175 @@ def _search_reviews(call: Call, t: dict) -> list[str]:
     return lines + _more(t["more"], total, min(len(rows), MAX_ITEMS))
 
 
+def _share(d: Any) -> tuple[str | None, Any, Any]:
+    """(percent, count, n) of a share dict {"count", "n", "share"}."""
+    if not isinstance(d, dict):
+        return _pct(d) if isinstance(d, int | float) else None, None, None
+    return _pct(d.get("share")), d.get("count"), d.get("n")
+
+
 def _product_insights(call: Call, t: dict) -> list[str]:
     r, args = call.result, call.args
-    subject = _first(
-        r, "title", "category", "product_id", default=args.get("product_id") or args.get("category")
-    )
-    if r.get("product_id") and r.get("title"):
-        subject = f"{r['title']} ({r['product_id']})"
-    n = _first(r, "n", "review_count", "reviews")
-    neg = _first(r, "negative_share", "share_negative")
-    period = "".join(
-        p
-        for p in (fill(" since {s}", s=args.get("since")), fill(" until {u}", u=args.get("until")))
-        if p
-    )
+    subj = r.get("subject") or {}
+    if subj.get("product_id"):
+        subject = f"{subj.get('title') or subj['product_id']} ({subj['product_id']})"
+    else:
+        subject = subj.get("category") or args.get("category") or args.get("product_id")
+    period = r.get("period") or {}
+    period_note = f" from {period['since']} to {period.get('until')}" if period.get("since") else ""
+    neg_pct, neg_count, _ = _share((r.get("sentiment") or {}).get("negative"))
+    n = _first(r, "review_count", "n")
     lines = [
         fill(
             t["header"],
             subject=subject,
-            period_note=period,
-            avg_rating=_first(r, "avg_rating", "average_rating", "mean_rating"),
-            n=n if not isinstance(n, list) else len(n),
-            neg_note=f", {_pct(neg)} negative" if neg is not None else "",
+            period_note=period_note,
+            avg_rating=_first(r, "average_rating", "avg_rating"),
+            n=n,
+            neg_pct=neg_pct,
+            neg_count=neg_count,
         )
-        or f"{subject}{period}: {n} reviews."
+        or f"{subject}{period_note}: {n if n is not None else 0} reviews."
     ]
-    aspects = r.get("aspects") or []
-    if isinstance(aspects, dict):
-        aspects = [{"aspect": k, **v} for k, v in aspects.items() if isinstance(v, dict)]
-    if aspects:
-        lines.append(t["aspects_header"])
-        for a in aspects[:MAX_ITEMS]:
-            trend = a.get("trend") or a.get("change")
+    rate, count, total = _share(r.get("return_rate"))
+    lines.append(fill(t["returns"], rate=rate, count=count, n=total) or "")
+    trend = r.get("rating_trend") or {}
+    if trend.get("months"):
+        slope = trend.get("slope_per_month")
+        lines.append(
+            fill(
+                t["trend"],
+                direction=trend.get("direction"),
+                slope=f"{slope:+.2f}" if isinstance(slope, int | float) else None,
+                months=len(trend["months"]),
+            )
+            or ""
+        )
+    prev = r.get("previous_period") or {}
+    if prev.get("review_count"):
+        lines.append(
+            fill(
+                t["previous"],
+                since=prev.get("since"),
+                until=prev.get("until"),
+                avg_rating=prev.get("average_rating"),
+                n=prev.get("review_count"),
+            )
+            or ""
+        )
+    rising = [
+        a
+        for a in ((r.get("changes") or {}).get("rising_complaints") or [])
+        if a.get("change", 0) > 0.05
+    ]
+    if rising:
+        items = "; ".join(
+            fill(
+                t["rising_item"],
+                aspect=a.get("aspect"),
+                before=_pct(a.get("share_before")),
+                now=_pct(a.get("share_now")),
+                count=a.get("count_now"),
+                n=a.get("n_now"),
+            )
+            or str(a.get("aspect"))
+            for a in rising[:3]
+        )
+        lines.append(fill(t["rising"], items=items) or "")
+    for key, header in (("top_complained", "complained_header"), ("top_praised", "praised_header")):
+        aspects = r.get(key) or []
+        if not aspects:
+            continue
+        lines.append(t[header])
+        for a in aspects[:3]:
+            share, count, total = _share(a)
+            quote = (a.get("quotes") or [None])[0]
+            quote_note = ""
+            if isinstance(quote, dict):
+                quote_note = (
+                    fill(
+                        t["quote"],
+                        text=_shorten(_first(quote, "snippet", "text", default="")),
+                        review_id=quote.get("review_id"),
+                    )
+                    or ""
+                )
             lines.append(
                 fill(
                     t["aspect"],
-                    aspect=_first(a, "aspect", "id", "name"),
-                    neg_pct=_pct(_first(a, "negative_share", "share_negative", "negative_rate")),
-                    mentions=_first(a, "mentions", "n", "count"),
-                    trend_note=f", {trend}" if isinstance(trend, str) else "",
+                    aspect=a.get("aspect"),
+                    share=share,
+                    count=count,
+                    n=total,
+                    quote_note=quote_note,
                 )
-                or f"- {_first(a, 'aspect', 'id', 'name')}: {_first(a, 'mentions', 'n', 'count', default='?')} mentions"
+                or ""
             )
-            quote = (a.get("quotes") or a.get("examples") or [None])[0]
-            if isinstance(quote, dict):
-                q = fill(
-                    t["quote"],
-                    text=_shorten(quote.get("text", "")),
-                    review_id=quote.get("review_id"),
-                )
-                if q:
-                    lines.append(q)
     return lines
 
 
 def _customer_profile(call: Call, t: dict) -> list[str]:
     r = call.result
-    c = r.get("customer") if isinstance(r.get("customer"), dict) else r
-    stats = r.get("orders") if isinstance(r.get("orders"), dict) else r
-    orders = _first(stats, "order_count", "orders", "n_orders", "count")
-    if isinstance(orders, list):
-        orders = len(orders)
-    seg = _first(r, "segment", "rfm_segment")
-    if isinstance(seg, dict):
-        seg = _first(seg, "segment", "name", "label")
-    last = _first(stats, "last_order_at", "last_order", "last_order_date")
+    orders = r.get("orders") if isinstance(r.get("orders"), dict) else {}
+    segment = r.get("segment") or (r.get("rfm") or {}).get("segment")
+    last = orders.get("last_order")
     lines = [
         fill(
             t["header"],
-            customer_id=_first(c, "customer_id", default=call.args.get("customer_id")),
-            segment_note=f" ({seg})" if seg else "",
-            orders=orders,
-            spend=_first(stats, "total_spend", "spend", "monetary", "lifetime_value"),
-            last_order_note=f", last order {str(last)[:10]}" if last else "",
+            customer_id=_first(r, "customer_id", default=call.args.get("customer_id")),
+            segment_note=f" ({segment})" if segment else "",
+            orders=orders.get("total", 0),
+            returned=orders.get("returned", 0),
+            spend=r.get("spend", 0),
+            last_order_note=f", last order {last}" if last else ", no orders yet",
         )
-        or f"Customer {call.args.get('customer_id')}:"
+        or ""
     ]
-    churn = r.get("churn") if isinstance(r.get("churn"), dict) else r
-    risk = _first(churn, "churn_risk", "risk", "level")
-    if risk:
-        score = _first(churn, "churn_score", "probability", "score")
+    churn = r.get("churn") or {}
+    if churn.get("risk"):
+        gap = churn.get("usual_gap_days")
         lines.append(
             fill(
                 t["churn"],
-                churn_risk=risk,
-                churn_score_note=f" ({_pct(score)})" if isinstance(score, float) else "",
+                risk=churn["risk"],
+                days=churn.get("days_since_last_order"),
+                gap_note=f" (usual gap {_fmt(gap)} days)" if gap else "",
             )
-            or ""
+            or f"Churn risk {churn['risk']}."
         )
-    reviews = r.get("reviews") or r.get("recent_reviews")
-    if isinstance(reviews, list):
-        labels = [x.get("sentiment") or x.get("label") for x in reviews if isinstance(x, dict)]
-        neg = sum(1 for x in labels if x == "negative")
-        lines.append(
-            fill(
-                t["reviews"],
-                review_count=str(len(reviews)),
-                review_sentiment_note=f", {neg} negative" if labels else "",
-            )
-            or ""
+    favourites = r.get("favourite_categories") or []
+    if favourites:
+        items = ", ".join(f"{f['category']} ({f.get('units', '?')} units)" for f in favourites[:3])
+        lines.append(fill(t["favourites"], items=items) or "")
+    interests = (r.get("browsing") or {}).get("interests_not_bought") or []
+    if interests:
+        items = ", ".join(
+            str(i.get("category", i)) if isinstance(i, dict) else str(i) for i in interests[:3]
         )
+        lines.append(fill(t["interests"], items=items) or "")
+    reviews = r.get("reviews") or []
+    if reviews:
+        negative = sum(1 for x in reviews if (x.get("sentiment") or x.get("label")) == "negative")
+        lines.append(fill(t["reviews"], count=len(reviews), negative=negative) or "")
         for x in reviews[:2]:
-            if isinstance(x, dict) and x.get("text"):
-                lines.append(
-                    f'  "{_shorten(x["text"])}" ({_first(x, "review_id", default="?")}, {x.get("rating", "?")}★)'
+            lines.append(
+                fill(
+                    t["review"],
+                    text=_shorten(x.get("text") or x.get("title") or ""),
+                    rating=x.get("rating", "?"),
+                    review_id=x.get("review_id"),
                 )
-    tickets = r.get("tickets") or r.get("open_tickets")
-    if isinstance(tickets, list):
-        open_n = sum(
-            1
-            for x in tickets
-            if isinstance(x, dict) and x.get("status") in (None, "open", "pending")
-        )
-        lines.append(fill(t["tickets"], open_tickets=str(open_n)) or "")
+                or ""
+            )
+    tickets = r.get("open_tickets") or []
+    subjects = "; ".join(str(x.get("subject")) for x in tickets[:2] if x.get("subject"))
+    lines.append(
+        fill(t["tickets"], count=len(tickets), subjects_note=f" ({subjects})" if subjects else "")
+        or ""
+    )
+    action = r.get("next_best_action") or {}
+    if action.get("text"):
+        lines.append(fill(t["action"], text=action["text"]) or "")
     return lines
 
 
@@ -337,6 +393,10 @@ def _sales_metrics(call: Call, t: dict) -> list[str]:
     label = metric.replace("_", " ").replace("avg", "average")
     label = label[:1].upper() + label[1:]
     rows = _rows(r)
+    if metric == "return_rate":
+        for row in rows:
+            row["value"] = _pct(row.get("value"))
+        r = {**r, "total": _pct(r.get("total"))}
     n = _first(r, "n", "orders", "review_count")
     n_note = f" (from {n} records)" if isinstance(n, int) else ""
     group = args.get("group_by") or r.get("group_by")

@@ -12,9 +12,9 @@ from typing import Any
 
 from assistant.planning.entities import Entities, extract
 from assistant.planning.intents import OUT_OF_SCOPE, Intent, IntentModel, Speller
-from assistant.planning.resources import prompts
+from assistant.planning.resources import aspects, prompts
 from assistant.planning.thread import Thread
-from tools.catalog import catalog
+from tools.catalog import catalog, words
 from tools.context import ToolContext
 
 CUSTOMER_TOOLS = {"customer_profile", "recommend_for_customer"}
@@ -57,26 +57,27 @@ class Decider:
         self.today = today
         self.available = available
         self.intents = IntentModel.for_embedder(ctx.embedder)
-        self.speller = ctx.cached("planner:speller", lambda: Speller(extra=list(catalog(ctx).idf)))
+        self.speller = ctx.cached("planner:speller", lambda: Speller(extra=_known_words(ctx)))
 
     def plan(self, thread: Thread) -> Plan:
         raw = thread.question
         if not raw:
             return clarify("intent")
         question = self.speller.fix(raw)
-        chosen, ranking = self.intents.classify(question)
         e = extract(self.ctx, question, self.today)
+        chosen, ranking = self.intents.classify(e.masked or question)
         follow_up = bool(FOLLOW_UP.search(raw)) or len(raw.split()) <= 5
         top = ranking[0]
-        if (
+        repeat = bool(
             thread.last_tools
             and follow_up
             and (not chosen or (chosen[0].score < FOLLOW_UP_SCORE and not chosen[0].cue))
-        ):
+        )
+        if repeat:
             chosen = [Intent(t, 1.0, False) for t in dict.fromkeys(thread.last_tools)]
         if not chosen:
             has_entity = e.customer_ids or e.product_ids or e.mention or e.category
-            if top.tool == OUT_OF_SCOPE and not has_entity:
+            if top.tool == OUT_OF_SCOPE and (not has_entity or top.score > ranking[1].score + 0.15):
                 return refusal()
             if not has_entity and ranking[0].score < 0.3:
                 return refusal()
@@ -87,9 +88,19 @@ class Decider:
         tools = [t for t in tools if not self.available or t in self.available]
         if not tools:
             return self._not_allowed(missing)
-        return self._arguments(tools, e, thread, follow_up)
+        plan = self._arguments(tools, e, thread, follow_up)
+        if repeat and plan.kind == "tools":
+            plan.calls = [(t, _carry_over(thread.last_args.get(t, {}), a)) for t, a in plan.calls]
+        return plan
 
     def _implied(self, tools: list[str], e: Entities) -> list[str]:
+        # A question about one named customer is about their profile, not the segments.
+        if e.customer_ids:
+            tools = [
+                "customer_profile" if t in ("segment_overview", "find_customers") else t
+                for t in tools
+            ]
+            tools = list(dict.fromkeys(tools))
         # "Which buyers ... suggest what to send them" with no customer id: the audience
         # is the answer; recommendations need one customer and come per customer later.
         if "find_customers" in tools and "recommend_for_customer" in tools and not e.customer_ids:
@@ -184,6 +195,7 @@ class Decider:
                 "sentiment": e.sentiment,
                 "aspect": e.aspects[0] if e.aspects else None,
                 "product_id": product,
+                "country": e.country,
                 "k": e.k,
             }
         elif tool == "sales_metrics":
@@ -200,6 +212,33 @@ class Decider:
         else:
             args = {}
         return {k: v for k, v in args.items() if v is not None}
+
+
+SUBJECT_KEYS = ("product_id", "category", "customer_id")
+
+
+def _carry_over(previous: dict, new: dict) -> dict:
+    """A follow-up ("and for Kitchen?", "what about since March?") keeps the previous
+    turn's arguments and replaces what it names anew."""
+    out = dict(previous)
+    if any(new.get(k) for k in SUBJECT_KEYS):
+        for k in SUBJECT_KEYS:
+            out.pop(k, None)
+    if new.get("since") or new.get("until"):
+        out.pop("since", None)
+        out.pop("until", None)
+    out.update(new)
+    return out
+
+
+def _known_words(ctx: ToolContext) -> list[str]:
+    """Words the speller must leave alone: the catalog's, the categories', the aspects'."""
+    cat = catalog(ctx)
+    known = list(cat.idf)
+    known += [w for c in cat.category_names for w in words(c)]
+    known += [w for a in aspects() for t in [a["id"], *a.get("terms", [])] for w in words(t)]
+    known += prompts("planner.yaml")["ignore_words"].split()
+    return known
 
 
 def _query(e: Entities) -> str:

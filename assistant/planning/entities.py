@@ -11,7 +11,7 @@ from datetime import date
 
 from assistant.planning.periods import MONTHS, Period, parse_period
 from assistant.planning.resources import aspects, prompts
-from tools.catalog import catalog, lookup_ids, match_categories, similar_ids, words
+from tools.catalog import catalog, id_key, lookup_ids, match_categories, similar_ids, words
 from tools.context import ToolContext
 
 _NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -53,6 +53,7 @@ class Entities:
     group_by: str | None = None
     country: str | None = None
     exact_terms: list[str] = field(default_factory=list)  # unknown codes: search them verbatim
+    masked: str = ""  # the question with the names of things replaced, for intent matching
     topic: str = ""  # remaining content words: what to search reviews for
     customer_pronoun: bool = False
     product_pronoun: bool = False
@@ -186,8 +187,24 @@ def _countries(ctx: ToolContext) -> dict[str, str]:
     return ctx.cached("planner:countries", load)
 
 
+_CONTRACTIONS = [
+    (re.compile(r"\b(can)'?t\b", re.I), r"\1 not"),
+    (re.compile(r"\bwon'?t\b", re.I), "will not"),
+    (re.compile(r"\b(\w+)n't\b", re.I), r"\1 not"),
+    (re.compile(r"\b(\w+)'(s|re|ve|ll|d)\b", re.I), r"\1"),
+]
+
+
+def expand_contractions(text: str) -> str:
+    """ "haven't" -> "have not", "C01006's" -> "C01006": so no word is mistaken for a product."""
+    for pattern, repl in _CONTRACTIONS:
+        text = pattern.sub(repl, text)
+    return text
+
+
 def extract(ctx: ToolContext, question: str, today: date | None = None) -> Entities:
     e = Entities()
+    question = expand_contractions(question)
     t = question.lower()
     e.period = parse_period(question, today)
     e.aspects, aspect_words = find_aspects(question)
@@ -221,12 +238,11 @@ def extract(ctx: ToolContext, question: str, today: date | None = None) -> Entit
         elif (
             re.search(r"\d", tok)
             and re.search(r"[A-Za-z]", tok)
-            and len(tok) >= 4
+            and len(tok) >= 3
             and not _NOT_ID.match(tok)
         ):
             id_words.add(tok.lower())
             _resolve_unknown(ctx, tok, e)
-            e.exact_terms.append(tok)
 
     countries = _countries(ctx)
     names = {k.lower(): v for k, v in prompts("planner.yaml").get("countries", {}).items()}
@@ -235,18 +251,34 @@ def extract(ctx: ToolContext, question: str, today: date | None = None) -> Entit
         if code and code.lower() in countries:
             e.country = countries[code.lower()]
             id_words.add(tok.lower())
-    ignore = _ignore_words() | aspect_words | id_words | set(words(e.period.text))
+    ignore = _ignore_words() | id_words | set(words(e.period.text))
     cat = catalog(ctx)
     mention, topic = [], []
+    named: set[str] = set(id_words)
+    category_words = {w for c in cat.category_names for w in words(c)}
+    previous_kept = False
     for w in words(question):
-        if w in ignore or w.isdigit() or len(w) < 3:
-            continue
-        fixed = cat.correct(w)
-        if fixed and fixed not in ignore:
-            mention.append(fixed)
-        elif not fixed:
-            topic.append(w)
+        keep, short = None, w.isdigit() or len(w) < 3
+        if short:
+            # Model numbers and letters count inside a name ("Tempo 3", "Classic S");
+            # short category words anywhere ("TV").
+            if w in category_words and w not in ignore:
+                keep = w
+            elif previous_kept and w in cat.idf and (w.isdigit() or w not in ignore):
+                keep = w
+        elif w in aspect_words and not previous_kept:
+            keep = None  # an aspect word is part of a name only inside one ("Power Bank")
+        elif w not in ignore:
+            fixed = cat.correct(w)
+            keep = fixed if fixed and fixed not in ignore else None
+            if not fixed:
+                topic.append(w)
+        if keep:
+            mention.append(keep)
+            named.add(w)
+        previous_kept = bool(keep)
     e.topic = " ".join([*e.exact_terms, *topic])
+    e.masked = _mask(question, named, e)
     if mention:
         cats = match_categories(cat, " ".join(mention), cutoff=85)
         covered = set()
@@ -256,9 +288,39 @@ def extract(ctx: ToolContext, question: str, today: date | None = None) -> Entit
         rest = [w for w in mention if w not in covered and w.rstrip("s") not in covered]
         if cats and not rest:
             e.category = cats[0]["category"]
+        elif cats and len(rest) >= 2:
+            # "Stridex Tempo 3 running shoes": the category words add nothing that
+            # tells two Stridex shoes apart; brand and model do.
+            e.mention = " ".join(dict.fromkeys(rest))
         else:
             e.mention = " ".join(dict.fromkeys(mention))
     return e
+
+
+def _mask(question: str, named: set[str], e: Entities) -> str:
+    """The question with product words and ids replaced by what they are, so that intent
+    matching sees "what is bought together with the product" whatever the product is."""
+    out, last = [], None
+    for tok in re.findall(r"[A-Za-z0-9][A-Za-z0-9_\-]*|[^\sA-Za-z0-9]+", question):
+        low = tok.lower()
+        if low in named:
+            kind = "customer" if any(low == c.lower() for c in e.customer_ids) else "product"
+            if e.category and not e.mention and kind == "product":
+                kind = e.category
+            if last != kind:
+                article = out and out[-1].lower() in ("the", "a", "an", "this", "that", "our")
+                out.append(
+                    "product"
+                    if kind == "product" and article
+                    else "this product"
+                    if kind == "product"
+                    else kind
+                )
+            last = kind
+            continue
+        last = None
+        out.append(tok)
+    return re.sub(r"\s+([?.!,])", r"\1", " ".join(out))
 
 
 def _resolve_unknown(ctx: ToolContext, tok: str, e: Entities) -> None:
@@ -266,12 +328,9 @@ def _resolve_unknown(ctx: ToolContext, tok: str, e: Entities) -> None:
     (C42 -> C00042), anything else becomes a clarifying question."""
     for table, bucket in (("customers", e.customer_ids), ("products", e.product_ids)):
         hits = similar_ids(ctx, tok, table)
-        padded = [
-            h
-            for h in hits
-            if re.sub(r"0+(?=\d)", "", h.lower()) == re.sub(r"0+(?=\d)", "", tok.lower())
-        ]
+        padded = [h for h in hits if id_key(h) == id_key(tok)]
         if len(padded) == 1:
             bucket.append(padded[0])
             return
     e.unknown_ids[tok] = similar_ids(ctx, tok, "customers")[:3]
+    e.exact_terms.append(tok)

@@ -17,9 +17,11 @@ from assistant.planning.resources import prompts
 
 # A cue is strong evidence but not decisive: a clause with a cue and a middling
 # exemplar match beats a clause with a slightly closer exemplar and no cue.
-CUE_BONUS = 0.12
-# Below this the question does not look like any tool's exemplars.
+CUE_BONUS = 0.15
+# Below this the question does not look like any tool's exemplars (with a keyword cue
+# a lower similarity is enough).
 MIN_SCORE = 0.38
+MIN_SCORE_CUE = 0.3
 # A clause adds a second tool only when it clearly asks for it.
 CLAUSE_SCORE = 0.5
 OUT_OF_SCOPE = "out_of_scope"
@@ -92,7 +94,9 @@ class IntentModel:
         whole = self.rank(question, vectors[0])
         chosen: list[Intent] = []
         top = whole[0]
-        if top.tool != OUT_OF_SCOPE and top.score >= MIN_SCORE:
+        if top.tool != OUT_OF_SCOPE and (
+            top.score >= MIN_SCORE or (top.cue and top.score >= MIN_SCORE_CUE)
+        ):
             chosen.append(top)
         for clause, vec in zip(texts[1:], vectors[1:], strict=True):
             best = self.rank(clause, vec)[0]
@@ -116,7 +120,7 @@ _TOKEN = re.compile(r"[A-Za-z]+")
 _EXTRA_WORDS = (
     "quarter month year week weeks months years days since until before after last past "
     "january february march april june july august september october november december "
-    "revenue spend spent stars star rating ratings negative positive complaints inactive"
+    "revenue spend spent stars star rating ratings rated negative positive complaints inactive"
 )
 
 
@@ -141,7 +145,7 @@ class Speller:
             low = word.lower()
             if len(low) < 4 or low in self.known or low in keep:
                 return word
-            hit = process.extractOne(low, self.vocab, scorer=fuzz.ratio, score_cutoff=82)
+            hit = process.extractOne(low, self.vocab, scorer=fuzz.ratio, score_cutoff=87)
             return hit[0] if hit else word
 
         return _TOKEN.sub(repl, text)

@@ -57,6 +57,7 @@ class Thread:
     last_product: str | None = None
     last_category: str | None = None
     last_tools: list[str] = field(default_factory=list)
+    last_args: dict[str, dict] = field(default_factory=dict)  # tool -> its latest arguments
     previous_question: str | None = None
 
     @classmethod
@@ -90,6 +91,7 @@ class Thread:
     def _remember(self, name: str, args: dict) -> None:
         if name != "find_product":
             self.last_tools.append(name)
+            self.last_args[name] = dict(args)
         if args.get("customer_id"):
             self.last_customer = str(args["customer_id"])
         if args.get("product_id"):
