@@ -45,6 +45,11 @@ def print_table(run: EvalRun, console: Console | None = None) -> None:
         + "  ".join(f"{label}: {_pct(t[key])}" for key, label in _TOTAL_LABELS[1:])
         + f"  p50 {t['latency_p50_ms']:.0f} ms  p95 {t['latency_p95_ms']:.0f} ms  fallbacks {t['fallbacks']}"
     )
+    sets = run.by_set
+    if len(sets) > 1:
+        console.print(
+            "per set: " + ", ".join(f"{n} {e['passed']}/{e['cases']}" for n, e in sets.items())
+        )
     if t["usage"]:
         console.print("usage: " + ", ".join(f"{k} {v:,.0f}" for k, v in t["usage"].items()))
 
@@ -62,6 +67,13 @@ def to_markdown(run: EvalRun) -> str:
         "| metric | value |",
         "|---|---|",
         *[f"| {label} | {_pct(t[key])} |" for key, label in _TOTAL_LABELS],
+        "",
+        "| set | cases | passed | score |",
+        "|---|---|---|---|",
+        *[
+            f"| {name} | {e['cases']} | {e['passed']} | {e['score']:.1%} |"
+            for name, e in run.by_set.items()
+        ],
         "",
         "| case | result | tools called | latency ms | reason |",
         "|---|---|---|---|---|",

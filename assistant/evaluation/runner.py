@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from assistant.errors import InsightError
@@ -40,6 +41,7 @@ class CaseResult:
     def to_dict(self) -> dict:
         return {
             "id": self.case.id,
+            "set": Path(self.case.source).stem if self.case.source else "",
             "question": self.case.turns[-1],
             "role": self.case.role,
             "passed": self.passed,
@@ -101,10 +103,24 @@ class EvalRun:
             "wall_s": round(self.wall_s, 2),
         }
 
+    @property
+    def by_set(self) -> dict[str, dict]:
+        """Cases and passes per question-set file."""
+        out: dict[str, dict] = {}
+        for r in self.results:
+            name = Path(r.case.source).stem if r.case.source else ""
+            entry = out.setdefault(name, {"cases": 0, "passed": 0})
+            entry["cases"] += 1
+            entry["passed"] += int(r.passed)
+        for entry in out.values():
+            entry["score"] = entry["passed"] / entry["cases"]
+        return out
+
     def to_dict(self) -> dict:
         return {
             "backend": self.backend,
             "totals": self.totals,
+            "sets": self.by_set,
             "cases": [r.to_dict() for r in self.results],
         }
 
