@@ -15,6 +15,7 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.config import Settings
+from assistant.errors import InsightError
 from assistant.webapp import handlers, panels
 from assistant.webapp.auth import UserDirectory, role_resolver
 from tools.customers import SEGMENTS
@@ -209,7 +210,11 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
 
         # -- chat ---------------------------------------------------------------------------
         def on_ask(message, history, thread_id, request: gr.Request):
-            role = role_of(request)
+            try:
+                role = role_of(request)
+            except InsightError as exc:  # the user was removed from the users file
+                yield message, history, "", f"⚠️ {exc}", thread_id
+                return
             with meter:
                 for update in handlers.chat_turn(
                     assistant, message, history, thread_id, role=role, user=user_of(request)
