@@ -124,3 +124,18 @@ def test_cli_add_with_password_stdin_and_list(tmp_path, monkeypatch):
     )
     assert dup.exit_code == 2
     assert "already exists" in dup.output
+
+
+def test_ui_prints_demo_logins_once(tmp_path):
+    from assistant.config import Settings
+    from ui import login_lines
+
+    settings = Settings(data_dir=tmp_path / "ws")
+    created = users.ensure_demo_users(settings.users_path, rounds=FAST)
+    first = "\n".join(login_lines(settings, created))
+    for name, info in created.items():
+        assert f"{name:<9} password {info['password']}" in first
+    again = login_lines(settings, users.ensure_demo_users(settings.users_path, rounds=FAST))
+    assert again == [
+        f"Logins in {settings.users_path}: admin (admin), marketer (marketer), support (support)"
+    ]
