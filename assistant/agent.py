@@ -51,6 +51,7 @@ from tools.registry import build_all_tools
 MAX_QUESTION_CHARS = 4000
 # Model/tool rounds per turn before a run is abandoned as looping.
 RECURSION_LIMIT = 24
+WARM_UP_QUESTION = "What do buyers say about the best-selling product since last month?"
 
 
 def prompt(name: str, **values: Any) -> str:
@@ -125,9 +126,17 @@ class Assistant:
             self._graph(LOCAL, role)
             if self.model_spec != LOCAL:
                 self._graph(self.model_spec, role)
-        ctx = self._base_ctx
         if self.settings.index_dir.exists():
-            ctx.review_index  # noqa: B018  (loads the embedder too)
+            self._base_ctx.review_index  # noqa: B018  (loads the embedder too)
+        # One planning step (no tool runs, no thread, no audit entry) loads what the
+        # planner builds lazily: the catalog, its embeddings, the intent exemplars.
+        role = roles[0]
+        planner = self._local_factory(self.tool_context(role), self.settings)
+        planner.bind_tools(self.tools(role)).invoke([HumanMessage(WARM_UP_QUESTION)])
+        # And one filtered search builds the lexical corpus and loads the vectors it keeps.
+        for tool in self._tool_builder(self.tool_context(role)):
+            if tool.name == "search_reviews":
+                tool.invoke({"query": "quality", "sentiment": "negative"})
 
     def _graph(self, backend: str, role: str):
         key = (backend, role)

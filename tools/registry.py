@@ -23,12 +23,7 @@ def build_all_tools(ctx: ToolContext) -> list[BaseTool]:
     tools: list[BaseTool] = []
     seen: dict[str, str] = {}
     for module_name in TOOL_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
+        module = importlib.import_module(module_name)
         for tool in module.build_tools(ctx):
             if tool.name in seen:
                 raise RuntimeError(
