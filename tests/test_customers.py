@@ -215,7 +215,9 @@ def test_audience_filters_match_sql(demo_ws):
         )[0][0],
         abs=0.05,
     )
-    assert not {"name", "email", "phone", "city"} & set(json.dumps(result, allow_nan=False).split('"'))
+    assert not {"name", "email", "phone", "city"} & set(
+        json.dumps(result, allow_nan=False).split('"')
+    )
 
 
 def test_audience_by_sentiment_and_aspect(demo_ws, manifest):
