@@ -199,7 +199,7 @@ def test_cli_sentiment_aspects_and_insights(demo_dir, demo_ws, manifest):
 
     lines = [
         {"text": "great screen but the battery is awful", "aspects": ["battery"]},
-        {"text": "Arrived a week late. The sound is superb."},
+        {"text": "The delivery was terribly slow. The sound is superb."},
     ]
     res = runner.invoke(app, ["aspects", *ws], input="\n".join(json.dumps(x) for x in lines) + "\n")
     assert res.exit_code == 0, res.output
