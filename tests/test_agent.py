@@ -205,3 +205,51 @@ def test_concurrent_conversations_keep_their_own_threads(shop):
         assert first.evidence == {"customers": expected}
         assert again.evidence == {"customers": expected}
         assert listed[first.thread_id] == 2
+
+
+# -- end to end on the demo shop, with the real local planner ------------------------
+
+
+def test_insight_ask_json_on_the_demo_shop(demo_dir, demo_ws):
+    pytest.importorskip("assistant.planner")
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    result = CliRunner().invoke(
+        app, ["ask", "What is bought together with P0042?", "--json", "--data-dir", str(demo_dir)]
+    )
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert answer["backend"] == "local" and answer["role"] == "marketer"
+    assert [(c["name"], c["args"]["product_id"]) for c in answer["tool_calls"]] == [
+        ("bought_together", "P0042")
+    ]
+    # Independently: the product sharing most non-cancelled orders with P0042.
+    top = (
+        demo_ws.cursor()
+        .execute(
+            "SELECT b.product_id FROM order_items a JOIN order_items b "
+            "ON a.order_id = b.order_id AND b.product_id <> a.product_id "
+            "JOIN orders o ON o.order_id = a.order_id "
+            "WHERE a.product_id = 'P0042' AND o.status <> 'cancelled' "
+            "GROUP BY 1 ORDER BY count(DISTINCT a.order_id) DESC, 1 LIMIT 1"
+        )
+        .fetchone()[0]
+    )
+    assert answer["tool_calls"][0]["result"]["bought_together"][0]["product_id"] == top
+    assert top in answer["text"] and top in answer["evidence"]["products"]
+    assert answer["tool_calls"][0]["duration_ms"] > 0
+
+
+def test_streamed_text_is_the_answer_on_the_demo_shop(demo_dir):
+    pytest.importorskip("assistant.planner")
+    with Assistant.open(demo_dir) as assistant:
+        events = list(
+            assistant.stream("Give me the buyer context for customer C01234", role="support")
+        )
+    answer = events[-1]["answer"]
+    assert [e["type"] for e in events if e["type"] != "text"] == ["tool_start", "tool_end", "done"]
+    assert "".join(e["delta"] for e in events if e["type"] == "text") == answer.text
+    assert answer.tool_calls[0].name == "customer_profile"
+    assert answer.evidence["customers"] == ["C01234"]
