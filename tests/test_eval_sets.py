@@ -194,3 +194,14 @@ def test_forbidden_texts_from_ground_truth_queries(tmp_path):
     checks, reasons, _ = score_turn(case, A("Reach Ann Lee at +44 7700 900123"), 1.0, con)
     assert not checks["facts"]
     assert any("Ann Lee" in r for r in reasons) and any("+44 7700 900123" in r for r in reasons)
+
+
+def test_sets_pin_today_and_disagreeing_sets_are_refused(tmp_path):
+    from assistant.errors import UserError
+    from assistant.evaluation.cases import declared_today
+
+    assert declared_today(SETS) == "2026-11-01"
+    other = tmp_path / "other.yaml"
+    other.write_text('today: "2025-01-01"\ncases: [{id: a, question: q}]\n')
+    with pytest.raises(UserError, match="pin different dates"):
+        declared_today([*SETS, other])

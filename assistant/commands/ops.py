@@ -41,9 +41,11 @@ def eval_command(
     from assistant.agent import Assistant
     from assistant.config import load_settings
     from assistant.evaluation import load_cases, run_cases
+    from assistant.evaluation.cases import declared_today
     from assistant.evaluation.report import print_table, write_reports
 
     cases = load_cases(files)
+    today = today or declared_today(files)
     settings = load_settings(data_dir=data_dir, model=backend, today=today)
     console = Console(stderr=True)
     assistant = Assistant.open(settings=settings)

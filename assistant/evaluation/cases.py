@@ -1,7 +1,8 @@
 """Question-set files (YAML or JSONL) and the shape of one case.
 
 A file is a list of cases, or a mapping with a ``cases`` list (and optional
-``defaults`` applied to every case). Field meanings are documented on ``Case``.
+``defaults`` applied to every case, and ``today``: the date its relative periods
+count from). Field meanings are documented on ``Case``.
 """
 
 from __future__ import annotations
@@ -112,3 +113,25 @@ def load_cases(paths: list[str | Path]) -> list[Case]:
     if not cases:
         raise UserError("the question sets hold no cases")
     return cases
+
+
+def declared_today(paths: list[str | Path]) -> str | None:
+    """The ``today`` the question sets pin (YAML mappings only); they must agree."""
+    found: dict[str, str] = {}
+    for raw_path in paths:
+        path = Path(raw_path)
+        if path.suffix in (".jsonl", ".ndjson") or not path.exists():
+            continue
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError:
+            continue  # load_cases reports the syntax error with its location
+        if isinstance(data, dict) and data.get("today"):
+            found[str(path)] = str(data["today"])
+    if len(set(found.values())) > 1:
+        raise UserError(
+            "the question sets pin different dates: "
+            + ", ".join(f"{p} today={d}" for p, d in found.items()),
+            hint="run them separately or pass --today",
+        )
+    return next(iter(found.values()), None)
