@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -92,6 +94,34 @@ class Catalog:
             return None
         hit = process.extractOne(word, self.vocab, scorer=fuzz.ratio, score_cutoff=80)
         return hit[0] if hit else None
+
+
+_THREADS_LOCK = threading.Lock()
+
+
+@contextmanager
+def _one_thread():
+    """Torch on one thread for the span of a short query encode. On a busy 2-core
+    machine a one-sentence encode takes ~40 ms on one thread but ~600 ms on two,
+    because the intra-op threads wait for each other."""
+    try:
+        import torch
+    except ImportError:  # an embedder that is not torch-based
+        yield
+        return
+    with _THREADS_LOCK:
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
+
+
+def encode_queries(embedder, texts: list[str]) -> np.ndarray:
+    """Embeddings of a few short query texts (questions, product mentions)."""
+    with _one_thread():
+        return np.asarray(embedder.encode(texts), dtype=np.float32)
 
 
 def catalog(ctx: ToolContext) -> Catalog:
@@ -194,7 +224,7 @@ def _rank(ctx: ToolContext, cat: Catalog, text: str, k: int) -> list[tuple[int, 
     score = 0.6 * lexical + 0.2 * fuzzy
     emb = cat.embeddings(_embedder(ctx))
     if emb is not None:
-        q = np.asarray(_embedder(ctx).encode([text]), dtype=np.float32)[0]
+        q = encode_queries(_embedder(ctx), [text])[0]
         score += 0.2 * np.clip(emb @ q, 0, 1)
     else:
         score /= 0.8

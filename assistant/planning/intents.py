@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.planning.resources import prompts
+from tools.catalog import encode_queries
 
 # A cue is strong evidence but not decisive: a clause with a cue and a middling
 # exemplar match beats a clause with a slightly closer exemplar and no cue.
@@ -70,7 +71,7 @@ class IntentModel:
             return cls._instances[key]
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self.embedder.encode(texts), dtype=np.float32)
+        return encode_queries(self.embedder, texts)
 
     def rank(self, text: str, vector: np.ndarray | None = None) -> list[Intent]:
         """Tools ordered by score (exemplar similarity + cue bonus); out_of_scope included."""
