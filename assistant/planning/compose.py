@@ -78,12 +78,11 @@ def _scope(args: dict, result: dict) -> str:
     spec = _spec()["scope"]
     parts = []
     if args.get("product_id"):
+        title = _first(result, "title", default=None)
         parts.append(
-            fill(
-                spec["product"],
-                title=_first(result, "title", default=args["product_id"]),
-                product_id=args["product_id"],
-            )
+            fill(spec["product"], title=title, product_id=args["product_id"])
+            if title
+            else f" for {args['product_id']}"
         )
     elif args.get("category"):
         parts.append(fill(spec["category"], category=args["category"]))

@@ -187,8 +187,9 @@ class Decider:
             args = {"product_id": product, "k": e.k}
         elif tool == "find_customers":
             args = {
-                "segment": e.segment,
-                "category": category,
+                "segment": e.segment if not e.viewed else None,
+                "category": None if e.viewed else category,
+                "viewed_category": category if e.viewed else None,
                 "min_spend": e.min_spend,
                 "inactive_days": e.inactive_days,
                 "churn_risk": e.churn_risk,

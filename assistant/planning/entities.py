@@ -49,6 +49,7 @@ class Entities:
     inactive_days: int | None = None
     churn_risk: str | None = None
     segment: str | None = None
+    viewed: bool = False  # "browsed X but never bought": the category is a viewed one
     metric: str | None = None
     group_by: str | None = None
     country: str | None = None
@@ -130,6 +131,10 @@ def _audience(t: str, e: Entities) -> None:
         t,
     ):
         e.inactive_days = 90
+    if re.search(
+        r"\b(browsed|viewed|looked at|window[- ]shopp\w*)\b.*\b(never|not|n't|without)\b", t
+    ):
+        e.viewed = True
     if re.search(r"\b(at risk|churn\w*|likely to leave)\b", t):
         e.churn_risk = "high"
     # Segment names of tools/rfm.py; the tool resolves any spelling of them.
@@ -215,9 +220,10 @@ def extract(ctx: ToolContext, question: str, today: date | None = None) -> Entit
         e.sentiment = "negative"
     elif POSITIVE.search(t) or (e.min_rating is not None and e.min_rating >= 4):
         e.sentiment = "positive"
+    t_k = re.sub(rf"\b{_N}[- ]?stars?\b", " ", t)  # "5 star reviews" is a rating, not a count
     if m := re.search(
         rf"\btop\s+{_N}\b|\b{_N}\s+(?:\w+\s+)?(?:products|items|recommendations|suggestions|customers|reviews|similar|alternatives|ideas|examples|quotes|buyers)\b|\b(?:give me|show me|list)\s+{_N}\b",
-        t,
+        t_k,
     ):
         e.k = max(1, min(50, _n(next(g for g in m.groups() if g))))
     e.customer_pronoun = bool(CUSTOMER_PRONOUN.search(question))

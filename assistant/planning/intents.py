@@ -24,7 +24,7 @@ CUE_BONUS = 0.15
 MIN_SCORE = 0.38
 MIN_SCORE_CUE = 0.3
 # A clause adds a second tool only when it clearly asks for it.
-CLAUSE_SCORE = 0.5
+CLAUSE_SCORE = 0.4
 OUT_OF_SCOPE = "out_of_scope"
 _SPLIT = re.compile(
     r"\?|;|\.\s|\band then\b|\balso\b|\bplus\b|,?\s+\band\b\s+(?=what|which|who|how|show|give|list|suggest|recommend|tell|find|their|his|her|the|any)",
