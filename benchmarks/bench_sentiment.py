@@ -11,6 +11,16 @@ the same reviews for both models:
 
 Usage: python benchmarks/bench_sentiment.py [--data-dir WS] [--scale 1.0] [--amazon PATH]
 Without --data-dir a demo shop is built in a temporary directory.
+
+Measured 2026-11-28 (demo seed 7, scale 1.0; Amazon: 3,072 distinct reviews with text):
+
+    demo shop, 20% hold-out (n=952)          ours acc 0.982 F1 0.965   VADER acc 0.815 F1 0.587
+    Amazon, model trained on demo (n=3072)   ours acc 0.764 F1 0.596   VADER acc 0.822 F1 0.500
+    Amazon, 20% hold-out (n=615)             ours acc 0.968 F1 0.929   VADER acc 0.818 F1 0.485
+
+The demo's review text is built from a small phrase bank (about 680 distinct clauses),
+so the demo-trained model transfers poorly to real text; trained on a shop's own real
+reviews it beats VADER by a wide margin.
 """
 
 from __future__ import annotations
