@@ -28,6 +28,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field
 
+from assistant.errors import InsightError
 from assistant.planning.compose import compose
 from assistant.planning.decide import Decider, Plan, clarify
 from assistant.planning.thread import Thread
@@ -101,7 +102,14 @@ class LocalPlanner(BaseChatModel):
             yield chunk
 
     def respond(self, messages: list[BaseMessage]) -> AIMessage:
-        """The next message of the turn: tool calls, or the final text."""
+        """The next message of the turn: tool calls, or the final text. A store or
+        lookup error becomes a plain answer saying what went wrong, not a traceback."""
+        try:
+            return self._respond(messages)
+        except InsightError as err:
+            return AIMessage(content=str(err))
+
+    def _respond(self, messages: list[BaseMessage]) -> AIMessage:
         thread = Thread.read(messages)
         decider = Decider(self.ctx, self.today, set(self.tool_schemas))
         plan = decider.plan(thread)

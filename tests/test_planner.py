@@ -184,3 +184,16 @@ def test_tool_errors_are_reported(planner):
     error = {"error": "PermissionDenied", "message": "the marketer role may not see this"}
     final = planner.invoke([question, first, *tool_result(first, {"customer_profile": error})])
     assert "may not see this" in final.content
+
+
+def test_empty_store_gets_a_question_not_a_crash(empty_ws, embedder):
+    ctx = ToolContext(empty_ws.cursor, role="marketer", embedder_loader=lambda: embedder)
+    bound = LocalPlanner(ctx, today=TODAY).bind_tools([fake_tool("product_insights")])
+    reply = bound.invoke([HumanMessage("how is the castello skillet doing?")])
+    assert not reply.tool_calls and "Which product or category" in reply.content
+
+
+def test_resolves_with_the_engine_when_find_product_is_not_bound(ctx):
+    bound = LocalPlanner(ctx, today=TODAY).bind_tools([fake_tool("bought_together")])
+    reply = bound.invoke([HumanMessage("what is bought together with the castello skillet?")])
+    assert calls(reply) == [("bought_together", {"product_id": "B0CASTIRON"})]
