@@ -70,8 +70,31 @@ PLANS: dict[str, dict[str, list[str]]] = {
         "100k-quick": ["--scale", "4.4", "--repeat", "1"],
     },
 }
-# A line carrying a ratio: "ratio ...", "1.3x", "0.85x raw".
-RATIO = re.compile(r"ratio|\b\d+(?:\.\d+)?x\b", re.IGNORECASE)
+# A line carrying a ratio or a comparison: "ratio ...", "1.3x", "ours ... VADER ...".
+RATIO = re.compile(r"ratio|\b\d+(?:\.\d+)?x\b|\bvs\b|VADER", re.IGNORECASE)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def ratio_lines(output: str) -> list[str]:
+    """Lines with a ratio, and the rows of a table whose header names a ratio column."""
+    lines = output.splitlines()
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if RATIO.search(line):
+            out.append(line.strip())
+            j = i + 1
+            while j < len(lines) and lines[j].strip() and _indent(lines[j]) > _indent(line):
+                out.append("  " + lines[j].strip())
+                j += 1
+            i = j
+        else:
+            i += 1
+    return out
 
 
 @dataclass
@@ -113,7 +136,7 @@ def run_one(name: str, args: list[str], timeout: float) -> Outcome:
 def summary(outcomes: list[Outcome], scale: str) -> str:
     lines = [f"# Benchmarks — scale {scale}", "", "## Ratios (same machine, same run)"]
     for o in outcomes:
-        ratios = [ln.strip() for ln in o.output.splitlines() if RATIO.search(ln)]
+        ratios = ratio_lines(o.output)
         lines.append(f"[{o.name}]")
         lines.extend(f"  {ln}" for ln in ratios or ["(no ratio reported)"])
     lines += ["", "## Absolute figures (machine-dependent)"]
