@@ -116,11 +116,6 @@ def _open_index(ws: Workspace):
             f"the review index at {settings.index_dir} has no database (chroma.sqlite3)",
             REBUILD_HINT,
         )
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    # Chroma keeps one client per path for the whole process; a doctor must look at
-    # the files as they are now, not at what an earlier open of them cached.
-    SharedSystemClient.clear_system_cache()
     try:
         index = ws.review_index
         index.count()

@@ -44,10 +44,9 @@ def _index_to_rebuild(ws: Workspace, report: Report):
     except BackendError:
         if ws.settings.chroma_host:
             raise
-    from chromadb.api.shared_system_client import SharedSystemClient
-
+    # A client that failed to open released its cached Chroma system: the new one
+    # starts from the files as they are after the removal.
     report(f"index: {ws.settings.index_dir} is unreadable; starting a new one")
-    SharedSystemClient.clear_system_cache()
     shutil.rmtree(ws.settings.index_dir, ignore_errors=True)
     return ws.review_index
 

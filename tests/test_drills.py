@@ -139,15 +139,13 @@ def test_missing_index_dir_clear_error_doctor_finds_rebuild_fixes(ws_dir):
 
 def test_index_of_another_embedding_model_is_reported(ws_dir):
     import chromadb
-    from chromadb.api.shared_system_client import SharedSystemClient
 
     client = chromadb.PersistentClient(path=str(ws_dir / "index"))
     col = client.get_collection("reviews")
     meta = dict(col.metadata or {})
     meta["embedding_model"] = "some-other-model"
     col.modify(metadata=meta)
-    del client
-    SharedSystemClient.clear_system_cache()
+    client.close()  # releases Chroma's cached system for this path only
 
     code, checks = doctor(ws_dir)
     assert code == 1
