@@ -122,7 +122,7 @@ def run_all(assistant, role, people):
             .fetchone()[0]
         )
         for tool_name, tool in sorted(tools.items()):
-            schema = tool.args_schema.model_json_schema()
+            schema = tool.tool_call_schema.model_json_schema()
             for args in argument_sets(
                 tool_name,
                 schema,
