@@ -84,6 +84,17 @@ class Decider:
             return clarify("intent")
         tools = [c.tool for c in chosen]
         tools = self._implied(tools, e)
+        if (
+            tools == ["search_reviews"]
+            and e.sentiment == "negative"
+            and not e.aspects
+            and not e.customer_ids
+            and (e.mention or e.category or e.product_ids)
+            and (not self.available or "product_insights" in self.available)
+        ):
+            # "What do buyers complain about for X?": quotes alone do not say what the
+            # complaints are about; the aspect breakdown does, with its counts.
+            tools = ["product_insights", "search_reviews"]
         missing = [t for t in tools if self.available and t not in self.available]
         tools = [t for t in tools if not self.available or t in self.available]
         if not tools:
@@ -243,6 +254,8 @@ def _known_words(ctx: ToolContext) -> list[str]:
 
 
 def _query(e: Entities) -> str:
+    if e.exact_terms:
+        return " ".join(e.exact_terms)  # codes and model numbers, searched verbatim
     if e.aspects:
         terms = " ".join(a.replace("_", " ") for a in e.aspects)
         return f"{terms} complaints" if e.sentiment == "negative" else terms
