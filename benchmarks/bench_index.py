@@ -169,7 +169,8 @@ def main() -> None:
                 search_reviews(ctx, QUERIES[i % len(QUERIES)], k=args.k, **f)
 
             def bare(i, where=where):
-                vec = embedder.encode_uncached([QUERIES[i % len(QUERIES)]])
+                # The same query encoding as ours (one thread; the cache is off).
+                vec = embedder.encode_query(QUERIES[i % len(QUERIES)]).reshape(1, -1)
                 index.collection.query(query_embeddings=vec, n_results=args.k, where=where)
 
             # Interleaved, so both see the same machine load.
