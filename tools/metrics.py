@@ -60,9 +60,12 @@ def _day(value: str | None, name: str) -> date | None:
     if value is None or str(value).strip() == "":
         return None
     try:
-        return date.fromisoformat(str(value).strip()[:10])
+        day = date.fromisoformat(str(value).strip()[:10])
     except ValueError:
         raise UserError(f"{name} must be a date YYYY-MM-DD, got {value!r}") from None
+    if day == date.max:  # the day after it, used as the exclusive end, does not exist
+        raise UserError(f"{name} {value!r} is out of range")
+    return day
 
 
 def sales_metrics(
