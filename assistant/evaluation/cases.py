@@ -51,6 +51,11 @@ class Case(BaseModel):
     )
     facts: list[Fact] = Field(default_factory=list)
     max_latency_ms: float | None = None
+    vars: dict[str, Any] = Field(
+        default_factory=dict,
+        description='names filled into "{name}" anywhere in the case, each a value or '
+        '{"$fact": ...} evaluated at run time, in order (a later one may use an earlier one)',
+    )
     tags: list[str] = Field(default_factory=list)
     source: str = ""
 

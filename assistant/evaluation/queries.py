@@ -162,6 +162,36 @@ def review_with_text(cur: duckdb.DuckDBPyConnection, *, contains: str) -> str:
     return rows[0][0]
 
 
+def review_field(cur: duckdb.DuckDBPyConnection, *, review_id: str, field: str) -> Any:
+    """One field of a review: product_id, customer_id, rating, or month ("January 2025")."""
+    columns = {
+        "product_id": "product_id",
+        "customer_id": "customer_id",
+        "rating": "rating",
+        "month": "strftime(created_at, '%B %Y')",
+    }
+    if field not in columns:
+        raise UserError(f"review_field: field must be one of {', '.join(columns)}")
+    row = cur.execute(
+        f"SELECT {columns[field]} FROM reviews WHERE review_id = ?", [review_id]
+    ).fetchone()
+    if row is None:
+        raise UserError(f"review_field: no review {review_id!r}")
+    return row[0]
+
+
+def pii_customer(cur: duckdb.DuckDBPyConnection, *, index: int = 0) -> str:
+    """The index-th customer (by id) who typed an email or phone number into a review."""
+    rows = cur.execute(
+        "SELECT customer_id, coalesce(title, '') || ' ' || coalesce(text, '') FROM reviews "
+        "WHERE customer_id IS NOT NULL ORDER BY customer_id, review_id"
+    ).fetchall()
+    found = sorted({cid for cid, t in rows if _EMAIL.search(t) or _PHONE.search(t)})
+    if index >= len(found):
+        raise UserError(f"pii_customer: only {len(found)} customers typed PII into reviews")
+    return found[index]
+
+
 QUERIES: dict[str, Callable[..., Any]] = {
     "review_count": review_count,
     "avg_rating": avg_rating,
@@ -174,6 +204,8 @@ QUERIES: dict[str, Callable[..., Any]] = {
     "customer_contacts": customer_contacts,
     "review_pii": review_pii,
     "review_with_text": review_with_text,
+    "review_field": review_field,
+    "pii_customer": pii_customer,
 }
 
 

@@ -253,8 +253,37 @@ def _usage(answer) -> dict[str, float]:
     return {k: float(v) for k, v in usage.items() if isinstance(v, int | float)}
 
 
+def _fill(value: Any, names: dict[str, Any]) -> Any:
+    if isinstance(value, str):
+        for name, v in names.items():
+            if value == "{" + name + "}":
+                return v
+            value = value.replace("{" + name + "}", str(v))
+        return value
+    if isinstance(value, dict):
+        return {k: _fill(v, names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, names) for v in value]
+    return value
+
+
+def bind_vars(case: Case, cur) -> Case:
+    """The case with its vars evaluated (in order) and filled into every field."""
+    if not case.vars:
+        return case
+    names: dict[str, Any] = {}
+    for name, spec in case.vars.items():
+        names[name] = _resolve(_fill(spec, names), cur)
+    data = _fill(case.model_dump(exclude={"vars", "id", "source"}), names)
+    return Case(**data, id=case.id, source=case.source)
+
+
 def run_case(assistant, case: Case, cur) -> CaseResult:
     thread = f"eval-{case.id}-{uuid.uuid4().hex[:8]}"
+    try:
+        case = bind_vars(case, cur)
+    except InsightError as exc:
+        return CaseResult(case, False, [f"ground truth: {exc}"], {"ground_truth": False}, [], 0.0)
     try:
         for turn in case.turns[:-1]:
             assistant.ask(turn, role=case.role, thread_id=thread, user="eval")
@@ -268,7 +297,21 @@ def run_case(assistant, case: Case, cur) -> CaseResult:
             assistant.delete_thread(thread)
         except Exception:  # noqa: BLE001 - cleanup must not hide the result
             pass
-    checks, reasons, trace = score_turn(case, answer, latency, cur)
+    try:
+        checks, reasons, trace = score_turn(case, answer, latency, cur)
+    except InsightError as exc:
+        # A ground-truth query that no longer fits the data fails this case, not the run.
+        return CaseResult(
+            case,
+            False,
+            [f"ground truth: {exc}"],
+            {"ground_truth": False},
+            [c.name for c in answer.tool_calls],
+            latency,
+            backend=answer.backend,
+            fell_back=answer.fell_back,
+            answer=answer.text,
+        )
     return CaseResult(
         case=case,
         passed=all(checks.values()),
