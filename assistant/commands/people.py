@@ -50,7 +50,8 @@ def profile(
     rfm, churn = p["rfm"], p["churn"]
     typer.echo(
         f"segment {p['segment']} (R{rfm['r']} F{rfm['f']} M{rfm['m']})  "
-        f"orders {p['orders']['completed']}  spend {p['spend']}  AOV {p['average_order_value']}"
+        f"orders {p['orders']['total']} ({p['orders']['completed']} completed, "
+        f"{p['orders']['returned']} returned)  spend {p['spend']}  AOV {p['average_order_value']}"
     )
     typer.echo(
         f"churn risk {churn['risk']}: {churn['days_since_last_order']} days since last order, "

@@ -178,7 +178,12 @@ def fit(data: Interactions, item_emb: np.ndarray | None, params: Params | None =
             random_state=params.seed,
             num_threads=0,
         )
-        als.fit(data.weights, show_progress=False)
+        # implicit runs its own threads; a threaded BLAS underneath slows it down badly, and
+        # OPENBLAS_NUM_THREADS only works when set before numpy is first imported.
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            als.fit(data.weights, show_progress=False)
         user_factors = np.asarray(als.user_factors, dtype=np.float32)
         item_factors = np.asarray(als.item_factors, dtype=np.float32)
         knn = CosineRecommender(K=params.neighbours, num_threads=0)
