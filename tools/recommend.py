@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from assistant.errors import BackendError, InsightError, NotFoundError, UserError
 from tools.context import ToolContext
 from tools.customers import closest, resolve_customer
+from tools.recsys.health import held_back
 from tools.recsys.models import RecModel
 from tools.recsys.training import MODEL_DIR, evaluate_recommender, train_models
 from tools.segments import resolve_category
@@ -86,6 +87,10 @@ def _scores_for(model: RecModel, row: int | None, n: int = 1):
     comps = model.component_scores(rows)
     total, shares = model.blend(comps, rows)
     return model.exclude_bought(total, rows), shares
+
+
+def _healthy_mask(model: RecModel, unhealthy: dict[str, str]) -> np.ndarray:
+    return np.array([p not in unhealthy for p in model.item_ids])
 
 
 def _top(scores: np.ndarray, k: int, allowed: np.ndarray | None) -> np.ndarray:
@@ -158,10 +163,19 @@ def recommend_for_customer(
     cat_name = _resolve_category(ctx, category)
     row = model.user_index.get(cid)
     scores, shares = _scores_for(model, row)
-    allowed = None
+    unhealthy = held_back(ctx)
+    allowed = _healthy_mask(model, unhealthy)
     if cat_name:
-        allowed = np.array([(cat.get(p) or {}).get("category") == cat_name for p in model.item_ids])
+        allowed &= np.array(
+            [(cat.get(p) or {}).get("category") == cat_name for p in model.item_ids]
+        )
     top = _top(scores[0], k, allowed)
+    # Say which products would have ranked but were held back, so nothing is hidden silently.
+    skipped = [
+        {"product_id": model.item_ids[i], "reason": unhealthy[model.item_ids[i]]}
+        for i in _top(scores[0], k, None)
+        if model.item_ids[i] in unhealthy
+    ]
     items, anchors = [], set()
     for rank, i in enumerate(top, start=1):
         pid = model.item_ids[i]
@@ -189,6 +203,7 @@ def recommend_for_customer(
         "cold_start": row is None or history == 0,
         "history_items": history,
         "recommendations": items,
+        "held_back": skipped,
         "method": "blend of ALS, item-item kNN, content similarity and popularity"
         if row is not None and history
         else "popularity (no purchase or browsing history for this customer)",
@@ -204,6 +219,7 @@ def recommend_batch(ctx: ToolContext, customer_ids: Iterable[str], k: int = 10) 
     """Ranked product ids for many customers, scored in blocks (no reasons, no reloads)."""
     k = _check_k(k)
     model = load_model(ctx)
+    allowed = _healthy_mask(model, held_back(ctx))
     pending: list[tuple[str, int | None]] = []
 
     def flush():
@@ -214,11 +230,13 @@ def recommend_batch(ctx: ToolContext, customer_ids: Iterable[str], k: int = 10) 
             total, _ = model.blend(model.component_scores(rows), rows)
             total = model.exclude_bought(total, rows)
             for (c, _), s in zip(known, total, strict=True):
-                ranked[c] = _top(s, k, None)
+                ranked[c] = _top(s, k, allowed)
         cold = None
         for c, r in pending:
             if r is None:
-                cold = cold if cold is not None else _top(_scores_for(model, None)[0][0], k, None)
+                cold = (
+                    cold if cold is not None else _top(_scores_for(model, None)[0][0], k, allowed)
+                )
             idx = ranked.get(c, cold)
             yield {"customer_id": c, "product_ids": [model.item_ids[i] for i in idx]}
         pending.clear()
