@@ -182,13 +182,21 @@ def _period_stats(cur, scope: _Scope, start: date | None, end: date, quotes: boo
 
 def _monthly(cur, scope: _Scope, start: date | None, end: date) -> dict:
     rows = cur.execute(
-        f"SELECT strftime(r.created_at, '%Y-%m') AS m, count(*), avg(r.rating) FROM reviews r "
+        f"SELECT strftime(r.created_at, '%Y-%m') AS m, count(*), avg(r.rating), "
+        f"count(*) FILTER (s.label = 'positive'), count(*) FILTER (s.label = 'neutral'), "
+        f"count(*) FILTER (s.label = 'negative') "
+        f"FROM reviews r LEFT JOIN review_sentiment s USING (review_id) "
         f"WHERE {scope.where} AND r.created_at >= ? AND r.created_at < ? GROUP BY m ORDER BY m",
         [scope.arg, start or date(1, 1, 1), end + timedelta(days=1)],
     ).fetchall()
     months = [
-        {"month": m, "n": int(c), "average_rating": round(float(a), 3)}
-        for m, c, a in rows
+        {
+            "month": m,
+            "n": int(c),
+            "average_rating": round(float(a), 3),
+            "sentiment": {"positive": int(pos), "neutral": int(neu), "negative": int(neg)},
+        }
+        for m, c, a, pos, neu, neg in rows
         if a is not None
     ]
     slope = None

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import logging
 import tempfile
-from datetime import date
 from pathlib import Path
 
 from assistant.errors import InsightError, UserError
@@ -98,23 +97,9 @@ def resolve_subject(ctx, choice: str) -> dict:
     raise UserError(f"no product or category matches {choice!r}")
 
 
-def _month_bounds(month: str) -> tuple[str, str]:
-    year, mon = int(month[:4]), int(month[5:7])
-    nxt = date(year + (mon == 12), mon % 12 + 1, 1)
-    return f"{month}-01", date.fromordinal(nxt.toordinal() - 1).isoformat()
-
-
-def monthly_sentiment(ctx, subject: dict, months: list[str]) -> list[dict]:
-    """Positive/neutral/negative review counts per month, one product_insights call each."""
-    from tools.insights import product_insights
-
-    rows = []
-    for month in months:
-        since, until = _month_bounds(month)
-        res = product_insights(ctx, **subject, since=since, until=until, top=0)
-        sent = res["sentiment"]
-        rows.append({"month": month, **{k: sent[k]["count"] for k in charts.SENTIMENT_COLOURS}})
-    return rows
+def monthly_sentiment(months: list[dict]) -> list[dict]:
+    """Positive/neutral/negative review counts per month, from product_insights' trend."""
+    return [{"month": m["month"], **m.get("sentiment", {})} for m in months]
 
 
 def aspect_rows(result: dict) -> list[dict]:
@@ -170,7 +155,7 @@ def product_insight(assistant, choice: str, since: str | None, until: str | None
             _summary(result),
             charts.rating_by_month(rating, f"Average rating by month · {label}"),
             charts.sentiment_over_time(
-                monthly_sentiment(ctx, subject, [m["month"] for m in months]),
+                monthly_sentiment(months),
                 f"Sentiment by month · {label}",
             ),
             charts.aspect_balance(aspect_rows(result), f"Aspects · {label}"),
