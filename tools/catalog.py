@@ -22,8 +22,8 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz, process
 
-from assistant.errors import InsightError, NotFoundError, UserError
-from tools.context import ToolContext
+from assistant.errors import NotFoundError, UserError
+from tools.context import ToolContext, errors_as_data
 
 # Above this many products titles are matched lexically only: embedding every title
 # of a very large catalog on first use would stall the first question.
@@ -310,14 +310,12 @@ class FindProductArgs(BaseModel):
 
 
 def build_tools(ctx: ToolContext) -> list[BaseTool]:
+    @errors_as_data
     def _find_product(text: str, k: int = 5) -> dict:
         """Resolve a product named in words (title fragment, brand, typo or id) to ranked
         candidates with a confidence, plus matching categories. Use before tools that
         need a product_id when the user named the product in words."""
-        try:
-            return find_product(ctx, text, k)
-        except InsightError as err:
-            return err.to_dict()
+        return find_product(ctx, text, k)
 
     return [
         StructuredTool.from_function(

@@ -13,9 +13,9 @@ import pandas as pd
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz, process
 
-from assistant.errors import InsightError, NotFoundError, UserError
+from assistant.errors import NotFoundError, UserError
 from tools.access import mask_customer, require
-from tools.context import ToolContext
+from tools.context import ToolContext, bind, errors_as_data
 from tools.customer_history import (
     browsing_history,
     favourite_categories,
@@ -350,21 +350,9 @@ class _AudienceArgs(BaseModel):
 
 
 def _audience_tool(ctx):
+    @errors_as_data
     def run(k: int = SAMPLE_SIZE, **kwargs):
-        try:
-            return find_customers(ctx, sample=k, **kwargs)
-        except InsightError as err:
-            return err.to_dict()
-
-    return run
-
-
-def _safe(fn, ctx):
-    def run(**kwargs):
-        try:
-            return fn(ctx, **kwargs)
-        except InsightError as err:
-            return err.to_dict()
+        return find_customers(ctx, sample=k, **kwargs)
 
     return run
 
@@ -374,7 +362,7 @@ def build_tools(ctx: ToolContext) -> list:
 
     return [
         StructuredTool.from_function(
-            func=_safe(customer_profile, ctx),
+            func=bind(customer_profile, ctx),
             name="customer_profile",
             description="Buyer context for one customer: orders, spend, average order value, "
             "favourite categories, browsing interests and abandoned carts, RFM segment, CLV, "
@@ -390,7 +378,7 @@ def build_tools(ctx: ToolContext) -> list:
             args_schema=_AudienceArgs,
         ),
         StructuredTool.from_function(
-            func=_safe(segment_overview, ctx),
+            func=bind(segment_overview, ctx),
             name="segment_overview",
             description="All RFM customer segments with size, revenue share and average recency.",
         ),

@@ -14,8 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.errors import InsightError, NotFoundError, UserError
-from tools.context import ToolContext
+from assistant.errors import NotFoundError, UserError
+from tools.context import ToolContext, bind
 from tools.segments import resolve_category
 
 ORDER_METRICS = {
@@ -207,15 +207,9 @@ class _MetricsArgs(BaseModel):
 def build_tools(ctx: ToolContext) -> list:
     from langchain_core.tools import StructuredTool
 
-    def run(**kwargs):
-        try:
-            return sales_metrics(ctx, **kwargs)
-        except InsightError as err:
-            return err.to_dict()
-
     return [
         StructuredTool.from_function(
-            func=run,
+            func=bind(sales_metrics, ctx),
             name="sales_metrics",
             description="Shop figures: revenue, orders, units, return rate, average rating or "
             "review count, over a period, optionally by day/week/month, category, product, "

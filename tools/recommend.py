@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
-from assistant.errors import BackendError, InsightError, NotFoundError, UserError
-from tools.context import ToolContext
+from assistant.errors import BackendError, NotFoundError, UserError
+from tools.context import ToolContext, bind
 from tools.customers import closest, resolve_customer
 from tools.recsys.health import held_back
 from tools.recsys.models import RecModel
@@ -388,22 +388,12 @@ class _ProductArgs(BaseModel):
     k: int = Field(10, ge=1, le=MAX_K, description="How many products to return.")
 
 
-def _safe(fn, ctx):
-    def run(**kwargs):
-        try:
-            return fn(ctx, **kwargs)
-        except InsightError as err:
-            return err.to_dict()
-
-    return run
-
-
 def build_tools(ctx: ToolContext) -> list:
     from langchain_core.tools import StructuredTool
 
     return [
         StructuredTool.from_function(
-            func=_safe(recommend_for_customer, ctx),
+            func=bind(recommend_for_customer, ctx),
             name="recommend_for_customer",
             description="Personalised product recommendations for one customer (never items they "
             "already bought), each with the reason from their own purchases, ratings and browsing. "
@@ -411,14 +401,14 @@ def build_tools(ctx: ToolContext) -> list:
             args_schema=_RecommendArgs,
         ),
         StructuredTool.from_function(
-            func=_safe(similar_products, ctx),
+            func=bind(similar_products, ctx),
             name="similar_products",
             description="Products similar to a given product: chosen by the same customers or "
             "with a similar description.",
             args_schema=_ProductArgs,
         ),
         StructuredTool.from_function(
-            func=_safe(bought_together, ctx),
+            func=bind(bought_together, ctx),
             name="bought_together",
             description="Products bought in the same orders as a given product, with how many "
             "orders and the lift over chance.",

@@ -17,9 +17,9 @@ import numpy as np
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field
 
-from assistant.errors import BackendError, InsightError, NotFoundError, UserError
+from assistant.errors import BackendError, NotFoundError, UserError
 from tools.bm25 import Corpus, build_corpus, tokenize
-from tools.context import ToolContext
+from tools.context import ToolContext, bind
 from tools.safety import redact_pii
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of top ranks
@@ -382,15 +382,9 @@ class SearchReviewsArgs(BaseModel):
 
 
 def build_tools(ctx: ToolContext) -> list[BaseTool]:
-    def run(**kwargs) -> dict:
-        try:
-            return search_reviews(ctx, **kwargs)
-        except InsightError as err:
-            return err.to_dict()
-
     return [
         StructuredTool.from_function(
-            func=run,
+            func=bind(search_reviews, ctx),
             name="search_reviews",
             description="Find customer reviews about a topic (meaning and exact words, e.g. a "
             "complaint, a model number), optionally only for one product, category, customer, "
