@@ -18,21 +18,8 @@ from assistant.config import Settings
 from assistant.errors import InsightError
 from assistant.webapp import handlers, panels
 from assistant.webapp.auth import UserDirectory, role_resolver
+from tools.aspects import workspace_taxonomy
 from tools.customers import SEGMENTS
-
-# The aspect taxonomy ids (tools/aspects.yaml); the audience form offers them as choices.
-ASPECTS = [
-    "price",
-    "quality",
-    "delivery",
-    "size_fit",
-    "battery",
-    "sound",
-    "comfort",
-    "customer_service",
-    "packaging",
-    "ease_of_use",
-]
 
 # A click on an id link inside an HTML panel becomes a 'click' event carrying kind and id.
 LINK_JS = """
@@ -94,6 +81,8 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
     role_of = role_resolver(directory, settings.role)
     limit = settings.ui_concurrency
     meter = TurnMeter()
+    # The audience form offers the workspace's own aspect taxonomy (users may edit it).
+    aspect_ids = workspace_taxonomy(settings.data_dir).ids
 
     def user_of(request: gr.Request | None) -> str | None:
         return getattr(request, "username", None)
@@ -168,7 +157,7 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
                     sentiment = gr.Dropdown(
                         ["", "positive", "neutral", "negative"], label="Wrote a review that is"
                     )
-                    aspect = gr.Dropdown(["", *ASPECTS], label="Complained about")
+                    aspect = gr.Dropdown(["", *aspect_ids], label="Complained about")
                 filters = [
                     segments,
                     bought,
