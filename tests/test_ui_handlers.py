@@ -351,3 +351,29 @@ def test_audience_matches_sql_and_writes_csv(demo_assistant, demo_ws):
         demo_assistant, "marketer", [], "", "lots", None, None, [], "", "", "", ""
     )
     assert "minimum spend must be a number" in bad
+
+
+def test_evidence_quotes_follow_the_answer_and_show_the_passage_it_quoted():
+    insights = {
+        "top_praised": [
+            {"aspect": "sound", "quotes": [{"review_id": "R2", "text": "Great sound."}]}
+        ],
+        "top_complaints": [
+            {
+                "aspect": "battery",
+                "quotes": [
+                    {"review_id": "R2", "text": "Charging problem."},
+                    {"review_id": "R1", "text": "Battery died."},
+                ],
+            }
+        ],
+    }
+    answer = {
+        "text": 'battery: e.g. "Battery died." (R1) and "Charging problem." (R2)',
+        "evidence": {"reviews": ["R3", "R2", "R1"]},
+        "tool_calls": [{"name": "product_insights", "result": insights}],
+    }
+    html = render.evidence_html(answer)
+    assert html.index('data-review="R1"') < html.index('data-review="R2"')
+    assert "Charging problem." in html and "Great sound." not in html
+    assert html.index("R2") < html.index("R3")  # unquoted ids come after the quoted ones

@@ -35,16 +35,27 @@ def _walk(value: Any):
             yield from _walk(item)
 
 
-def review_quotes(tool_calls: list[dict]) -> dict[str, dict]:
-    """Review records (id -> {text, rating, product_id, ...}) found in tool results."""
+def review_quotes(tool_calls: list[dict], answer_text: str = "") -> dict[str, dict]:
+    """Review records (id -> {text, rating, product_id, ...}) found in tool results.
+
+    A review can be quoted for several aspects with different passages; the passage the
+    answer itself quotes wins, so the evidence shows what the answer relied on."""
     quotes: dict[str, dict] = {}
     for call in tool_calls:
         for record in _walk(call.get("result")):
             rid = record.get("review_id")
             text = record.get("text") or record.get("quote") or record.get("snippet")
-            if rid and isinstance(text, str) and rid not in quotes:
+            if not (rid and isinstance(text, str)):
+                continue
+            if rid not in quotes or (text.strip() and text.strip() in answer_text):
                 quotes[rid] = record
     return quotes
+
+
+def _in_answer_order(ids: list[str], answer_text: str) -> list[str]:
+    """Ids the answer mentions first, in the order it mentions them; the rest after."""
+    position = {i: answer_text.find(i) for i in ids}
+    return sorted(ids, key=lambda i: (position[i] < 0, position[i]))
 
 
 def _id_list(kind: str | None, ids: list[str]) -> str:
@@ -82,9 +93,10 @@ def evidence_html(answer: dict) -> str:
             return ""
         return '<div class="evidence"><p class="ev-none">No records cited.</p></div>'
     parts = ['<div class="evidence"><h4>Evidence</h4>']
-    review_ids = list(evidence.get("reviews") or [])
+    text = answer.get("text") or ""
+    review_ids = _in_answer_order(list(evidence.get("reviews") or []), text)
     if review_ids:
-        found = review_quotes(tool_calls)
+        found = review_quotes(tool_calls, text)
         quoted = [rid for rid in review_ids if rid in found][:MAX_QUOTES]
         parts.extend(quote_block(rid, found[rid]) for rid in quoted)
         rest = [rid for rid in review_ids if rid not in quoted]
