@@ -257,9 +257,7 @@ def resolve_customer_id(ctx: ToolContext, text: str) -> str:
     ).fetchone()
     if row:
         return row[0]
-    raise NotFoundError(
-        f"no customer with id {raw!r}", suggestions=similar_ids(ctx, raw, "customers")
-    )
+    raise NotFoundError(f"no such customer {raw!r}", suggestions=similar_ids(ctx, raw, "customers"))
 
 
 def id_key(raw: str) -> str:
@@ -275,11 +273,13 @@ def similar_ids(ctx: ToolContext, raw: str, table: str, limit: int = 5) -> list[
         f"ids:{table}",
         lambda: [r[0] for r in ctx.cursor().execute(f"SELECT {column} FROM {table}").fetchall()],
     )
+    # The same id with other zero padding or case first, then near misses (a typo, an
+    # extra or missing character).
     padded = [i for i in ids if id_key(i) == key]
-    if padded:
-        return padded[:limit]
-    hits = process.extract(raw, ids, scorer=fuzz.ratio, limit=limit, score_cutoff=70)
-    return [h[0] for h in hits]
+    hits = [
+        h[0] for h in process.extract(raw, ids, scorer=fuzz.ratio, limit=limit, score_cutoff=70)
+    ]
+    return list(dict.fromkeys(padded + hits))[:limit]
 
 
 def lookup_ids(ctx: ToolContext, tokens: list[str]) -> dict[str, dict[str, str]]:

@@ -13,8 +13,8 @@ import pandas as pd
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz, process
 
-from assistant.errors import NotFoundError, UserError
 from tools.access import mask_customer, require
+from tools.catalog import resolve_customer_id
 from tools.context import ToolContext, bind, errors_as_data
 from tools.customer_history import (
     browsing_history,
@@ -44,22 +44,6 @@ def closest(query: str, choices: list[str], limit: int = 5) -> list[str]:
     return [c for c, score, _ in found if score >= 50]
 
 
-def resolve_customer(cur, customer_id: str) -> str:
-    """The stored id for ``customer_id`` (exact, else case-insensitive), or NotFoundError."""
-    raw = str(customer_id or "").strip()
-    if not raw:
-        raise UserError("a customer id is required")
-    row = cur.execute(
-        "SELECT customer_id FROM customers WHERE customer_id = ? "
-        "UNION ALL SELECT customer_id FROM customers WHERE lower(customer_id) = lower(?) LIMIT 1",
-        [raw, raw],
-    ).fetchone()
-    if row:
-        return row[0]
-    ids = [r[0] for r in cur.execute("SELECT customer_id FROM customers").fetchall()]
-    raise NotFoundError(f"no such customer {raw!r}", suggestions=closest(raw, ids))
-
-
 def shop_table(ctx: ToolContext):
     """tools.rfm.customer_table, computed once per version of the orders and customers."""
     cur = ctx.cursor()
@@ -76,7 +60,7 @@ def customer_profile(ctx: ToolContext, customer_id: str) -> dict:
     """Everything about one buyer: identity (masked per role), orders, spend, segment, CLV,
     churn risk, browsing interests, reviews with sentiment, open tickets, next best action."""
     cur = ctx.cursor()
-    cid = resolve_customer(cur, customer_id)
+    cid = resolve_customer_id(ctx, customer_id)
     ident = cur.execute("SELECT * FROM customers WHERE customer_id = ?", [cid]).df()
     identity = {k: (iso_day(v) if k == "signup_at" else v) for k, v in ident.iloc[0].items()}
     identity = {k: (None if pd.isna(v) else v) for k, v in identity.items()}

@@ -20,8 +20,9 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from assistant.errors import BackendError, NotFoundError, UserError
+from tools.catalog import resolve_customer_id
 from tools.context import ToolContext, bind
-from tools.customers import closest, resolve_customer
+from tools.customers import closest
 from tools.recsys.health import held_back
 from tools.recsys.models import RecModel
 from tools.recsys.training import MODEL_DIR, evaluate_recommender, train_models
@@ -158,7 +159,7 @@ def recommend_for_customer(
 ) -> dict:
     """Top-k products for a customer, never ones they already bought, each with a reason."""
     k = _check_k(k)
-    cid = resolve_customer(ctx.cursor(), customer_id)
+    cid = resolve_customer_id(ctx, customer_id)
     model, cat = load_model(ctx), _catalog(ctx)
     cat_name = _resolve_category(ctx, category)
     row = model.user_index.get(cid)

@@ -19,8 +19,10 @@ from pydantic import BaseModel, Field
 
 from assistant.errors import BackendError, NotFoundError, UserError
 from tools.bm25 import Corpus, build_corpus, tokenize
+from tools.catalog import resolve_customer_id
 from tools.context import ToolContext, bind
 from tools.safety import redact_pii
+from tools.segments import resolve_category
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of top ranks
 MAX_K = 50
@@ -94,38 +96,6 @@ def _resolve_product(cur, product_id: str) -> tuple[str, str | None]:
     )
 
 
-def _normalise(name: str) -> str:
-    """'Gift_Cards', 'gift cards' and 'Movies & TV' / 'movies and tv' compare equal."""
-    return " ".join(
-        w for w in re.findall(r"[a-z0-9]+", name.lower().replace("&", " and ")) if w != "and"
-    )
-
-
-def _resolve_category(cur, category: str) -> str:
-    names = [
-        r[0]
-        for r in cur.execute(
-            "SELECT DISTINCT category FROM products WHERE category IS NOT NULL ORDER BY 1"
-        ).fetchall()
-    ]
-    wanted = _normalise(category)
-    for name in names:
-        if name == category or _normalise(name) == wanted:
-            return name
-    raise NotFoundError(
-        f"no category {category!r}",
-        suggestions=[n for n in names if wanted and wanted in _normalise(n)] or names[:10],
-    )
-
-
-def _resolve_customer(cur, customer_id: str) -> str:
-    if cur.execute("SELECT 1 FROM customers WHERE customer_id = ?", [customer_id]).fetchone():
-        return customer_id
-    if cur.execute("SELECT 1 FROM reviews WHERE customer_id = ? LIMIT 1", [customer_id]).fetchone():
-        return customer_id
-    raise NotFoundError(f"no customer with id {customer_id!r}")
-
-
 def _check_filters(ctx: ToolContext, corpus: Corpus, f: dict) -> dict:
     """Validated filters (canonical spellings), or a UserError saying which one is wrong."""
     out: dict = {}
@@ -142,9 +112,9 @@ def _check_filters(ctx: ToolContext, corpus: Corpus, f: dict) -> dict:
     if f.get("product_id"):
         out["product_id"], out["product_title"] = _resolve_product(cur, str(f["product_id"]))
     if f.get("category"):
-        out["category"] = _resolve_category(cur, str(f["category"]))
+        out["category"] = resolve_category(cur, str(f["category"]))
     if f.get("customer_id"):
-        out["customer_id"] = _resolve_customer(cur, str(f["customer_id"]))
+        out["customer_id"] = resolve_customer_id(ctx, str(f["customer_id"]))
     if f.get("sentiment"):
         labels = sorted({s for s in corpus.sentiment.tolist() if s})
         if not labels:

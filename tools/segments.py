@@ -10,6 +10,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from assistant.errors import NotFoundError, UserError
+from tools.catalog import normalise
 from tools.rfm import SEGMENTS
 
 CHURN_LEVELS = ("low", "medium", "high")
@@ -22,7 +23,7 @@ def _closest(query: str, choices: list[str]) -> list[str]:
 
 
 def _norm(text: str) -> str:
-    return " ".join(str(text).replace("_", " ").replace("&", " and ").casefold().split())
+    return normalise(str(text))
 
 
 def resolve_category(cur, name: str) -> str:
