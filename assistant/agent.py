@@ -85,6 +85,7 @@ class Assistant:
             models_dir=self.settings.models_dir,
             embedder_loader=lambda: workspace.embedder,
             index_loader=lambda: workspace.review_index,
+            generation=lambda: workspace.generation,
         )
         self._graphs: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()

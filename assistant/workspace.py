@@ -8,6 +8,7 @@ the layout on disk and one writer lock.
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -16,9 +17,13 @@ from typing import TYPE_CHECKING
 import duckdb
 from filelock import FileLock, Timeout
 
+from assistant import storefile
 from assistant.config import Settings, load_settings
 from assistant.data.schema import migrate
 from assistant.errors import BackendError, UserError, WorkspaceBusy
+
+# How often a long-running reader (the web app) looks for a newly published store.
+REFRESH_SECONDS = 0.5
 
 if TYPE_CHECKING:
     from vectorstore.embeddings import Embedder
@@ -32,6 +37,13 @@ class Workspace:
         self.read_only = read_only
         self._conn: duckdb.DuckDBPyConnection | None = None
         self._conn_lock = threading.Lock()
+        self._writer: storefile.WriterSession | None = None
+        self._retired: duckdb.DuckDBPyConnection | None = None
+        self._store_id: tuple[int, int] | None = None
+        self._checked_at = 0.0
+        # Bumped each time a reader switches to a newly published store: caches of
+        # data-derived things (catalog, recommender inputs) are stale from then on.
+        self.generation = 0
 
     # -- opening -----------------------------------------------------------
     @classmethod
@@ -66,18 +78,51 @@ class Workspace:
         """The process-wide connection; use :meth:`cursor` from worker threads."""
         with self._conn_lock:
             if self._conn is None:
+                store = self.settings.store_path
                 try:
-                    self._conn = duckdb.connect(
-                        str(self.settings.store_path), read_only=self.read_only
-                    )
+                    if self.read_only:
+                        self._conn = storefile.open_reader(store, fresh=False)
+                    else:
+                        self._writer = storefile.open_writer(store)
+                        self._conn = self._writer.conn
                 except duckdb.IOException as exc:
                     raise WorkspaceBusy(
-                        f"cannot open the store {self.settings.store_path}: {exc}",
-                        hint="another process (the app or an `insight` command) may be writing to it",
+                        f"cannot open the store {store}: an ingest or index run is writing to it",
+                        hint="run the command again when it has finished",
                     ) from exc
+                self._store_id = storefile.identity(store)
+                self._checked_at = time.monotonic()
                 if not self.read_only:
                     migrate(self._conn)
+            elif self.read_only:
+                self._follow_store()
             return self._conn
+
+    def _follow_store(self) -> None:
+        """Switch to the store a writer published since we opened ours (caller holds the lock).
+
+        Checked at most every ``REFRESH_SECONDS``: one stat, no query. Queries already
+        running finish on the file they started on.
+        """
+        now = time.monotonic()
+        if now - self._checked_at < REFRESH_SECONDS:
+            return
+        self._checked_at = now
+        store = self.settings.store_path
+        current = storefile.identity(store)
+        if current is None or current == self._store_id:
+            return
+        try:
+            fresh = storefile.open_reader(store, fresh=True)
+        except (duckdb.IOException, OSError):
+            return  # a writer holds the new file right now; keep serving the old one
+        # The replaced connection may still have cursors mid-query in other threads:
+        # retire it, and close only the one retired before it.
+        if self._retired is not None:
+            self._retired.close()
+        self._retired, self._conn = self._conn, fresh
+        self._store_id = current
+        self.generation += 1
 
     @property
     def conn(self) -> duckdb.DuckDBPyConnection:
@@ -89,9 +134,15 @@ class Workspace:
 
     def close(self) -> None:
         with self._conn_lock:
-            if self._conn is not None:
+            if self._writer is not None:
+                self._writer.close()  # publishes the copy when readers held the store
+                self._writer = None
+            elif self._conn is not None:
                 self._conn.close()
-                self._conn = None
+            self._conn = None
+            if self._retired is not None:
+                self._retired.close()
+                self._retired = None
 
     def __enter__(self) -> Workspace:
         return self

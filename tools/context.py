@@ -19,6 +19,11 @@ import duckdb
 from assistant.errors import InsightError
 from tools.access import check_role
 
+# Cached resources that do not derive from the store's rows: they survive a newly
+# published store. (The review corpus checks the index's own state token.)
+PROCESS_RESOURCES = frozenset({"embedder", "review_index", "review_corpus", "review_corpus_lock"})
+_GENERATION_KEY = "__store_generation__"
+
 
 @dataclass
 class ToolContext:
@@ -27,6 +32,9 @@ class ToolContext:
     models_dir: Path | None = None
     embedder_loader: Callable[[], Any] | None = None
     index_loader: Callable[[], Any] | None = None
+    # The store's generation (it changes when a writer publishes new data while we
+    # run); cached data-derived resources are dropped when it moves.
+    generation: Callable[[], int] | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
     # Re-entrant: a loader may itself use ctx.cached (the planner builds on the catalog).
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
@@ -37,9 +45,20 @@ class ToolContext:
     def cached(self, key: str, load: Callable[[], Any]) -> Any:
         """Load an expensive resource once per context (thread-safe)."""
         with self._lock:
+            self._drop_stale()
             if key not in self._cache:
                 self._cache[key] = load()
             return self._cache[key]
+
+    def _drop_stale(self) -> None:
+        if self.generation is None:
+            return
+        now = self.generation()
+        if self._cache.get(_GENERATION_KEY, now) != now:
+            kept = {k: v for k, v in self._cache.items() if k in PROCESS_RESOURCES}
+            self._cache.clear()
+            self._cache.update(kept)
+        self._cache[_GENERATION_KEY] = now
 
     @property
     def embedder(self):
@@ -56,7 +75,12 @@ class ToolContext:
     def with_role(self, role: str) -> ToolContext:
         """Same resources (shared cache), another role."""
         ctx = ToolContext(
-            self.cursor, role, self.models_dir, self.embedder_loader, self.index_loader
+            self.cursor,
+            role,
+            self.models_dir,
+            self.embedder_loader,
+            self.index_loader,
+            self.generation,
         )
         ctx._cache, ctx._lock = self._cache, self._lock
         return ctx
