@@ -9,9 +9,13 @@ changed: a missing index directory is reported, not created.
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
+
+import duckdb
 
 from assistant.config import Settings
 from assistant.errors import InsightError
@@ -228,16 +232,96 @@ def _writer_lock(ws: Workspace) -> Check:
     return Check("writer", "ok", "no writer holds the workspace")
 
 
+def _store_integrity(ws: Workspace) -> Check:
+    """Read every column of every table: DuckDB verifies each block's checksum on read,
+    so a truncated or damaged file is found here rather than in the middle of a chat."""
+    from assistant.data.schema import TABLES
+
+    cur = ws.cursor()
+    for table in [*TABLES, "review_sentiment", "review_aspects"]:
+        try:
+            # Table names are the schema's own constants, never text from a file.
+            cur.execute(f"SELECT min(hash(COLUMNS(*))) FROM {table}").fetchall()  # noqa: S608
+        except duckdb.CatalogException:
+            continue  # derived tables appear with the first `insight index`
+        except duckdb.Error as exc:
+            return Check(
+                "store_integrity",
+                "error",
+                f"the store {ws.settings.store_path} is damaged: table {table} cannot be read "
+                f"({type(exc).__name__}: {exc})",
+                "restore it from a backup or ingest the source data again into a new workspace",
+            )
+    return Check("store_integrity", "ok", "every table reads back whole")
+
+
+def _threads(settings: Settings) -> Check:
+    """The conversation store: a damaged one would make every `ask` fail."""
+    path = settings.threads_path
+    if not path.exists():
+        return Check("threads", "ok", "no conversations yet")
+    hint = (
+        f"move {path.name} (and its -wal/-shm files) aside: conversations start afresh, "
+        "the shop's data is untouched"
+    )
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            threads = (
+                conn.execute("SELECT count(*) FROM insight_threads").fetchone()[0]
+                if "insight_threads" in tables
+                else 0
+            )
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return Check("threads", "error", f"{path} cannot be read ({exc})", hint)
+    if verdict != "ok":
+        return Check("threads", "error", f"{path} is damaged ({verdict})", hint)
+    return Check("threads", "ok", f"{threads:,} conversations", None, {"threads": threads})
+
+
+def _safely(name: str, check: Callable[[], Check]) -> Check:
+    """A check that crashes is reported as that check's error, never as a traceback."""
+    try:
+        return check()
+    except Exception as exc:  # noqa: BLE001 - a damaged workspace fails in many ways
+        return Check(
+            name,
+            "error",
+            f"{name} check failed: {type(exc).__name__}: {exc}",
+            "the workspace may be damaged: restore it from a backup or rebuild it",
+        )
+
+
 def run_doctor(settings: Settings) -> DoctorReport:
     """Every check over the workspace of ``settings``; never raises for a broken workspace."""
-    store, ws = _store(settings)
+    store, ws = _safely_store(settings)
     checks = [store]
     if ws is not None:
         try:
-            checks.append(_sentiment(ws))
-            checks.append(_index(ws))
-            checks.append(_recommender(settings))
-            checks.append(_writer_lock(ws))
+            integrity = _safely("store_integrity", lambda: _store_integrity(ws))
+            checks.append(integrity)
+            if integrity.status == "ok":
+                checks.append(_safely("sentiment", lambda: _sentiment(ws)))
+                checks.append(_safely("index", lambda: _index(ws)))
+            checks.append(_safely("recommender", lambda: _recommender(settings)))
+            checks.append(_safely("writer", lambda: _writer_lock(ws)))
         finally:
             ws.close()
+    checks.append(_safely("threads", lambda: _threads(settings)))
     return DoctorReport(str(settings.data_dir), checks)
+
+
+def _safely_store(settings: Settings) -> tuple[Check, Workspace | None]:
+    try:
+        return _store(settings)
+    except Exception as exc:  # noqa: BLE001 - a damaged DuckDB file raises many types
+        return Check(
+            "store",
+            "error",
+            f"cannot read the store {settings.store_path}: {type(exc).__name__}: {exc}",
+            "restore it from a backup or ingest the source data again",
+        ), None

@@ -16,7 +16,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 from langgraph.checkpoint.sqlite import SqliteSaver
 
-from assistant.errors import NotFoundError, PermissionDenied
+from assistant.errors import BackendError, NotFoundError, PermissionDenied
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS insight_threads (
@@ -40,12 +40,20 @@ class ThreadStore:
         # One connection shared by all threads: SqliteSaver serialises its use with its
         # own lock, and the side table below goes through the same lock.
         self._conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self.saver = SqliteSaver(self._conn)
-        self.saver.setup()
-        self._lock: threading.Lock = self.saver.lock
-        with self._lock, self._conn:
-            self._conn.execute(_SCHEMA)
+        try:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self.saver = SqliteSaver(self._conn)
+            self.saver.setup()
+            self._lock: threading.Lock = self.saver.lock
+            with self._lock, self._conn:
+                self._conn.execute(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            raise BackendError(
+                f"the conversation store {path} is damaged ({exc})",
+                hint=f"move {path.name} (and its -wal/-shm files) aside: conversations start "
+                "afresh, the shop's data is untouched (`insight doctor` checks it)",
+            ) from exc
 
     # -- turns -----------------------------------------------------------------
     def begin_turn(self, thread_id: str, *, role: str, user: str | None, question: str) -> None:

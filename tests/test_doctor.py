@@ -143,3 +143,38 @@ def test_untrained_recommender_is_a_warning(workspace_copy, missing):
     report = run_doctor(load_settings(data_dir=workspace_copy))
     assert report.ok
     assert report.check("recommender").status == "warn"
+
+
+def test_a_truncated_store_is_reported_not_a_traceback(workspace_copy):
+    store = workspace_copy / "store.duckdb"
+    size = store.stat().st_size
+    with open(store, "r+b") as fh:
+        fh.truncate(size // 2)
+    result = doctor_cli(workspace_copy, "--json")
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    report = json.loads(result.output)
+    assert report["ok"] is False
+    bad = [c for c in report["checks"] if c["status"] == "error"]
+    assert bad and bad[0]["name"] in {"store", "store_integrity"}, bad
+    assert bad[0]["hint"]
+
+
+def test_a_corrupt_threads_file_is_an_error_with_a_way_out(workspace_copy):
+    threads = workspace_copy / "threads.sqlite"
+    threads.write_bytes(b"SQLite format 3\x00" + b"\x13" * 4096)
+    report = run_doctor(load_settings(data_dir=workspace_copy))
+    check = report.check("threads")
+    assert check.status == "error"
+    assert "threads.sqlite" in check.hint
+    assert report.ok is False
+
+
+def test_a_corrupt_threads_file_makes_ask_a_clear_error(workspace_copy):
+    (workspace_copy / "threads.sqlite").write_bytes(b"not a database at all" * 200)
+    result = CliRunner().invoke(
+        app, ["ask", "what are the top categories?", "--data-dir", str(workspace_copy)]
+    )
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    assert "threads.sqlite" in result.output
