@@ -123,6 +123,9 @@ class Workspace:
         self._retired, self._conn = self._conn, fresh
         self._store_id = current
         self.generation += 1
+        # An index run publishes a store as well; Chroma caches what a process has
+        # read, so the index is reopened afresh on next use.
+        self.__dict__.pop("review_index", None)
 
     @property
     def conn(self) -> duckdb.DuckDBPyConnection:
@@ -186,6 +189,7 @@ class Workspace:
             embedder=self.embedder,
             host=self.settings.chroma_host,
             port=self.settings.chroma_port,
+            fresh=self.generation > 0,
         )
 
     def table_counts(self) -> dict[str, int]:

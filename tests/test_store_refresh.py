@@ -159,3 +159,36 @@ def test_ingest_while_four_chats_run_then_the_chat_sees_the_new_product(workspac
             return any(c["product_id"] == NEW_PRODUCT for c in candidates)
 
         assert _wait_for(found)
+
+
+@pytest.mark.slow
+def test_an_index_run_while_the_app_reads_makes_new_reviews_searchable(workspace_copy, tmp_path):
+    from assistant.agent import Assistant
+    from tools.reviews import search_reviews
+
+    token = "QX7781ZEBRA"
+    with Assistant.open(workspace_copy) as assistant:
+        ctx = assistant.tool_context("marketer")
+        assert all(token not in h["snippet"] for h in search_reviews(ctx, token)["results"])
+        source = tmp_path / "in"
+        source.mkdir()
+        (source / "reviews.csv").write_text(
+            "review_id,product_id,rating,text,created_at\n"
+            f"R990001,P0001,2,The {token} clasp snapped on the second day,2026-10-20\n"
+        )
+        assert _ingest(workspace_copy, source).returncode == 0
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+        indexed = subprocess.run(
+            [sys.executable, "-m", "assistant.cli", "index", "--data-dir", str(workspace_copy)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+        )
+        assert indexed.returncode == 0, indexed.stdout + indexed.stderr
+
+        def searchable() -> bool:
+            results = search_reviews(ctx, token)["results"]
+            return bool(results) and results[0]["review_id"] == "R990001"
+
+        assert _wait_for(searchable)

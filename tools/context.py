@@ -19,9 +19,10 @@ import duckdb
 from assistant.errors import InsightError
 from tools.access import check_role
 
-# Cached resources that do not derive from the store's rows: they survive a newly
-# published store. (The review corpus checks the index's own state token.)
-PROCESS_RESOURCES = frozenset({"embedder", "review_index", "review_corpus", "review_corpus_lock"})
+# Cached resources that do not derive from the shop's data: they survive a newly
+# published store. The review index is not among them: an index run in another
+# process publishes a store too, and the index must then be reopened to see it.
+PROCESS_RESOURCES = frozenset({"embedder"})
 _GENERATION_KEY = "__store_generation__"
 
 

@@ -191,9 +191,19 @@ class ReviewIndex:
 
 
 def open_review_index(
-    path: str | Path, embedder: Embedder, host: str | None = None, port: int = 8000
+    path: str | Path,
+    embedder: Embedder,
+    host: str | None = None,
+    port: int = 8000,
+    *,
+    fresh: bool = False,
 ) -> ReviewIndex:
-    """The review index: embedded at ``path``, or on the Chroma server at host:port."""
+    """The review index: embedded at ``path``, or on the Chroma server at host:port.
+
+    ``fresh`` bypasses Chroma's per-process cache of embedded systems, whose vector
+    segments do not see what another process wrote since they were loaded. Clients
+    already open keep their system and keep working.
+    """
     import chromadb
 
     if host:
@@ -210,6 +220,10 @@ def open_review_index(
     path = Path(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
+        if fresh:
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            SharedSystemClient._identifier_to_system.pop(str(path), None)
         client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
     except Exception as exc:  # noqa: BLE001
         raise BackendError(
