@@ -266,6 +266,7 @@ def test_cli_ingest_creates_workspace_and_reports(tmp_path):
         "quarantined": 4,
         "duplicates_collapsed": 0,
         "conflicting_duplicates": 0,
+        "changed_fields": {},
         "loaded": 2,
     }
     with Workspace.open(ws_dir, read_only=True) as ws:

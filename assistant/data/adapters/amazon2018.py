@@ -30,8 +30,8 @@ def _field(name: str) -> str:
     return f"""CASE WHEN _ok THEN nullif(trim(json_extract_string(_raw, '$.{name}')), '') END"""
 
 
-def plan_reviews(cur: duckdb.DuckDBPyConnection, path: Path) -> FilePlan:
-    stage_lines(cur, path, "_lines")
+def plan_reviews(cur: duckdb.DuckDBPyConnection, path: Path, read: Path | None = None) -> FilePlan:
+    stage_lines(cur, read or path, "_lines")
     seconds = "TRY_CAST(unix_time AS BIGINT)"
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE _src AS

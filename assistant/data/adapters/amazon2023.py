@@ -44,8 +44,8 @@ def _joined(path: str) -> str:
     )
 
 
-def plan_reviews(cur: duckdb.DuckDBPyConnection, path: Path) -> FilePlan:
-    stage_lines(cur, path, "_lines")
+def plan_reviews(cur: duckdb.DuckDBPyConnection, path: Path, read: Path | None = None) -> FilePlan:
+    stage_lines(cur, read or path, "_lines")
     millis = "TRY_CAST(TRY_CAST(ts AS DOUBLE) AS BIGINT)"
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE _src AS
@@ -94,8 +94,8 @@ def plan_reviews(cur: duckdb.DuckDBPyConnection, path: Path) -> FilePlan:
     )
 
 
-def plan_meta(cur: duckdb.DuckDBPyConnection, path: Path) -> FilePlan:
-    stage_lines(cur, path, "_lines")
+def plan_meta(cur: duckdb.DuckDBPyConnection, path: Path, read: Path | None = None) -> FilePlan:
+    stage_lines(cur, read or path, "_lines")
     price = (
         "TRY_CAST(replace(regexp_extract(price_text, '[0-9][0-9,]*(\\.[0-9]+)?'), ',', '') "
         "AS DOUBLE)"
