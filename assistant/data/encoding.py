@@ -15,6 +15,7 @@ before a text file is read, it is checked in Python:
 from __future__ import annotations
 
 import codecs
+import functools
 import gzip
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,9 +24,8 @@ from pathlib import Path
 from assistant.errors import DataError
 
 CHUNK = 1 << 20
-# Share of non-ASCII characters that must be Chinese (CJK ideographs and their
-# punctuation, full-width forms) before GB18030 is believed: Latin-1 text such as
-# "Müller" also decodes as GB18030, into nonsense ideographs mixed with other scripts.
+# Share of non-ASCII characters that must be common Chinese (see _chinese) before
+# GB18030 is believed: Latin-1 text such as "Müller" also decodes as GB18030.
 CHINESE_SHARE = 0.9
 # Share of non-ASCII lines valid as UTF-8 above which a file is taken as damaged
 # UTF-8 rather than another encoding (GB18030 Chinese is almost never valid UTF-8).
@@ -65,15 +65,16 @@ def _is_utf8(path: Path) -> bool:
     return True
 
 
+@functools.cache
 def _chinese(ch: str) -> bool:
-    o = ord(ch)
-    return (
-        0x4E00 <= o <= 0x9FFF  # CJK unified ideographs
-        or 0x3400 <= o <= 0x4DBF  # extension A
-        or 0x3000 <= o <= 0x303F  # CJK punctuation
-        or 0xFF00 <= o <= 0xFFEF  # full-width forms
-        or 0x2000 <= o <= 0x206F  # general punctuation (curly quotes, ellipsis)
-    )
+    """In GB2312, the common simplified set: real Chinese text is nearly all GB2312,
+    while Latin-1 letters misread as GB18030 land in the extension rows because an
+    ASCII letter follows them ("Müller" -> "M黮ler": 黮 is not in GB2312)."""
+    try:
+        ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _convert(path: Path, encoding: str, target: Path, *, check_chinese: bool) -> bool:
