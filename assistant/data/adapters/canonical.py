@@ -149,33 +149,44 @@ def _plan_csv(cur: duckdb.DuckDBPyConnection, path: Path, read: Path, table: str
     )
 
 
-def _jsonl_fields(mapping: dict[str, str]) -> tuple[str, dict[str, str]]:
-    """Select list and parameters extracting each mapped key by JSON pointer, plus
-    ``_x_<column>``: the key is present in the record (so a JSON null is meant)."""
-    fields, params = [], {}
+def _jsonl_batch_sql(mapping: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """A batch SELECT over ``_stg_json`` and its parameters: every mapped key is
+    extracted in one pass over the record (a list of JSON pointers), and
+    ``_x_<column>`` says the record has the key, so a JSON null there is meant."""
+    values, flags, params = [], [], {}
     for i, (canon, key) in enumerate(mapping.items()):
-        params[f"k{i}"] = json_pointer(key)
-        fields.append(f"json_extract_string(_raw, $k{i}) AS {quote_ident(canon)}")
-        fields.append(f"json_type(_raw, $k{i}) IS NOT NULL AS {quote_ident('_x_' + canon)}")
-    return ", ".join(fields), params
+        params[f"p{i}"], params[f"k{i}"] = json_pointer(key), key
+        values.append(f"_v[{i + 1}] AS {quote_ident(canon)}")
+        flags.append(f"list_contains(_keys, $k{i}) AS {quote_ident('_x_' + canon)}")
+    pointers = ", ".join(f"$p{i}" for i in range(len(mapping)))
+    sql = (
+        f"SELECT {', '.join(values + flags)}, _line, _raw "  # noqa: S608 -- quoted canonical names; keys are parameters
+        f"FROM (SELECT json_extract_string(_raw, [{pointers}]) AS _v, _keys, _line, _raw "
+        "FROM _stg_json WHERE _reason IS NULL)"
+    )
+    return sql, params
 
 
 def _plan_jsonl(cur: duckdb.DuckDBPyConnection, path: Path, read: Path, table: str) -> FilePlan:
     stage_lines(cur, read, "_lines")
     cur.execute("""
         CREATE OR REPLACE TEMP TABLE _stg_json AS
-        SELECT _line, line AS _raw,
-               CASE WHEN NOT json_valid(line) THEN 'malformed JSON'
-                    WHEN json_type(line) <> 'OBJECT' THEN 'not a JSON object'
-                    WHEN len(json_keys(line)) <> len(list_distinct(json_keys(line)))
+        WITH l AS (SELECT _line, line, json_valid(line) AS _ok FROM _lines
+                   WHERE line IS NOT NULL AND trim(line) <> ''),
+             k AS (SELECT *, CASE WHEN _ok AND json_type(line) = 'OBJECT'
+                                  THEN json_keys(line) END AS _keys FROM l)
+        SELECT _line, line AS _raw, _keys,
+               CASE WHEN NOT _ok THEN 'malformed JSON'
+                    WHEN _keys IS NULL THEN 'not a JSON object'
+                    WHEN len(_keys) <> len(list_distinct(_keys))
                     THEN 'a key appears twice in this record' END AS _reason
-        FROM _lines WHERE line IS NOT NULL AND trim(line) <> ''
+        FROM k
     """)
     cur.execute("DROP TABLE _lines")
     keys = sorted(
         r[0]
         for r in cur.execute(
-            "SELECT DISTINCT unnest(json_keys(_raw)) FROM _stg_json WHERE _reason IS NULL"
+            "SELECT DISTINCT unnest(_keys) FROM _stg_json WHERE _reason IS NULL"
         ).fetchall()
     )
     rejected = "SELECT _line, _raw, _reason FROM _stg_json WHERE _reason IS NOT NULL"
@@ -183,8 +194,7 @@ def _plan_jsonl(cur: duckdb.DuckDBPyConnection, path: Path, read: Path, table: s
         return FilePlan([], rejected_sql=rejected)
     positions, ignored = _header_map(keys, table)
     _require_columns(path, table, list(positions))
-    fields, params = _jsonl_fields({canon: keys[i] for canon, i in positions.items()})
-    sql = f"SELECT {fields}, _line, _raw FROM _stg_json WHERE _reason IS NULL"  # noqa: S608 -- quoted canonical names; keys are parameters
+    sql, params = _jsonl_batch_sql({canon: keys[i] for canon, i in positions.items()})
     return FilePlan(
         [Batch(table, sql, list(positions), params=params, explicit=list(positions))],
         rejected_sql=rejected,
