@@ -196,3 +196,17 @@ def test_the_ingest_command_shows_hostile_names_escaped(tmp_path):
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.output
     assert "\\x1b[2J" in result.output
+
+
+def test_a_header_cell_with_a_line_break_keeps_line_numbers_true(seeded_ws, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "products.csv").write_text(
+        'product_id,"ti\ntle",price\nP1,a,1\nP2,b,-1\nP3,c,x,y\nP4,d,2\n'
+    )
+    report = ingest_paths(seeded_ws, [folder], progress=False)
+    got = {e["line"]: e["reason"] for e in map(json.loads, report.quarantine_path.open())}
+    assert sorted(got) == [4, 5]  # P2 on line 4, P3 on line 5: the header spans lines 1-2
+    assert got[4].startswith("price must be >= 0")
+    assert got[5].startswith("malformed CSV line")
+    assert report.tables["products"].loaded == 2  # P1 (updated) and P4

@@ -119,8 +119,9 @@ def _plan_csv(cur: duckdb.DuckDBPyConnection, path: Path, read: Path, table: str
     names = ["" if v is None else v for v in (first or ())]
     mapping, ignored = _header_map(names, table)
     _require_columns(path, table, list(mapping))
-    # A header cell may hold quoted line breaks; records after it move down with it.
-    header_lines = 1 + sum(n.count("\n") for n in names)
+    # DuckDB numbers records, not lines, so a header cell with quoted line breaks
+    # moves every record down by its extra lines.
+    extra = sum(n.count("\n") for n in names)
     # Rejected lines are skipped by the reader, so a good record's line is its
     # position plus the header plus the rejected lines before it (one line per record).
     # A rejected line with g good records before it shifts every later record by one.
@@ -129,19 +130,19 @@ def _plan_csv(cur: duckdb.DuckDBPyConnection, path: Path, read: Path, table: str
     cur.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _stg AS
-        WITH rej AS (SELECT line, line - $header_lines - row_number() OVER (ORDER BY line) AS g
+        WITH rej AS (SELECT line, line - 1 - row_number() OVER (ORDER BY line) AS g
                      FROM (SELECT DISTINCT line FROM _csv_rejects)),
              r AS (SELECT *, rowid - min(rowid) OVER () AS _k FROM _stg_read AS s({aliases}))
         SELECT r.* EXCLUDE (_k), CAST({_raw_json(width)} AS VARCHAR) AS _raw,
-               r._k + $header_lines + {shift} AS _line
+               r._k + 1 + $extra + {shift} AS _line
         FROM r WHERE r._k > 0
         """,  # noqa: S608 -- positional names and constant SQL; the file's names are parameters
-        _name_params(names) | {"header_lines": header_lines},
+        _name_params(names) | {"extra": extra},
     )
     cur.execute("DROP TABLE _stg_read")
-    rejected = """SELECT line AS _line, csv_line AS _raw,
+    rejected = f"""SELECT line + {extra:d} AS _line, csv_line AS _raw,
                          'malformed CSV line: ' || error_message AS _reason
-                  FROM (SELECT DISTINCT ON (line) * FROM _csv_rejects ORDER BY line)"""
+                  FROM (SELECT DISTINCT ON (line) * FROM _csv_rejects ORDER BY line)"""  # noqa: S608 -- only an integer is formatted
     return FilePlan(
         [Batch(table, _select(mapping, "_stg"), list(mapping))],
         rejected_sql=rejected,
