@@ -210,3 +210,19 @@ def test_a_header_cell_with_a_line_break_keeps_line_numbers_true(seeded_ws, tmp_
     assert got[4].startswith("price must be >= 0")
     assert got[5].startswith("malformed CSV line")
     assert report.tables["products"].loaded == 2  # P1 (updated) and P4
+
+
+def test_hostile_folder_names_are_data(seeded_ws, tmp_path):
+    sentinel = tmp_path / "pwned.csv"
+    folder = tmp_path / f"o'brien\"; COPY (SELECT 1) TO '{sentinel}'; --"
+    folder.mkdir(parents=True)  # the sentinel's slashes make it nested: still one path
+    (folder / "customers.csv").write_text("customer_id,name\nC1,Ann\n")
+    (folder / "reviews.jsonl").write_text(
+        '{"review_id": "R1", "product_id": "P1", "rating": 5, "created_at": "2026-01-02"}\n'
+    )
+    pq.write_table(
+        pa.table({"product_id": ["P2"], "title": ["Scarf"]}), folder / "products.parquet"
+    )
+    report = ingest_paths(seeded_ws, [folder], progress=False)
+    assert not sentinel.exists()
+    assert [report.loaded(t) for t in ("products", "customers", "reviews")] == [1, 1, 1]
