@@ -226,3 +226,34 @@ def test_hostile_folder_names_are_data(seeded_ws, tmp_path):
     report = ingest_paths(seeded_ws, [folder], progress=False)
     assert not sentinel.exists()
     assert [report.loaded(t) for t in ("products", "customers", "reviews")] == [1, 1, 1]
+
+
+@pytest.mark.parametrize("kind", ["csv", "jsonl"])
+def test_any_extra_column_name_is_ignored_and_the_rows_load(empty_ws, tmp_path, kind):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    (seed / "products.csv").write_text("product_id,title\nP1,Hat\n")
+    ingest_paths(empty_ws, [seed], progress=False)
+    runs = iter(range(10_000))
+
+    # Any name with quotes, SQL punctuation, line breaks and look-alikes (not a
+    # canonical column, so nothing can make it ambiguous or required).
+    text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=30)
+    names = st.tuples(text, st.sampled_from(['"', "'", "`", ";", ":=", "--", "/*", "\n"]), text)
+    names = names.map("".join).filter(
+        lambda n: n.strip().lower() not in ("product_id", "title", "price")
+    )
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(name=names)
+    def check(name):
+        folder = _write(tmp_path / f"in-{next(runs)}", kind, name)
+        report = ingest_paths(empty_ws, [folder], progress=False)
+        assert report.loaded("products") == 2 and report.quarantined == 0
+        assert len(report.files[0].notes["ignored_columns"]) == 1
+        empty_ws.conn.execute("DELETE FROM products WHERE product_id <> 'P1'")
+
+    check()
