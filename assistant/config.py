@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     port: int = Field(default=7860, description="Port the web app listens on.")
     ui_concurrency: int = Field(default=8, ge=1, description="Chat turns the web app runs at once.")
     role: str = Field(default="marketer", description="Default role for the command line.")
+    max_review_chars: int = Field(
+        default=20_000,
+        ge=1,
+        description="Longest review text ingest accepts, in characters; longer reviews are "
+        "quarantined with the reason instead of stalling sentiment labelling and indexing.",
+    )
     today: date | None = Field(
         default=None,
         description='Date that relative periods ("since March", "last quarter") count from; '

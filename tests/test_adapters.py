@@ -177,6 +177,22 @@ def test_amazon2023_reviews_alone_then_meta_fills_products(empty_ws, tmp_path):
     assert again.tables["reviews"].unchanged == 3 and again.tables["reviews"].inserted == 0
 
 
+def test_amazon2023_partial_meta_and_reviews_keep_what_is_stored(empty_ws, tmp_path):
+    ingest_paths(empty_ws, [_jsonl(tmp_path / "m.jsonl", META_2023)], progress=False)
+    ingest_paths(empty_ws, [_jsonl(tmp_path / "r.jsonl", REVIEWS_2023)], progress=False)
+    texts = _rows(empty_ws, "SELECT review_id, title, text FROM reviews ORDER BY 1")
+    # A later meta line without title or price, and the same reviews without text.
+    partial = {k: v for k, v in META_2023[0].items() if k not in ("title", "price")}
+    report = ingest_paths(empty_ws, [_jsonl(tmp_path / "m2.jsonl", [partial])], progress=False)
+    assert _rows(empty_ws, "SELECT title, price FROM products WHERE product_id = 'B0AUR'") == [
+        ("Aurora Wireless Headphones", 1299.5)
+    ]
+    assert report.tables["products"].changed_fields == {}
+    bare = [{k: v for k, v in r.items() if k not in ("text", "title")} for r in REVIEWS_2023]
+    ingest_paths(empty_ws, [_jsonl(tmp_path / "r2.jsonl", bare)], progress=False)
+    assert _rows(empty_ws, "SELECT review_id, title, text FROM reviews ORDER BY 1") == texts
+
+
 # -- Amazon 2018 -----------------------------------------------------------------
 
 REVIEWS_2018 = [

@@ -30,7 +30,7 @@ def q(ws, sql, params=None):
 
 def table_digest(ws, name: str) -> str:
     key = ", ".join(f'"{k}"' for k in TABLES[name].key)
-    rows = q(ws, f"SELECT * FROM {name} ORDER BY {key}")
+    rows = q(ws, f"SELECT * FROM {name} ORDER BY {key}")  # noqa: S608 -- table and key names from the schema constants
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
@@ -85,7 +85,7 @@ def test_row_counts_and_nothing_quarantined(small):
     assert q(ws, "SELECT count(*) FROM products WHERE brand = 'Aurora' AND category = 'Headphones' "
              "AND title LIKE 'Aurora %Wireless Headphones%'")[0][0] == 1  # fmt: skip
     # Ids are zero-padded and consistent with their tables.
-    firsts = [q(ws, f"SELECT min({c}) FROM {t}")[0][0] for c, t in
+    firsts = [q(ws, f"SELECT min({c}) FROM {t}")[0][0] for c, t in  # noqa: S608 -- the test's own column and table names
               [("order_id", "orders"), ("customer_id", "customers"), ("review_id", "reviews"),
                ("product_id", "products"), ("ticket_id", "tickets"), ("event_id", "events")]]  # fmt: skip
     assert firsts == ["O000001", "C00001", "R000001", "P0001", "T00001", "E0000001"]
@@ -171,7 +171,7 @@ def test_text_agrees_with_stars(small):
     _, _, ws = small
     neg = "broke|waste of money|disappointed|stopped working|not worth|poor|useless"
     (overall,) = q(ws, "SELECT avg(rating) FROM reviews")[0]
-    complaining, n = q(ws, f"SELECT avg(rating), count(*) FROM reviews WHERE regexp_matches(lower(text), '{neg}')")[0]  # fmt: skip
+    complaining, n = q(ws, f"SELECT avg(rating), count(*) FROM reviews WHERE regexp_matches(lower(text), '{neg}')")[0]  # fmt: skip  # noqa: S608 -- the pattern is the test's own constant
     assert n > 20 and complaining < overall - 1.0
     praising, = q(ws, "SELECT avg(rating) FROM reviews WHERE regexp_matches(lower(text), 'highly recommended|worth every cent|love it')")[0]  # fmt: skip
     assert praising > overall + 0.5
@@ -197,7 +197,7 @@ def test_aurora_battery_complaints_after_march(small):
     rows = dict(q(ws, f"""
         SELECT created_at >= DATE '2026-03-01',
                avg(CASE WHEN regexp_matches(lower(text), '{words}') AND rating <= 2 THEN 1 ELSE 0 END)
-        FROM reviews WHERE product_id = ? GROUP BY 1""", [defect["product_id"]]))  # fmt: skip
+        FROM reviews WHERE product_id = ? GROUP BY 1""", [defect["product_id"]]))  # fmt: skip  # noqa: S608 -- the pattern is the test's own constant
     assert rows[True] > 0.5 and rows[True] > 4 * rows[False]
     # Some complaints never say "battery".
     texts = [r[0].lower() for r in q(ws, "SELECT text FROM reviews WHERE review_id IN (SELECT unnest(?))", [defect["review_ids"]])]  # fmt: skip
@@ -288,11 +288,11 @@ def test_tiny_shops_are_consistent_for_any_seed(tmp_path, seed):
     con = duckdb.connect()
     for name in ("products", "customers", "orders", "order_items", "events", "tickets"):
         con.execute(
-            f"CREATE VIEW {name} AS SELECT * FROM read_csv('{tmp_path / name}.csv', header=true)"
+            f"CREATE VIEW {name} AS SELECT * FROM read_csv('{tmp_path / name}.csv', header=true)"  # noqa: S608 -- the test's own temp path and table names
         )
-    con.execute(f"CREATE VIEW reviews AS SELECT * FROM read_json('{tmp_path}/reviews.jsonl')")
+    con.execute(f"CREATE VIEW reviews AS SELECT * FROM read_json('{tmp_path}/reviews.jsonl')")  # noqa: S608 -- the test's own temp path
     for name, n in manifest["row_counts"].items():
-        assert con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] == n, name
+        assert con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] == n, name  # noqa: S608 -- table names from the demo manifest this test wrote
     orphans = con.execute("""
         SELECT (SELECT count(*) FROM order_items ANTI JOIN orders USING (order_id))
              + (SELECT count(*) FROM order_items ANTI JOIN products USING (product_id))

@@ -95,7 +95,8 @@ def _shop(folder):
 
 
 def _ids(ws, table, key):
-    return sorted(r[0] for r in ws.conn.execute(f"SELECT {key} FROM {table}").fetchall())
+    sql = f"SELECT {key} FROM {table}"  # noqa: S608 -- the test's own table and column names
+    return sorted(r[0] for r in ws.conn.execute(sql).fetchall())
 
 
 EXPECTED_BAD = {
@@ -189,13 +190,13 @@ def test_reingest_changes_nothing_and_edits_are_updates(empty_ws, tmp_path):
     shop = _shop(tmp_path / "shop")
     ingest_paths(empty_ws, [shop], progress=False)
     before = {
-        t: empty_ws.conn.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+        t: empty_ws.conn.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()  # noqa: S608 -- names from the store's own table list
         for t in empty_ws.table_counts()
     }
 
     again = ingest_paths(empty_ws, [shop], progress=False)
     after = {
-        t: empty_ws.conn.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+        t: empty_ws.conn.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()  # noqa: S608 -- names from the store's own table list
         for t in empty_ws.table_counts()
     }
     assert after == before
@@ -266,6 +267,7 @@ def test_cli_ingest_creates_workspace_and_reports(tmp_path):
         "quarantined": 4,
         "duplicates_collapsed": 0,
         "conflicting_duplicates": 0,
+        "changed_fields": {},
         "loaded": 2,
     }
     with Workspace.open(ws_dir, read_only=True) as ws:

@@ -128,7 +128,7 @@ def test_relabels_only_changed_reviews(workspace_copy):
         assert label == "negative"
         assert h == text_hash(review_text("Awful", "Broke on day one, awful."))
         for table in ("review_sentiment", "review_aspects"):
-            left = conn.execute(f"SELECT count(*) FROM {table} WHERE review_id = ?", [gone])
+            left = conn.execute(f"SELECT count(*) FROM {table} WHERE review_id = ?", [gone])  # noqa: S608 -- the test's own table names; the id is a parameter
             assert left.fetchone()[0] == 0
 
 

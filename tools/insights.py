@@ -124,20 +124,20 @@ def _period_stats(cur, scope: _Scope, start: date | None, end: date, quotes: boo
     args = [scope.arg, lo, hi]
     period = "r.created_at >= ? AND r.created_at < ?"
     n, rated, avg = cur.execute(
-        f"SELECT count(*), count(r.rating), avg(r.rating) FROM reviews r "
+        f"SELECT count(*), count(r.rating), avg(r.rating) FROM reviews r "  # noqa: S608 -- scope fragments are constants; values are parameters
         f"WHERE {scope.where} AND {period}",
         args,
     ).fetchone()
     labels = dict(
         cur.execute(
-            f"SELECT s.label, count(*) FROM reviews r JOIN review_sentiment s USING (review_id) "
+            f"SELECT s.label, count(*) FROM reviews r JOIN review_sentiment s USING (review_id) "  # noqa: S608 -- scope fragments are constants; values are parameters
             f"WHERE {scope.where} AND {period} GROUP BY s.label",
             args,
         ).fetchall()
     )
     n_labelled = sum(labels.values())
     aspects = cur.execute(
-        f"SELECT a.aspect, a.polarity, count(DISTINCT a.review_id), "
+        f"SELECT a.aspect, a.polarity, count(DISTINCT a.review_id), "  # noqa: S608 -- scope fragments and QUOTE_POOL are constants; values are parameters
         f"list(a.review_id ORDER BY abs(a.score) DESC, r.created_at DESC)[1:{QUOTE_POOL}], "
         f"list(a.clause ORDER BY abs(a.score) DESC, r.created_at DESC)[1:{QUOTE_POOL}] "
         f"FROM review_aspects a JOIN reviews r USING (review_id) "
@@ -146,7 +146,7 @@ def _period_stats(cur, scope: _Scope, start: date | None, end: date, quotes: boo
         args,
     ).fetchall()
     returned, kept = cur.execute(
-        f"SELECT count(*) FILTER (WHERE o.status = 'returned'), "
+        f"SELECT count(*) FILTER (WHERE o.status = 'returned'), "  # noqa: S608 -- scope fragments are constants; values are parameters
         f"count(*) FILTER (WHERE o.status IN ('completed', 'returned')) FROM orders o "
         f"WHERE o.order_id IN (SELECT oi.order_id FROM order_items oi WHERE {scope.items}) "
         f"AND o.ordered_at >= ? AND o.ordered_at < ?",
@@ -182,7 +182,7 @@ def _period_stats(cur, scope: _Scope, start: date | None, end: date, quotes: boo
 
 def _monthly(cur, scope: _Scope, start: date | None, end: date) -> dict:
     rows = cur.execute(
-        f"SELECT strftime(r.created_at, '%Y-%m') AS m, count(*), avg(r.rating), "
+        f"SELECT strftime(r.created_at, '%Y-%m') AS m, count(*), avg(r.rating), "  # noqa: S608 -- scope fragments are constants; values are parameters
         f"count(*) FILTER (s.label = 'positive'), count(*) FILTER (s.label = 'neutral'), "
         f"count(*) FILTER (s.label = 'negative') "
         f"FROM reviews r LEFT JOIN review_sentiment s USING (review_id) "
@@ -319,7 +319,7 @@ def product_insights(
 
 def _category_products(cur, scope: _Scope, limit: int = 20) -> list[str]:
     rows = cur.execute(
-        f"SELECT r.product_id, count(*) c FROM reviews r WHERE {scope.where} "
+        f"SELECT r.product_id, count(*) c FROM reviews r WHERE {scope.where} "  # noqa: S608 -- scope fragments are constants, limit an int; values are parameters
         f"GROUP BY r.product_id ORDER BY c DESC, r.product_id LIMIT {limit}",
         [scope.arg],
     ).fetchall()

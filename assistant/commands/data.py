@@ -62,6 +62,9 @@ def ingest(
             f"  {table:<12} {c.loaded:>9,} rows (new {c.inserted:,}, updated {c.updated:,}, "
             f"unchanged {c.unchanged:,})" + ("; " + "; ".join(extra) if extra else "")
         )
+        if c.changed_fields:
+            changed = ", ".join(f"{col} {n:,}" for col, n in sorted(c.changed_fields.items()))
+            typer.echo(f"  {'':<12} changed fields: {changed}")
     if report.quarantined:
         typer.echo(f"quarantined {report.quarantined:,} row(s): {report.quarantine_path}")
     else:

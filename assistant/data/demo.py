@@ -313,7 +313,7 @@ def _clear_previous_demo(ws) -> bool:
     cur = ws.cursor()
     cur.execute("BEGIN")
     for name in [*TABLES, "review_sentiment"]:
-        cur.execute(f"DELETE FROM {name}")
+        cur.execute(f"DELETE FROM {name}")  # noqa: S608 -- table names from the schema constants
     cur.execute("COMMIT")
     # Index and models describe the old rows; they are rebuilt by the pipeline.
     for derived in (ws.settings.index_dir, ws.settings.models_dir):

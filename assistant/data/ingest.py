@@ -9,6 +9,7 @@ nothing (upsert by key; the counts say "unchanged").
 from __future__ import annotations
 
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,10 +18,12 @@ from pathlib import Path
 
 import duckdb
 
+from assistant.data import encoding
 from assistant.data.adapters import FilePlan, canonical
+from assistant.data.adapters.canonical import split_name
 from assistant.data.adapters.detect import Source, detect_all
 from assistant.data.quarantine import Quarantine
-from assistant.data.validate import LOAD_ORDER, TableCounts, load_batch
+from assistant.data.validate import LOAD_ORDER, Limits, TableCounts, load_batch
 from assistant.errors import DataError, UserError
 
 # Called with the name of each step inside a file's transaction. Tests set it to
@@ -76,7 +79,7 @@ class IngestReport:
         }
 
 
-def _planner(source: Source) -> Callable[[duckdb.DuckDBPyConnection, Path], FilePlan]:
+def _planner(source: Source) -> Callable[..., FilePlan]:
     if source.format == "canonical":
         return canonical.plan
     module = import_module(f"assistant.data.adapters.{source.format}")
@@ -89,14 +92,30 @@ def _step(name: str) -> None:
 
 
 def _ingest_file(
-    cur: duckdb.DuckDBPyConnection, source: Source, on_step
+    cur: duckdb.DuckDBPyConnection, source: Source, limits: Limits, on_step
 ) -> tuple[FileReport, list[dict]]:
     report = FileReport(str(source.path), source.format, source.kind)
-    bad: list[dict] = []
+    ext = split_name(source.path)[1]
+    with tempfile.TemporaryDirectory(prefix="insight-ingest-") as workdir:
+        prepared = (
+            encoding.Prepared(source.path)
+            if ext == ".parquet"
+            else encoding.prepare(source.path, Path(workdir), line_based=ext != ".csv")
+        )
+        report.notes.update(prepared.notes)
+        bad = list(prepared.rejected)
+        _load_file(cur, source, prepared.path, limits, on_step, report, bad)
+    bad.sort(key=lambda r: r["line"] if r["line"] is not None else -1)
+    report.quarantined = len(bad)
+    return report, bad
+
+
+def _load_file(cur, source: Source, read: Path, limits: Limits, on_step, report, bad) -> None:
+    """Plan, validate and upsert one file in one transaction."""
     cur.execute("BEGIN TRANSACTION")
     try:
         on_step("reading", 0.0)
-        plan = _planner(source)(cur, source.path)
+        plan = _planner(source)(cur, source.path, read)
         steps = 1 + len(plan.batches)  # reading, then one step per table
         report.notes.update(plan.notes)
         if plan.rejected_sql:
@@ -107,7 +126,7 @@ def _ingest_file(
         _step("staged")
         for i, batch in enumerate(plan.batches, start=1):
             on_step(f"loading {batch.table}", i / steps)
-            counts = load_batch(cur, batch)
+            counts = load_batch(cur, batch, limits)
             report.tables.setdefault(batch.table, TableCounts()).add(counts)
             bad += batch.bad_rows
             _step(f"loaded {batch.table}")
@@ -118,9 +137,6 @@ def _ingest_file(
         if isinstance(exc, duckdb.Error):
             raise DataError(f"{source.path}: could not be loaded ({exc})") from exc
         raise
-    bad.sort(key=lambda r: r["line"] if r["line"] is not None else -1)
-    report.quarantined = len(bad)
-    return report, bad
 
 
 @contextmanager
@@ -164,6 +180,7 @@ def ingest_paths(
     totals: dict[str, TableCounts] = {}
     reports: list[FileReport] = []
     cur = ws.cursor()
+    limits = Limits(max_review_chars=ws.settings.max_review_chars)
     with _progress(progress, sum(s.path.stat().st_size for s in sources)) as update:
         for source in sources:
             name, size = source.path.name, source.path.stat().st_size
@@ -174,7 +191,7 @@ def ingest_paths(
                 shown[0] += advance
                 update(f"{name}: {step}", advance)
 
-            file_report, bad = _ingest_file(cur, source, on_step)
+            file_report, bad = _ingest_file(cur, source, limits, on_step)
             quarantine.write(source.path, bad)
             reports.append(file_report)
             for table, counts in file_report.tables.items():

@@ -1,5 +1,6 @@
 """The quarantine: rejected input rows, one JSONL file per ingest run inside the
-workspace, each line {source, line, raw, reason}. Nothing is dropped silently."""
+workspace, each line {source, line, raw, reason}. Nothing is dropped silently.
+A raw row longer than MAX_RAW_CHARS is cut, with its full length in ``raw_chars``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+
+MAX_RAW_CHARS = 10_000
 
 
 class Quarantine:
@@ -24,12 +27,18 @@ class Quarantine:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path, "a", encoding="utf-8") as fh:
             for row in rows:
+                raw = row["raw"]
                 record = {
                     "source": str(source),
                     "line": row["line"],
-                    "raw": row["raw"],
+                    "raw": raw,
                     "reason": row["reason"],
                 }
+                if raw is not None and len(raw) > MAX_RAW_CHARS:
+                    # The line number finds the whole row in the source; a copy of a
+                    # 50 MB line here would only make the quarantine unreadable.
+                    record["raw"] = raw[:MAX_RAW_CHARS]
+                    record["raw_chars"] = len(raw)
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.count += len(rows)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from assistant.data.sql import quote_ident
 from assistant.data.validate import Batch
 
 # Amazon lines can be long (meta descriptions); DuckDB's default limit is 2 MB.
@@ -32,26 +33,29 @@ class FilePlan:
     notes: dict = field(default_factory=dict)
 
 
-def sql_str(value: str | Path) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def stage_lines(cur: duckdb.DuckDBPyConnection, path: Path, name: str) -> None:
     """Stage a JSON-lines file (plain or gzip) as ``name(_line, line)``, one row per
-    line, keeping blank and malformed lines so they get exact line numbers."""
+    line, keeping blank and malformed lines so they get exact line numbers.
+
+    ``name`` is one of the adapters' own staging-table names, never file data."""
     with open(path, "rb") as fh:
         gzipped = fh.read(2) == b"\x1f\x8b"  # also when the name lacks ".gz"
-    cur.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {name}_read AS
-        SELECT line FROM read_csv({sql_str(path)}, columns = {{'line': 'VARCHAR'}},
+    table = quote_ident(name)
+    read = quote_ident(name + "_read")
+    cur.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {read} AS
+        SELECT line FROM read_csv(?, columns = {{'line': 'VARCHAR'}},
             header = false, delim = chr(1), quote = '', escape = '', strict_mode = false,
-            max_line_size = {MAX_LINE_BYTES}, auto_detect = false, null_padding = true,
-            compression = '{"gzip" if gzipped else "none"}')
-    """)
+            max_line_size = {MAX_LINE_BYTES:d}, auto_detect = false, null_padding = true,
+            compression = ?)
+        """,  # noqa: S608 -- staging names are the adapters' constants, quoted; the path is a parameter
+        [str(path), "gzip" if gzipped else "none"],
+    )
     # The CTAS above preserves file order, so rowids count lines (inside a transaction
     # they start at a large offset, hence the subtraction).
     cur.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {name} AS
-        SELECT rowid - min(rowid) OVER () + 1 AS _line, line FROM {name}_read
-    """)
-    cur.execute(f"DROP TABLE {name}_read")
+        CREATE OR REPLACE TEMP TABLE {table} AS
+        SELECT rowid - min(rowid) OVER () + 1 AS _line, line FROM {read}
+    """)  # noqa: S608 -- staging names are the adapters' constants, quoted
+    cur.execute(f"DROP TABLE {read}")

@@ -30,8 +30,8 @@ def _field(name: str) -> str:
     return f"""CASE WHEN _ok THEN nullif(trim(json_extract_string(_raw, '$.{name}')), '') END"""
 
 
-def plan_reviews(cur: duckdb.DuckDBPyConnection, path: Path) -> FilePlan:
-    stage_lines(cur, path, "_lines")
+def plan_reviews(cur: duckdb.DuckDBPyConnection, path: Path, read: Path | None = None) -> FilePlan:
+    stage_lines(cur, read or path, "_lines")
     seconds = "TRY_CAST(unix_time AS BIGINT)"
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE _src AS
@@ -75,7 +75,7 @@ def plan_reviews(cur: duckdb.DuckDBPyConnection, path: Path) -> FilePlan:
                          AND TRY_CAST(replace(vote, ',', '') AS INTEGER) IS NULL
                         THEN 'vote is not a number: ' || vote END), '') END AS _reason
         FROM x
-    """)
+    """)  # noqa: S608 -- JSON paths and SQL are constants of this adapter
     cur.execute("DROP TABLE _lines")
     return FilePlan(
         feed_batches(cur, with_names=True), rejected_sql=rejected_sql(), notes=feed_notes(cur)

@@ -44,8 +44,8 @@ def _joined(path: str) -> str:
     )
 
 
-def plan_reviews(cur: duckdb.DuckDBPyConnection, path: Path) -> FilePlan:
-    stage_lines(cur, path, "_lines")
+def plan_reviews(cur: duckdb.DuckDBPyConnection, path: Path, read: Path | None = None) -> FilePlan:
+    stage_lines(cur, read or path, "_lines")
     millis = "TRY_CAST(TRY_CAST(ts AS DOUBLE) AS BIGINT)"
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE _src AS
@@ -87,15 +87,15 @@ def plan_reviews(cur: duckdb.DuckDBPyConnection, path: Path) -> FilePlan:
                         THEN 'helpful_vote is not a whole number: ' || votes END), '')
                END AS _reason
         FROM x LEFT JOIN products p ON p.product_id = x.product_id
-    """)
+    """)  # noqa: S608 -- JSON paths and SQL are constants of this adapter
     cur.execute("DROP TABLE _lines")
     return FilePlan(
         feed_batches(cur, with_names=False), rejected_sql=rejected_sql(), notes=feed_notes(cur)
     )
 
 
-def plan_meta(cur: duckdb.DuckDBPyConnection, path: Path) -> FilePlan:
-    stage_lines(cur, path, "_lines")
+def plan_meta(cur: duckdb.DuckDBPyConnection, path: Path, read: Path | None = None) -> FilePlan:
+    stage_lines(cur, read or path, "_lines")
     price = (
         "TRY_CAST(replace(regexp_extract(price_text, '[0-9][0-9,]*(\\.[0-9]+)?'), ',', '') "
         "AS DOUBLE)"
@@ -116,12 +116,12 @@ def plan_meta(cur: duckdb.DuckDBPyConnection, path: Path) -> FilePlan:
                    coalesce({_joined("$.description")}, {_joined("$.features")}) AS description
             FROM l
         )
-        SELECT product_id, coalesce(title, product_id) AS title, brand, category,
-               {price} AS price, description, price_text, _line, _raw,
+        SELECT x.product_id, coalesce(x.title, p.title, x.product_id) AS title, x.brand,
+               x.category, {price} AS price, x.description, price_text, _line, _raw,
                CASE WHEN NOT _ok THEN 'malformed JSON (not a JSON object)'
-                    WHEN product_id IS NULL THEN 'missing parent_asin' END AS _reason
-        FROM x
-    """)
+                    WHEN x.product_id IS NULL THEN 'missing parent_asin' END AS _reason
+        FROM x LEFT JOIN products p ON p.product_id = x.product_id
+    """)  # noqa: S608 -- JSON paths and SQL are constants of this adapter
     cur.execute("DROP TABLE _lines")
     lines, no_price = cur.execute(
         "SELECT count(*), count(*) FILTER (WHERE _reason IS NULL AND price IS NULL "
