@@ -234,3 +234,10 @@ def test_no_or_foreign_session_gets_no_role(users_file):
     with pytest.raises(PermissionDenied, match="no such session"):
         role_of(Req("ann", "forged"))
     assert role_resolver(None, "marketer")(Req("ann", "forged")) == "marketer"
+
+
+def test_an_unreadable_users_file_ends_sessions_instead_of_failing_requests(users_file):
+    directory, _ = _logged_in(users_file, Clock())
+    assert directory.session_valid("tok-1")
+    users_file.write_text("{not json")
+    assert not directory.session_valid("tok-1")

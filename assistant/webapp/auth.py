@@ -17,6 +17,7 @@ restart.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import anyio
 
-from assistant.errors import PermissionDenied
+from assistant.errors import InsightError, PermissionDenied
 from assistant.users import authenticate, credentials
 from assistant.webapp.login_limits import FailureLimiter
 from assistant.webapp.sessions import (
@@ -37,6 +38,7 @@ from assistant.webapp.sessions import (
 )
 
 DEFAULT_SESSION_HOURS = 12.0
+log = logging.getLogger(__name__)
 
 
 class UserDirectory:
@@ -146,7 +148,13 @@ class UserDirectory:
         return None
 
     def session_valid(self, token: str) -> bool:
-        return self.session_problem(token) is None
+        try:
+            return self.session_problem(token) is None
+        except InsightError as exc:
+            # A users file that cannot be read logs everyone out rather than failing
+            # every request (static files included) with a server error.
+            log.warning("session check failed: %s", exc)
+            return False
 
     def session_role(self, username: str | None, tokens: list[str]) -> str:
         """The role for a request carrying these session tokens, checked afresh."""
