@@ -6,8 +6,9 @@ up buyers one after another through the app's API (the Buyer context panel),
 first alone and then while N attacker clients each post wrong passwords as fast
 as the server answers. It does this for three server configurations:
 
-  before   the password check called on the event loop, no lockout (the app
-           before this benchmark existed: Gradio calls a sync auth callable inline)
+  before   the password check called on the event loop, no lockout (as Gradio ran
+           the old sync auth callable; unknown names cost a bcrypt check here, as
+           in every mode, where the old code answered them at once)
   offloop  the check in a worker thread, no lockout: what the thread alone buys
            when the failures are spread so thinly that no limit trips
   shipped  the check in a worker thread plus the per-name and per-address limits
