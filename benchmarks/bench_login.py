@@ -31,6 +31,7 @@ import asyncio
 import multiprocessing
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -251,13 +252,17 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     results = {}
-    for mode in modes:
-        proc, url = start_server(data_dir, users_path, mode)
-        try:
-            results[mode] = measure(url, customers, args.attackers, args.seconds)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+    try:
+        for mode in modes:
+            proc, url = start_server(data_dir, users_path, mode)
+            try:
+                results[mode] = measure(url, customers, args.attackers, args.seconds)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)
+    finally:
+        # The users file, and the workspace when it was built here.
+        shutil.rmtree(tmp, ignore_errors=True)
 
     print("\nlookup latency (s), alone vs under attack:")
     print(f"  {'mode':<8} {'n':>4} {'p50':>6} {'p95':>6}   {'n':>4} {'p50':>6} {'p95':>6}")
