@@ -7,7 +7,11 @@ gets one demo login per role, printed once here.
 
 from __future__ import annotations
 
+import errno
+import socket
 import sys
+
+from pydantic import ValidationError
 
 from assistant.config import Settings, load_settings
 from assistant.errors import InsightError
@@ -31,6 +35,41 @@ def login_lines(settings: Settings, created: dict[str, dict]) -> list[str]:
     return [f"Logins in {settings.users_path}: {names}"]
 
 
+def port_problem(host: str, port: int) -> str | None:
+    """Why the app could not listen on ``host:port``, or None when it can.
+
+    Checked before anything is created or printed: demo passwords are shown only
+    once, so they must not scroll past on the way to a failed start.
+    """
+    if not 1 <= port <= 65535:
+        return f"INSIGHT_PORT must be between 1 and 65535, got {port}"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        return f"cannot listen on {host}:{port}: unknown host ({exc.strerror}); check INSIGHT_HOST"
+    with socket.socket(family, kind, proto) as sock:
+        # As uvicorn does, so a port left in TIME_WAIT by a previous run counts as free.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            return _bind_error(host, port, exc)
+    return None
+
+
+def _bind_error(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"port {port} on {host} is already in use (is the app already running?); "
+            "stop it or set INSIGHT_PORT to a free port"
+        )
+    if exc.errno == errno.EACCES:
+        return f"no permission to listen on port {port}; use a port above 1023 (INSIGHT_PORT)"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"{host} is not an address of this machine; check INSIGHT_HOST"
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+
+
 def main() -> int:
     from assistant.agent import Assistant
     from assistant.users import ensure_demo_users
@@ -38,6 +77,16 @@ def main() -> int:
 
     try:
         settings = load_settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "INSIGHT_" + "_".join(str(part) for part in first["loc"]).upper()
+        print(f"error: setting {name}: {first['msg']}", file=sys.stderr)
+        return 2
+    problem = port_problem(settings.host, settings.port)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    try:
         created = ensure_demo_users(settings.users_path)
         assistant = Assistant.open(settings=settings)
     except InsightError as exc:
@@ -47,7 +96,11 @@ def main() -> int:
     print(f"Customer insight app: http://{settings.host}:{settings.port}", flush=True)
     for line in login_lines(settings, created):
         print(line, flush=True)
-    launch(demo, settings, users_path=settings.users_path)
+    try:
+        launch(demo, settings, users_path=settings.users_path)
+    except OSError as exc:  # the port was taken between the check and the start
+        print(f"error: {_bind_error(settings.host, settings.port, exc)}", file=sys.stderr)
+        return 2
     return 0
 
 

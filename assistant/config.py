@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address the web app listens on.")
     port: int = Field(default=7860, description="Port the web app listens on.")
     ui_concurrency: int = Field(default=8, ge=1, description="Chat turns the web app runs at once.")
+    session_hours: float = Field(
+        default=12.0,
+        gt=0,
+        description="Hours a web login lasts; a password change or removal ends it sooner.",
+    )
     role: str = Field(default="marketer", description="Default role for the command line.")
     max_review_chars: int = Field(
         default=20_000,

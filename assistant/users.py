@@ -4,15 +4,22 @@ The users file (``Settings.users_path``, JSON) holds one entry per user name:
 the role and a bcrypt hash of the password, never the password itself. Writes
 are atomic (temp file + rename) under a file lock, so two `insight users add`
 runs cannot lose each other's entries.
+
+A user's *credential* is a digest of the stored hash. Every password set gets a
+fresh bcrypt salt, so the credential changes whenever the password is set again,
+even to the same password, and disappears with the user; web sessions remember
+the credential they were opened with and end when it no longer matches.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import secrets
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import bcrypt
@@ -57,7 +64,7 @@ def _save(path: Path, users: dict[str, dict]) -> None:
 
 def _lock(path: Path) -> FileLock:
     path.parent.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(path) + ".lock", timeout=10)
+    return FileLock(str(path) + ".lock", timeout=10, mode=0o600)
 
 
 def check_name(name: str) -> str:
@@ -109,17 +116,66 @@ def add_user(
     return {"name": name, "role": role}
 
 
-def verify(path: Path, name: str, password: str) -> str | None:
-    """The user's role when the password matches, else None (unknown user included)."""
-    entry = _load(path).get(name or "")
-    if not entry or not password:
+def credential(entry: dict) -> str:
+    """The credential a session is bound to: changes with every password set."""
+    return hashlib.sha256(entry["password_hash"].encode("ascii")).hexdigest()[:32]
+
+
+def _cost(digest: str) -> int:
+    # "$2b$12$..." -> 12; anything unexpected falls back to the default cost.
+    parts = digest.split("$")
+    return int(parts[2]) if len(parts) > 3 and parts[2].isdigit() else DEFAULT_ROUNDS
+
+
+@lru_cache(maxsize=8)
+def _dummy_hash(cost: int) -> bytes:
+    """A hash nobody knows the password of, at the given cost, made once per process."""
+    return bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(cost))
+
+
+def authenticate(path: Path, name: str, password: str) -> dict | None:
+    """``{"role", "credential"}`` when the password matches, else None.
+
+    An unknown name costs one bcrypt check too, against a dummy hash of the cost
+    the file's own hashes use, so the answer time does not say which names exist.
+    """
+    if not password:
         return None
     encoded = password.encode("utf-8")
     if len(encoded) > MAX_PASSWORD_BYTES:
         return None
+    users = _load(path)
+    entry = users.get(name or "")
+    if entry is None:
+        sample = next(iter(users.values()), None)
+        cost = _cost(sample["password_hash"]) if sample else DEFAULT_ROUNDS
+        bcrypt.checkpw(encoded, _dummy_hash(cost))
+        return None
     if bcrypt.checkpw(encoded, entry["password_hash"].encode("ascii")):
-        return entry["role"]
+        return {"role": entry["role"], "credential": credential(entry)}
     return None
+
+
+def verify(path: Path, name: str, password: str) -> str | None:
+    """The user's role when the password matches, else None (unknown user included)."""
+    found = authenticate(path, name, password)
+    return found["role"] if found else None
+
+
+def credentials(path: Path) -> dict[str, tuple[str, str]]:
+    """``{name: (role, credential)}`` for every user: what a session is checked against."""
+    return {name: (entry["role"], credential(entry)) for name, entry in _load(path).items()}
+
+
+def remove_user(path: Path, name: str) -> dict:
+    """Remove a user; their web sessions end on their next request."""
+    with _lock(path):
+        users = _load(path)
+        if name not in users:
+            raise NotFoundError(f"no user {name!r} in {path}", suggestions=sorted(users))
+        entry = users.pop(name)
+        _save(path, users)
+    return {"name": name, "role": entry["role"]}
 
 
 def role_of(path: Path, name: str) -> str:

@@ -3,10 +3,18 @@ models, conversation threads, the audit log and the quarantine of rejected rows.
 
 Everything that needs data gets it from here, so there is one place that knows
 the layout on disk and one writer lock.
+
+The workspace holds customers' contact details (the store, and the threads
+database whose WAL keeps support tool results), so it is private to its owner:
+the directory is 0700 and its files 0600. Opening a workspace tightens what is
+already there and the process umask, since SQLite, DuckDB and Chroma create their
+WAL, journal and segment files whenever they need them, long after the open.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 import threading
 import time
 from contextlib import contextmanager
@@ -28,6 +36,31 @@ REFRESH_SECONDS = 0.5
 if TYPE_CHECKING:
     from vectorstore.embeddings import Embedder
     from vectorstore.index import ReviewIndex
+
+
+PRIVATE_UMASK = 0o077
+
+
+def make_private(path: Path) -> None:
+    """Create ``path`` as a 0700 directory, or make it one, and make everything under
+    it owner-only (directories 0700, files 0600); from now on this process creates
+    files private to its owner."""
+    # Tighten only: a stricter umask set by the caller stays.
+    os.umask(os.umask(PRIVATE_UMASK) | PRIVATE_UMASK)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    uid = os.getuid()
+    for root, dirs, files in os.walk(path):
+        for name in [None, *dirs, *files]:
+            target = Path(root) if name is None else Path(root) / name
+            try:
+                st = target.lstat()
+            except FileNotFoundError:  # a lock or journal file that came and went
+                continue
+            if st.st_uid != uid or stat.S_ISLNK(st.st_mode):
+                continue
+            mode = 0o700 if stat.S_ISDIR(st.st_mode) else 0o600
+            if stat.S_IMODE(st.st_mode) & ~mode:
+                os.chmod(target, stat.S_IMODE(st.st_mode) & mode)
 
 
 class Workspace:
@@ -70,7 +103,7 @@ class Workspace:
                     f"no workspace store at {ws.settings.store_path}",
                     hint="run `insight demo` or `insight ingest PATH` first, or pass --data-dir / set INSIGHT_DATA_DIR",
                 )
-            ws.path.mkdir(parents=True, exist_ok=True)
+        make_private(ws.path)
         ws.connect()
         return ws
 

@@ -69,6 +69,12 @@ PLANS: dict[str, dict[str, list[str]]] = {
         "100k": ["--scale", "22", "--repeat", "2"],
         "100k-quick": ["--scale", "4.4", "--repeat", "1"],
     },
+    "login": {
+        "demo": ["--scale", "1.0"],
+        "demo-quick": ["--scale", "0.1", "--seconds", "6", "--modes", "before,shipped"],
+        "100k": ["--scale", "22"],
+        "100k-quick": ["--scale", "4.4", "--seconds", "8"],
+    },
 }
 # A line carrying a ratio or a comparison: "ratio ...", "1.3x", "ours ... VADER ...".
 RATIO = re.compile(r"ratio|\b\d+(?:\.\d+)?x\b|\bvs\b|VADER", re.IGNORECASE)

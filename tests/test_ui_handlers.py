@@ -8,7 +8,7 @@ import pytest
 
 from assistant.answer import Answer, ToolCall
 from assistant.errors import PermissionDenied
-from assistant.users import add_user
+from assistant.users import add_user, credentials
 from assistant.webapp import charts, handlers, render
 from assistant.webapp.auth import UserDirectory, role_resolver
 
@@ -206,8 +206,12 @@ def test_user_directory_roles_follow_the_file(tmp_path):
     add_user(path, "bob", "marketer", "password-3", rounds=4)
     assert directory.role("bob") == "marketer"
 
+    # A request's role also needs a live session (tests/test_auth_login.py covers its end).
+    directory.sessions.start("tok", "ann", credentials(path)["ann"][1])
+
     class Req:
         username = "ann"
+        cookies = {"access-token-x": "tok"}
 
     assert role_resolver(directory, "marketer")(Req()) == "support"
     assert role_resolver(None, "marketer")(Req()) == "marketer"

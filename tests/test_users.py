@@ -139,3 +139,15 @@ def test_ui_prints_demo_logins_once(tmp_path):
     assert again == [
         f"Logins in {settings.users_path}: admin (admin), marketer (marketer), support (support)"
     ]
+
+
+def test_cli_remove_user(tmp_path):
+    ws = tmp_path / "ws"
+    users.add_user(ws / "users.json", "carol", "support", "s3cret-pass", rounds=FAST)
+    runner = CliRunner()
+    result = runner.invoke(app, ["users", "remove", "carol", "--data-dir", str(ws)])
+    assert result.exit_code == 0, result.output
+    assert "removed user carol (support)" in result.output
+    assert users.list_users(ws / "users.json") == []
+    again = runner.invoke(app, ["users", "remove", "carol", "--data-dir", str(ws)])
+    assert again.exit_code == 2 and "no user 'carol'" in again.output

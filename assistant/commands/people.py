@@ -3,7 +3,6 @@ train, evaluate-recommender, metrics."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -116,11 +115,11 @@ def audience(
             all_ids=csv_path is not None,
         )
     if csv_path is not None:
+        from assistant.csv_export import write_table
+
         ids = result.pop("ids")
-        with open(csv_path, "w", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["customer_id"])
-            writer.writerows([i] for i in ids)
+        with open(csv_path, "w", newline="", encoding="utf-8") as fh:
+            write_table(fh, ["customer_id"], ([i] for i in ids))
         result["csv"] = str(csv_path)
     if as_json:
         _dump(result)

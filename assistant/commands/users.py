@@ -10,7 +10,7 @@ import typer
 from assistant.commands import DataDir, app
 from assistant.errors import UserError
 
-users_app = typer.Typer(no_args_is_help=True, help="Web app logins: add and list users.")
+users_app = typer.Typer(no_args_is_help=True, help="Web app logins: add, list and remove users.")
 app.add_typer(users_app, name="users")
 
 
@@ -45,7 +45,10 @@ def add(
     ] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Add a web app user with a role; the password is stored as a bcrypt hash."""
+    """Add a web app user with a role; the password is stored as a bcrypt hash.
+
+    With --replace the user's open web sessions end: they log in again with the new password.
+    """
     from assistant.users import add_user, check_name
     from tools.access import check_role
 
@@ -70,3 +73,13 @@ def list_(data_dir: DataDir = None) -> None:
     width = max(len(u["name"]) for u in users)
     for user in users:
         typer.echo(f"{user['name']:<{width}}  {user['role']:<8}  {user.get('created_at') or ''}")
+
+
+@users_app.command("remove")
+def remove(name: Annotated[str, typer.Argument(help="Login name.")], data_dir: DataDir = None):
+    """Remove a web app user; their open sessions end on their next request."""
+    from assistant.users import remove_user
+
+    path = _users_path(data_dir)
+    removed = remove_user(path, name)
+    typer.echo(f"removed user {removed['name']} ({removed['role']}) from {path}")

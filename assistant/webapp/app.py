@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from assistant.config import Settings
 from assistant.errors import InsightError
@@ -42,6 +43,12 @@ a.ev-link { font-family: monospace; text-decoration: underline; cursor: pointer;
 table.mini { border-collapse: collapse; width: 100%; font-size: 0.9em; }
 table.mini td, table.mini th { border-bottom: 1px solid #e5e7eb; padding: 3px 6px; text-align: left; }
 """
+
+# Gradio renders the login note as HTML.
+LOGIN_NOTE = (
+    "Log in with your shop account (an admin lists them with <code>insight users list</code>). "
+    "After repeated failed attempts, logins for that name or from that address wait a while."
+)
 
 # What each role is told on the panels; the tools enforce the same limits on every call.
 AUDIENCE_ROLES = ("marketer", "admin")
@@ -77,7 +84,9 @@ class TurnMeter:
 def create_app(assistant, settings: Settings, *, users_path: Path | None = None) -> gr.Blocks:
     """The app for one ``Assistant``; ``users_path`` None means no login (every request
     gets ``settings.role``)."""
-    directory = UserDirectory(users_path) if users_path else None
+    directory = (
+        UserDirectory(users_path, session_hours=settings.session_hours) if users_path else None
+    )
     role_of = role_resolver(directory, settings.role)
     limit = settings.ui_concurrency
     meter = TurnMeter()
@@ -309,17 +318,27 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
 
     demo.queue(default_concurrency_limit=limit, max_size=max(64, 8 * limit))
     demo.turn_meter = meter
+    # launch() gives Gradio this directory's password check and session gate, so the
+    # sessions the role resolver checks are the ones the login route opened.
+    demo.user_directory = directory
     return demo
 
 
 def launch(demo: gr.Blocks, settings: Settings, *, users_path: Path | None, **kwargs):
     """Start the server; ``users_path`` turns on login against the users file."""
-    directory = UserDirectory(users_path) if users_path else None
+    directory = getattr(demo, "user_directory", None)
+    if users_path and (directory is None or directory.path != Path(users_path)):
+        directory = UserDirectory(users_path, session_hours=settings.session_hours)
+    app_kwargs = dict(kwargs.pop("app_kwargs", None) or {})
+    if users_path:
+        gate, options = directory.middleware()
+        app_kwargs["middleware"] = [*app_kwargs.get("middleware", []), Middleware(gate, **options)]
     return demo.launch(
         server_name=settings.host,
         server_port=settings.port,
-        auth=directory.check_login if directory else None,
-        auth_message="Log in with your shop account (see `insight users list`).",
+        auth=directory.authenticate if users_path else None,
+        auth_message=LOGIN_NOTE,
+        app_kwargs=app_kwargs,
         # Worker threads for blocking handlers: at least one per concurrent turn plus panels.
         max_threads=max(40, 4 * settings.ui_concurrency),
         css=CSS,

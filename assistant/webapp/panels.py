@@ -7,11 +7,11 @@ product's own hierarchy becomes a visible message, never a traceback.
 
 from __future__ import annotations
 
-import csv
 import logging
 import tempfile
 from pathlib import Path
 
+from assistant.csv_export import write_table
 from assistant.errors import InsightError, UserError
 from assistant.webapp import charts
 from assistant.webapp.cards import error_html, profile_html, quotes_html
@@ -246,9 +246,7 @@ def write_csv(rows: list[dict], folder: Path | None = None) -> Path:
     folder = Path(folder or tempfile.mkdtemp(prefix="audience-"))
     path = folder / f"audience-{len(rows)}.csv"
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+        write_table(fh, CSV_COLUMNS, rows)
     return path
 
 
