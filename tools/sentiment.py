@@ -237,9 +237,7 @@ def evaluate(labels_true: list[str], labels_pred: list[str]) -> dict:
         "accuracy": round(float(accuracy_score(labels_true, labels_pred)), 4),
         "macro_f1": round(
             float(
-                f1_score(
-                    labels_true, labels_pred, labels=present, average="macro", zero_division=0
-                )
+                f1_score(labels_true, labels_pred, labels=present, average="macro", zero_division=0)
             ),
             4,
         ),
@@ -267,7 +265,9 @@ def plan_training(ratings: list[int]) -> TrainingPlan:
     counts = {lab: labels.count(lab) for lab in LABELS}
     shown = ", ".join(f"{lab} {n}" for lab, n in counts.items())
     if len(labels) < MIN_RATED:
-        return TrainingPlan((), counts, f"{len(labels)} rated reviews, a classifier needs {MIN_RATED}")
+        return TrainingPlan(
+            (), counts, f"{len(labels)} rated reviews, a classifier needs {MIN_RATED}"
+        )
     usable = tuple(lab for lab in LABELS if counts[lab] >= MIN_PER_CLASS)
     if "negative" not in usable or "positive" not in usable:
         return TrainingPlan(
@@ -277,9 +277,7 @@ def plan_training(ratings: list[int]) -> TrainingPlan:
             "(1-2 stars) and positive (4-5 stars) reviews",
         )
     left_out = [f"{lab} ({counts[lab]})" for lab in LABELS if 0 < counts[lab] < MIN_PER_CLASS]
-    reason = (
-        f"too few to learn, left out of training: {', '.join(left_out)}" if left_out else ""
-    )
+    reason = f"too few to learn, left out of training: {', '.join(left_out)}" if left_out else ""
     return TrainingPlan(usable, counts, reason)
 
 
@@ -325,8 +323,10 @@ def save_model(model: SentimentModel, models_dir: Path) -> Path:
     clf = model.clf
     data = npz_bytes(
         {
-            "coef": np.asarray(clf.coef_, dtype=np.float64),
-            "intercept": np.asarray(clf.intercept_, dtype=np.float64),
+            # Their own dtype (float32 when fitted on float32 features): a cast would
+            # change the probabilities in the 7th digit.
+            "coef": np.asarray(clf.coef_),
+            "intercept": np.asarray(clf.intercept_),
         }
     )
     digest = hashlib.sha256(data).hexdigest()
@@ -437,7 +437,9 @@ def _read_model(models_dir: Path) -> SentimentModel:
         or intercept.shape != (rows,)
         or not (np.isfinite(coef).all() and np.isfinite(intercept).all())
     ):
-        raise ModelFileError(arrays_path, f"expected finite coef {(rows, n_features)} and intercept")
+        raise ModelFileError(
+            arrays_path, f"expected finite coef {(rows, n_features)} and intercept"
+        )
     # Rebuilt from its fitted arrays: sklearn's own predict_proba then gives exactly
     # the probabilities the fitted estimator gave.
     clf = _new_classifier()
@@ -631,8 +633,7 @@ def describe_summary(summary: dict) -> list[str]:
         score = f", hold-out macro-F1 {held['macro_f1']}" if held else ""
         how = "trained now" if summary["trained"] else "saved"
         head = (
-            f"classifier {summary['model']} ({how}; classes {', '.join(summary['classes'])}"
-            f"{score})"
+            f"classifier {summary['model']} ({how}; classes {', '.join(summary['classes'])}{score})"
         )
     lines = [
         f"{head}; labelled {summary['labelled']}, unchanged {summary['unchanged']} "
