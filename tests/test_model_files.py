@@ -267,3 +267,15 @@ def test_damaged_content_cache_is_rebuilt_not_loaded(tmp_path):
     assert fresh == 1 and emb.shape == (1, 64)
     assert not sentinel.exists()
     assert load_npz(tmp_path / CACHE_FILE)["emb"].shape == (1, 64)
+
+
+def test_index_sets_a_damaged_model_aside_when_it_cannot_retrain(empty_ws):
+    models = empty_ws.settings.models_dir
+    models.mkdir(parents=True, exist_ok=True)
+    (models / MODEL_FILE).write_text("{not json")
+    insert_reviews(empty_ws.conn, synthetic_reviews({5: 20}))
+    summary = label_reviews(empty_ws.conn, CountingEmbedder(), models)
+    assert (summary["model"], summary["trained"]) == ("vader", False)
+    assert any("moved to sentiment.json.damaged" in n for n in summary["notes"])
+    # Queries now agree with the stored labels: VADER, no error.
+    assert load_model(models) is None

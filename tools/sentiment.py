@@ -568,7 +568,10 @@ def label_reviews(conn, embedder, models_dir, *, taxonomy_path=None) -> dict:
     try:
         model = load_model(models_dir)
     except ModelFileError as exc:
-        notes.append(f"saved model unusable, not loaded: {exc}")
+        # Moved aside (kept for inspection) so queries fall back to VADER, like the labels.
+        aside = models_dir / (MODEL_FILE + ".damaged")
+        (models_dir / MODEL_FILE).replace(aside)
+        notes.append(f"saved model unusable, not loaded ({exc.message}); moved to {aside.name}")
         model = None
     trained = False
     vec_cache: dict[int, tuple[list[str], np.ndarray, np.ndarray]] = {}
