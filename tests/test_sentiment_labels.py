@@ -101,3 +101,15 @@ def test_real_chinese_reviews_rated_only_one_and_five_stars(empty_ws):
         empty_ws.conn.execute("SELECT label, count(*) FROM review_sentiment GROUP BY 1").fetchall()
     )
     assert set(got) <= {"negative", "neutral", "positive"} and sum(got.values()) == 600
+
+
+def test_a_model_of_another_embedder_is_not_used_when_it_cannot_be_retrained(empty_ws):
+    models = empty_ws.settings.models_dir
+    insert_reviews(empty_ws.conn, synthetic_reviews({1: 60, 3: 40, 5: 60}))
+    assert label_reviews(empty_ws.conn, CountingEmbedder(), models)["trained"]
+    empty_ws.conn.execute("DELETE FROM reviews WHERE review_id >= 'R3'")
+    other = CountingEmbedder()
+    other.name = "another-model"
+    summary = label_reviews(empty_ws.conn, other, models)
+    assert summary["model"] == "vader" and "60 rated reviews" in summary["fallback"]
+    assert any("another-model" in note for note in summary["notes"])

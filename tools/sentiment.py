@@ -575,6 +575,13 @@ def label_reviews(conn, embedder, models_dir, *, taxonomy_path=None) -> dict:
         model = None
     trained = False
     vec_cache: dict[int, tuple[list[str], np.ndarray, np.ndarray]] = {}
+    if model is not None and not plan.trainable and model.embedder_name != embedder.name:
+        # Its features came from another sentence model: its predictions would be noise.
+        notes.append(
+            f"saved model {model.name} was trained on {model.embedder_name} embeddings, "
+            f"not {embedder.name}, and cannot be retrained; not used"
+        )
+        model = None
     if _need_training(model, n_rated, embedder) and plan.trainable:
         per_text, c_vecs, vecs = embed_clauses([texts[i] for i in rated], embedder)
         model = train_model(
