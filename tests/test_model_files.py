@@ -279,3 +279,22 @@ def test_index_sets_a_damaged_model_aside_when_it_cannot_retrain(empty_ws):
     assert any("moved to sentiment.json.damaged" in n for n in summary["notes"])
     # Queries now agree with the stored labels: VADER, no error.
     assert load_model(models) is None
+
+
+def test_a_version_1_recommender_still_loads_without_pickle(rec_dir):
+    """Version 1 wrote fixed file names and no digests: still numpy files, still read."""
+    from tools.recsys.models import RecModel
+
+    before = RecModel.load(rec_dir)
+    meta = json.loads((rec_dir / "meta.json").read_text())
+    for part, entry in meta.pop("files").items():
+        (rec_dir / entry["file"]).rename(rec_dir / f"{part}.npz")
+    meta["format"] = 1
+    (rec_dir / "meta.json").write_text(json.dumps(meta))
+    old = RecModel.load(rec_dir)
+    rows = np.arange(len(before.user_ids))
+    assert np.array_equal(old.component_scores(rows)["als"], before.component_scores(rows)["als"])
+    # The next save moves it to the current layout and leaves no version 1 files behind.
+    old.save(rec_dir)
+    assert not (rec_dir / "arrays.npz").exists()
+    assert RecModel.load(rec_dir).meta["format"] == 2
