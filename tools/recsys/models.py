@@ -160,7 +160,16 @@ class RecModel:
 
     @classmethod
     def load(cls, directory: Path) -> RecModel:
-        directory = Path(directory)
+        try:
+            return cls._load(Path(directory))
+        except ModelFileError as first:
+            # A retrain that switched models between our reads removed the old parts.
+            if not first.message.endswith(": missing"):
+                raise
+            return cls._load(Path(directory))
+
+    @classmethod
+    def _load(cls, directory: Path) -> RecModel:
         meta_path = directory / "meta.json"
         meta = load_json(meta_path)
         version = meta.get("format")
