@@ -14,10 +14,11 @@ Report = Callable[[str], None]
 
 
 def label_sentiment(ws: Workspace, report: Report = print) -> dict:
-    from tools.sentiment import label_reviews
+    from tools.sentiment import describe_summary, label_reviews
 
     summary = label_reviews(ws.conn, ws.embedder, ws.settings.models_dir)
-    report(f"sentiment: {summary}")
+    for line in describe_summary(summary):
+        report(f"sentiment: {line}")
     return summary
 
 

@@ -73,3 +73,26 @@ def test_hub_name_is_never_downloaded():
     with pytest.raises(BackendError) as err:
         load_embedder("some-org/surely-not-cached-model-xyz")
     assert "INSIGHT_EMBEDDING_MODEL" in str(err.value)
+
+
+def test_long_texts_are_cut_before_tokenising(embedder):
+    """The tokenizer reads a whole text before truncating it: a 2 MB review must reach
+    it as at most max_chars characters, and a cut that keeps every token the model reads
+    leaves the vector unchanged."""
+    seen: list[int] = []
+    real = embedder.model.encode
+
+    def spy(texts, **kwargs):
+        seen.extend(len(t) for t in texts)
+        return real(texts, **kwargs)
+
+    embedder.model.encode = spy
+    try:
+        long_text = "The battery died after two days. " * 60_000
+        vec = embedder.encode_uncached([long_text])[0]
+        head = embedder.encode_uncached([long_text[:5000]])[0]
+    finally:
+        del embedder.model.encode
+    assert embedder.max_chars == embedder.model.max_seq_length * 32
+    assert max(seen) <= embedder.max_chars < len(long_text)
+    assert np.allclose(vec, head, atol=1e-6)

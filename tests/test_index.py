@@ -314,3 +314,49 @@ def test_index_command_is_incremental_on_the_demo_shop(workspace_copy):
     line = next(x for x in res.stdout.splitlines() if x.startswith("index: "))
     assert "'embedded': 0" in line and "'deleted': 1" in line
     assert f"'indexed': {n_reviews}" in line
+
+
+_OPEN_AND_QUERY = """
+import sys
+import numpy as np
+from vectorstore.index import open_review_index
+
+class Named:
+    name, dim = sys.argv[2], 384
+
+index = open_review_index(sys.argv[1], Named())
+hits = index.query(np.ones(384, np.float32) / np.sqrt(384), 3)
+print(len(hits))
+"""
+
+
+def test_a_pickle_planted_in_the_index_folder_is_never_executed(empty_ws, embedder, tmp_path):
+    """Chroma's legacy HNSW metadata file is a pickle; the Rust engine decodes it as
+    data. A planted payload must not run when the index is opened and queried."""
+    import builtins
+    import pickle
+
+    class Payload:
+        def __reduce__(self):
+            return (builtins.open, (str(sentinel), "w"))
+
+    sentinel = tmp_path / "owned"
+    insert_reviews(empty_ws.conn, 5)
+    index = open_review_index(empty_ws.settings.index_dir, embedder)
+    sync_review_index(empty_ws.conn, index, progress=False)
+    segments = [p for p in Path(empty_ws.settings.index_dir).iterdir() if p.is_dir()]
+    assert segments
+    for segment in segments:
+        (segment / "index_metadata.pickle").write_bytes(pickle.dumps(Payload()))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run(
+        [sys.executable, "-c", _OPEN_AND_QUERY, str(empty_ws.settings.index_dir), embedder.name],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert not sentinel.exists()
+    # The file was read (chroma 1.5: "Error deserializing pickle file: ... unresolved
+    # global reference"), as data: the query fails, nothing runs.
+    assert out.returncode != 0 and "pickle" in out.stderr

@@ -7,6 +7,10 @@ one of its example terms occurs there, or when the clause's embedding is close t
 the aspect's description ("died after two days" -> battery without the word).
 Polarity comes from a sentiment scorer (tools.sentiment) run on that clause; the
 scorer's lexicon part handles negation ("not bad at all", "never had a problem").
+
+Only the first MAX_TEXT_CHARS characters of a text are analysed (:func:`clip_text`),
+so the cost per review is bounded whatever its length, and every pattern here runs
+in time linear in the text it reads.
 """
 
 from __future__ import annotations
@@ -30,11 +34,20 @@ SIMILARITY_MARGIN = 0.05
 # Scores within this band of zero are neutral (VADER's customary cut-off).
 NEUTRAL_BAND = 0.05
 
+# Texts are analysed up to this many characters (about 900 words, longer than 99% of
+# real reviews): VADER's cost grows with the square of the length, and a 50 MB
+# single-line review would otherwise never finish labelling.
+MAX_TEXT_CHARS = 5000
+# A clipped text ends at the last whitespace within this many characters of the cut.
+_CLIP_BACKOFF = 200
+
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+|(?<=[.!?])(?=[A-Z])")
 # Contrast markers that start a new clause in the middle of a sentence. "however" is
 # left out on purpose: mid-sentence (", however,") it does not separate topics.
+# No leading \s*: tried at every offset of a long whitespace run it rescanned the run
+# (quadratic; 40,000 spaces took a minute). Pieces are stripped anyway.
 _CONTRAST = re.compile(
-    r"\s*(?:,\s*)?\b(?:but|although|though|whereas|except that|except|"
+    r"(?:,\s*)?\b(?:but|although|though|whereas|except that|except|"
     r"even though|on the other hand|(?<=,\s)yet|(?<=,\s)while)\b\s*",
     re.IGNORECASE,
 )
@@ -120,10 +133,24 @@ def workspace_taxonomy(data_dir: str | Path | None) -> Taxonomy:
     return load_taxonomy(Path(data_dir) / "aspects.yaml" if data_dir else None)
 
 
+def clip_text(text: str) -> str:
+    """The part of ``text`` that is analysed: all of it up to MAX_TEXT_CHARS, else its
+    first MAX_TEXT_CHARS characters, cut back to a word boundary when one is near."""
+    if len(text) <= MAX_TEXT_CHARS:
+        return text
+    head = text[:MAX_TEXT_CHARS]
+    if not text[MAX_TEXT_CHARS].isspace():
+        m = re.search(r"\s\S*\Z", head[-_CLIP_BACKOFF:])
+        if m:
+            head = head[: len(head) - _CLIP_BACKOFF + m.start()]
+    return head.rstrip()
+
+
 def split_clauses(text: str) -> list[str]:
-    """Sentences, further cut at contrast words; empty pieces dropped."""
+    """Sentences of the analysed part of ``text`` (see :func:`clip_text`), further cut
+    at contrast words; empty pieces dropped."""
     out: list[str] = []
-    for sentence in _SENTENCE_END.split(text or ""):
+    for sentence in _SENTENCE_END.split(clip_text(text or "")):
         sentence = sentence.strip()
         if not sentence:
             continue
@@ -134,7 +161,7 @@ def split_clauses(text: str) -> list[str]:
         else:
             pieces = _CONTRAST.split(sentence)
         for piece in pieces:
-            piece = _LEADING_CONCESSIVE.sub("", piece).strip(" ,;:-")
+            piece = _LEADING_CONCESSIVE.sub("", piece.rstrip()).strip(" ,;:-")
             if re.search(r"\w", piece):
                 out.append(piece)
     return out
@@ -230,7 +257,7 @@ def term_polarity(
     term = (term or "").strip()
     if not term:
         raise UserError("an aspect term must not be empty")
-    clauses = split_clauses(text) or [text or ""]
+    clauses = split_clauses(text) or [clip_text(text or "")]
     aspect = next((a for a in taxonomy.aspects if a.id == term.lower()), None)
     pattern = aspect.pattern if aspect else _term_pattern((term,))
     hits = [c for c in clauses if pattern.search(c)]

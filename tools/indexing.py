@@ -20,6 +20,10 @@ from vectorstore.index import ReviewIndex
 # Reviews encoded and written per step: small enough that a killed run loses little,
 # large enough that Chroma writes stay efficient.
 CHUNK = 512
+# The indexed document (embedded, searched by BM25, quoted) is a review's first this
+# many characters: the embedding reads a few hundred tokens anyway, and a 50 MB
+# review must not become a 50 MB index entry.
+MAX_DOCUMENT_CHARS = 20_000
 
 _STORE_SQL = """
 SELECT r.review_id, r.product_id, coalesce(p.category, ''), coalesce(r.customer_id, ''),
@@ -36,10 +40,13 @@ def content_hash(title: str, text: str) -> str:
 
 
 def review_document(title: str, text: str) -> str:
-    """What is embedded and stored in the index: title and text, PII redacted."""
+    """What is embedded and stored in the index: title and text (the first
+    MAX_DOCUMENT_CHARS characters), PII redacted."""
     title, text = (title or "").strip(), (text or "").strip()
     joined = f"{title}. {text}" if title and text else (title or text)
-    return redact_pii(joined)
+    # A little beyond the cap, so a phone number or address cut at the edge is still
+    # recognised whole and redacted before the final cut.
+    return redact_pii(joined[: MAX_DOCUMENT_CHARS + 200])[:MAX_DOCUMENT_CHARS]
 
 
 def read_store(conn: duckdb.DuckDBPyConnection) -> dict[str, tuple[dict, str, str]]:

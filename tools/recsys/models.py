@@ -7,7 +7,10 @@ each scorer per customer and sums them with fixed weights, so one scorer's scale
 cannot drown the others; a customer without history gets popularity alone.
 
 Serving needs only numpy/scipy: the fitted factors and similarities are stored as
-arrays, so loading a model does not import implicit.
+arrays, so loading a model does not import implicit. Storage is ``.npz`` files read
+without pickle plus ``meta.json``, which names each file by its content digest:
+replacing ``meta.json`` switches models in one step, so a crash while saving leaves
+the old model, and a damaged file is caught by its digest.
 """
 
 from __future__ import annotations
@@ -16,17 +19,31 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import json
+import hashlib
+import io
+import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
+from tools.model_files import (
+    ModelFileError,
+    load_json,
+    load_npz,
+    npz_bytes,
+    save_json_atomic,
+    write_bytes_atomic,
+)
 from tools.recsys.data import Interactions
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+SPARSE_PARTS = ("weights", "bought", "rated", "similarity")
+# Files a saved model may name: "<part>-<16 hex digits>.npz" (version 1: "<part>.npz").
+_PART_FILE = re.compile(r"(arrays|weights|bought|rated|similarity)(-[0-9a-f]{16})?\.npz")
+_RETRAIN = "run `insight train` (or `insight index`) to train it again"
 SCORERS = ("als", "knn", "content", "popularity")
 # Blend weights, chosen with `insight evaluate-recommender` on the demo shop.
 DEFAULT_WEIGHTS = {"als": 1.0, "knn": 0.5, "content": 0.2, "popularity": 0.5}
@@ -106,6 +123,8 @@ class RecModel:
 
     # -- storage ---------------------------------------------------------------
     def save(self, directory: Path) -> None:
+        """Write every part, then switch ``meta.json`` to them, then drop old parts."""
+        directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         arrays = {
             "user_ids": self.user_ids.astype(str),
@@ -117,23 +136,98 @@ class RecModel:
             arrays["item_factors"] = self.item_factors
         if self.item_emb is not None:
             arrays["item_emb"] = self.item_emb
-        np.savez(directory / "arrays.npz", **arrays)
-        for name in ("weights", "bought", "rated", "similarity"):
+        parts = {"arrays": npz_bytes(arrays)}
+        for name in SPARSE_PARTS:
             m = getattr(self, name)
             if m is not None:
-                sp.save_npz(directory / f"{name}.npz", m)
-        meta = dict(self.meta, format=FORMAT_VERSION, params=self.params.__dict__)
-        (directory / "meta.json").write_text(json.dumps(meta, indent=2, default=str))
+                buf = io.BytesIO()
+                sp.save_npz(buf, m)
+                parts[name] = buf.getvalue()
+        files = {}
+        for name, data in parts.items():
+            digest = hashlib.sha256(data).hexdigest()
+            filename = f"{name}-{digest[:16]}.npz"
+            write_bytes_atomic(directory / filename, data)
+            files[name] = {"file": filename, "sha256": digest}
+        meta = dict(self.meta, format=FORMAT_VERSION, params=self.params.__dict__, files=files)
+        save_json_atomic(directory / "meta.json", meta)
+        keep = {f["file"] for f in files.values()}
+        for path in directory.iterdir():
+            if (_PART_FILE.fullmatch(path.name) and path.name not in keep) or (
+                path.name.startswith(".") and path.name.endswith(".tmp")
+            ):
+                path.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, directory: Path) -> RecModel:
-        meta = json.loads((directory / "meta.json").read_text())
-        arrays = np.load(directory / "arrays.npz")
+        try:
+            return cls._load(Path(directory))
+        except ModelFileError as first:
+            # A retrain that switched models between our reads removed the old parts.
+            if not first.message.endswith(": missing"):
+                raise
+            return cls._load(Path(directory))
+
+    @classmethod
+    def _load(cls, directory: Path) -> RecModel:
+        meta_path = directory / "meta.json"
+        meta = load_json(meta_path)
+        version = meta.get("format")
+        if version == FORMAT_VERSION:
+            files = meta.get("files")
+            if not isinstance(files, dict) or "arrays" not in files:
+                raise ModelFileError(meta_path, "no 'files' entry naming the arrays", hint=_RETRAIN)
+        elif version == 1:
+            # Version 1 had fixed names and no digests; still numpy files, read without pickle.
+            files = {
+                n: {"file": f"{n}.npz"}
+                for n in ("arrays", *SPARSE_PARTS)
+                if (directory / f"{n}.npz").exists()
+            }
+        else:
+            raise ModelFileError(meta_path, f"unknown model format {version!r}", hint=_RETRAIN)
+
+        def part(name: str) -> bytes | None:
+            entry = files.get(name)
+            if entry is None:
+                return None
+            filename = entry.get("file") if isinstance(entry, dict) else None
+            if not isinstance(filename, str) or not _PART_FILE.fullmatch(filename):
+                raise ModelFileError(meta_path, f"file name {filename!r} is not allowed")
+            path = directory / filename
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                raise ModelFileError(path, "missing", hint=_RETRAIN) from None
+            if "sha256" in entry and hashlib.sha256(data).hexdigest() != entry["sha256"]:
+                raise ModelFileError(
+                    path, "damaged: digest does not match meta.json", hint=_RETRAIN
+                )
+            return data
+
+        arrays = load_npz(part("arrays"), where=directory / files["arrays"]["file"])
 
         def sparse(name):
-            path = directory / f"{name}.npz"
-            return sp.load_npz(path).tocsr() if path.exists() else None
+            data = part(name)
+            if data is None:
+                return None
+            try:
+                # scipy reads sparse .npz files with allow_pickle=False.
+                return sp.load_npz(io.BytesIO(data)).tocsr()
+            except (ValueError, OSError, KeyError, EOFError) as exc:
+                raise ModelFileError(
+                    directory / files[name]["file"], f"not a sparse matrix ({exc})", hint=_RETRAIN
+                ) from None
 
+        params = meta.get("params", {})
+        known = {f.name for f in fields(Params)}
+        if not isinstance(params, dict) or not set(params) <= known:
+            raise ModelFileError(
+                meta_path, f"'params' must be an object with keys from {sorted(known)}"
+            )
+        for key in ("user_ids", "item_ids", "popularity"):
+            if key not in arrays:
+                raise ModelFileError(directory / files["arrays"]["file"], f"no {key!r} array")
         return cls(
             user_ids=arrays["user_ids"].astype(object),
             item_ids=arrays["item_ids"].astype(object),
@@ -141,11 +235,11 @@ class RecModel:
             bought=sparse("bought"),
             rated=sparse("rated"),
             popularity=arrays["popularity"],
-            user_factors=arrays["user_factors"] if "user_factors" in arrays else None,
-            item_factors=arrays["item_factors"] if "item_factors" in arrays else None,
+            user_factors=arrays.get("user_factors"),
+            item_factors=arrays.get("item_factors"),
             similarity=sparse("similarity"),
-            item_emb=arrays["item_emb"] if "item_emb" in arrays else None,
-            params=Params(**meta.get("params", {})),
+            item_emb=arrays.get("item_emb"),
+            params=Params(**params),
             meta=meta,
         )
 

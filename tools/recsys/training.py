@@ -41,12 +41,10 @@ def train_models(conn, embedder, models_dir: Path) -> dict:
         reviews=int(len(reviews)),
         trained_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
     )
-    # Write beside the live model, then swap, so a reader never sees half a model.
-    tmp = models_dir / (MODEL_DIR + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.save(tmp)
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)
+    # save() switches models by replacing meta.json: a reader sees the old model or the
+    # new one, and a crash mid-save leaves the old one. (Older versions staged a copy here.)
+    shutil.rmtree(models_dir / (MODEL_DIR + ".tmp"), ignore_errors=True)
+    model.save(target)
     scorers = [n for n in ("als", "knn", "content") if _has(model, n)] + ["popularity"]
     return {
         "customers": int(len(model.user_ids)),
