@@ -334,7 +334,7 @@ def test_a_pickle_planted_in_the_index_folder_is_never_executed(empty_ws, embedd
     """Chroma's legacy HNSW metadata file is a pickle; the Rust engine decodes it as
     data. A planted payload must not run when the index is opened and queried."""
     import builtins
-    import pickle
+    import pickle  # noqa: S403 - builds the hostile payload this test plants
 
     class Payload:
         def __reduce__(self):

@@ -88,13 +88,15 @@ def test_a_writer_killed_mid_write_leaves_the_store_as_it_was(empty_ws, tmp_path
     script = (
         "import os, sys\n"
         "from assistant.workspace import Workspace\n"
-        f"ws = Workspace.open({str(ws_dir)!r})\n"
+        "ws = Workspace.open(sys.argv[1])\n"
         "ws.cursor().execute(\"INSERT INTO products (product_id) VALUES ('PX')\")\n"
         "print('written', flush=True)\n"
         "os.kill(os.getpid(), 9)\n"
     )
     try:
-        killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+        killed = subprocess.run(
+            [sys.executable, "-c", script, str(ws_dir)], capture_output=True, text=True
+        )
         assert "written" in killed.stdout and killed.returncode == -9
         copy = ws_dir / ("store.duckdb" + storefile.NEXT_SUFFIX)
         assert copy.exists(), "the writer should have been writing a copy"
