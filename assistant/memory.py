@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.messages import BaseMessage
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from assistant.errors import BackendError, NotFoundError, PermissionDenied
@@ -42,7 +43,11 @@ class ThreadStore:
         self._conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
         try:
             self._conn.execute("PRAGMA journal_mode=WAL")
-            self.saver = SqliteSaver(self._conn)
+            # Strict: a crafted row in this file can rebuild only message and plain data
+            # types, never an object of any importable class.
+            self.saver = SqliteSaver(
+                self._conn, serde=JsonPlusSerializer(allowed_msgpack_modules=None)
+            )
             self.saver.setup()
             self._lock: threading.Lock = self.saver.lock
             with self._lock, self._conn:
