@@ -107,7 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         changed = [(t, r) for t in texts if (r := redact_pii(t)) != t]
         print(f"  {name:16s} {_pct(len(changed), len(texts))}")
         for text, red in rnd.sample(changed, min(args.show_changes, len(changed))):
-            print(f"      {text[:300]!r}\n   -> {red[:300]!r}")
+            at = next(i for i, (a, b) in enumerate(zip(text, red, strict=False)) if a != b)
+            print(
+                f"      {text[max(0, at - 60) : at + 60]!r}\n   -> {red[max(0, at - 60) : at + 60]!r}"
+            )
     redact_s = time.perf_counter() - started
 
     print("\n## Ratios (same run)")

@@ -17,12 +17,73 @@ from importlib import resources
 import yaml
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# Addresses written to dodge a filter: "x (at) example (dot) net", "x [at] example [dot] com",
+# "x at example dot com", "x @ example . com" (full-width forms are folded to ASCII first).
+_AT = r"\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+|\s*@\s*"
+_DOT = r"\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+|\s*\.\s*"
+OBFUSCATED_EMAIL = re.compile(
+    rf"(?<![\w.+-])(?P<local>[A-Za-z0-9][A-Za-z0-9._%+-]*)(?P<at>{_AT})"
+    rf"(?P<domain>[A-Za-z0-9-]+(?:(?:{_DOT})[A-Za-z0-9-]+)*)(?P<dot>{_DOT})"
+    r"(?P<tld>[A-Za-z]{2,6})(?![\w])",
+    re.IGNORECASE,
+)
+# Spelled "at"/"dot" is ordinary English too ("looked at the shop dot com"): accept it only
+# with a spelled dot before a known top-level domain and a local part that is not a word
+# a sentence would put before "at".
+_SPELLED_TLDS = frozenset(
+    "com net org edu gov io co uk de cn fr info biz me us ca au jp ru it nl es in br".split()
+)
+_NOT_LOCAL = frozenset(
+    "me us you him her them it i we they this that look looked looking stay stayed staying "
+    "arrived arrive bought buy sold sell available priced cheaper cheap found find shop shopped "
+    "order ordered ordering online home work here there one all anything something is was are "
+    "were be been and or but not just only still now then good great".split()
+)
+# Cheap tests that let most texts skip the costly patterns.
+_MAYBE_OBFUSCATED = re.compile(r"@|\bdot\b|[(\[{<]\s*at\s*[)\]}>]", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
+# Chinese mobile numbers, optionally with +86 / 0086 and spaces or dashes (3-4-4).
+CN_MOBILE = re.compile(
+    r"(?<![0-9A-Za-z+])(?<!\d[\s-])(?:(?:\+|00)\s?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}"
+    r"(?![0-9A-Za-z])(?![\s-]\d)"
+)
+# Chinese landlines: area code 0 + 2-3 digits, then 7-8 digits.
+CN_LANDLINE = re.compile(
+    r"(?<![0-9A-Za-z])(?<!\d[\s-])(?:\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3})[\s-]?\d{7,8}"
+    r"(?![0-9A-Za-z])(?![\s-]\d)"
+)
+# 18-digit Chinese resident ID numbers; the check digit is verified below.
+CN_ID = re.compile(r"(?<![0-9A-Za-z])\d{6}\s?\d{8}\s?\d{3}[\dXx](?![0-9A-Za-z])")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 # 13-19 digits, optionally grouped by spaces or dashes; checked with Luhn below.
-CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+CARD = re.compile(r"(?<![\d+])(?:\d[ -]?){12,18}\d(?!\d)")
 # International or national numbers of 7+ digits with the usual separators.
 PHONE = re.compile(
     r"(?<![\w])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]?\d{2,4}){2,4}(?![\w])"
 )
+# A bare run of exactly 11 digits is a phone number (a mobile without separators); shorter
+# runs are order numbers and prices, longer ones cards or ids.
+BARE_PHONE = re.compile(r"(?<![0-9A-Za-z])(?<!\d[\s.-])\d{11}(?![0-9A-Za-z])(?![\s.-]\d)")
+# Digit groups that look like phone numbers but are not PII: dates, year ranges, Amazon
+# order ids, prices. They are set aside before the phone patterns run.
+_KEEP = re.compile(
+    r"(?<![\d.-])(?:19|20)\d{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])(?![\d])"
+    r"(?:[T\s]\d{1,2}:\d{2}(?::\d{2})?)?"
+    r"|(?<![\d./-])\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)\d{2}(?![\d./-]?\d)"
+    r"|(?<![\d-])(?:19|20)\d{2}\s?[-–/]\s?(?:19|20)?\d{2}(?![\d-])"
+    r"|(?<!\d)\d{3}-\d{7}-\d{7}(?!\d)"
+    r"|(?:[$€£¥]|USD|EUR|GBP|CNY|RMB)\s?\d{1,3}(?:[,.\s]\d{3})*(?:[.,]\d{1,2})?(?![\d])"
+    r"|(?<![\d,.])\d{1,3}(?:[,.\s]\d{3})*(?:[.,]\d{1,2})?\s?(?:[$€£¥元]|USD|EUR|GBP|CNY|RMB|yuan)"
+)
+# Full-width digits, letters and "@" (one character each, as ASCII).
+_FULLWIDTH = {
+    cp: cp - 0xFEE0
+    for cp in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B), 0xFF20]
+}
+# Full-width ".", "+" and "-" between letters or digits; elsewhere "．" ends a Chinese sentence.
+_FW_ALNUM = "0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
+_FULLWIDTH_PUNCT = re.compile(f"(?<=[{_FW_ALNUM}])[．＋－](?=[{_FW_ALNUM}])|＋(?=[{_FW_ALNUM}])")
+_SLOT = re.compile("\ue000(\\d+)\ue001")
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -35,6 +96,15 @@ def _luhn_ok(digits: str) -> bool:
                 d -= 9
         total += d
     return total % 10 == 0
+
+
+def cn_id_ok(number: str) -> bool:
+    """ISO 7064 MOD 11-2 check digit of an 18-character Chinese resident id number."""
+    number = re.sub(r"\s", "", number).upper()
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        return False
+    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
+    return "10X98765432"[total % 11] == number[17]
 
 
 def _card(match: re.Match) -> str:
@@ -57,17 +127,70 @@ def _phone(match: re.Match) -> str:
     return "[phone]"
 
 
+def _obfuscated_email(match: re.Match) -> str:
+    at, dot = match.group("at").strip().lower(), match.group("dot").strip().lower()
+    tld_ok = match.group("tld").lower() in _SPELLED_TLDS
+    if at == "at":
+        spelled_dot = dot == "dot" or dot.startswith(("(", "[", "{", "<"))
+        if not (spelled_dot and tld_ok) or match.group("local").lower() in _NOT_LOCAL:
+            return match.group()
+    elif at == "@" and not tld_ok:
+        # "@handle. Next sentence": a spaced "@" is an address only before a known domain.
+        return match.group()
+    return "[email]"
+
+
 def redact_pii(text: str | None) -> str:
-    """Replace emails, card numbers and phone numbers with [email], [card], [phone]."""
+    """Replace emails, card numbers, phone numbers and Chinese id numbers with [email],
+    [card], [phone] and [id_number], also when written to dodge a filter."""
     if not text:
         return text or ""
+    folded = _FULLWIDTH_PUNCT.sub(lambda m: chr(ord(m.group()) - 0xFEE0), text)
+    folded = folded.translate(_FULLWIDTH)
+    redacted = _redact(folded)
+    # Full-width letters and digits are matched as ASCII; a text with nothing to redact comes
+    # back exactly as written.
+    return text if redacted == folded else redacted
+
+
+def _redact(text: str) -> str:
     text = EMAIL.sub("[email]", text)
+    if _MAYBE_OBFUSCATED.search(text):
+        text = OBFUSCATED_EMAIL.sub(_obfuscated_email, text)
+    if not _DIGIT.search(text):
+        return text
+    text = CN_ID.sub(lambda m: "[id_number]" if cn_id_ok(m.group()) else m.group(), text)
+    kept: list[str] = []
+
+    def keep(match: re.Match) -> str:
+        kept.append(match.group())
+        return f"\ue000{len(kept) - 1}\ue001"
+
+    # Private-use slots hold dates and prices out of reach of the phone patterns.
+    text = _KEEP.sub(keep, text)
+    text = CN_MOBILE.sub("[phone]", text)
+    text = CN_LANDLINE.sub("[phone]", text)
     text = CARD.sub(_card, text)
-    return PHONE.sub(_phone, text)
+    text = PHONE.sub(_phone, text)
+    text = BARE_PHONE.sub("[phone]", text)
+    return _SLOT.sub(lambda m: kept[int(m.group(1))], text) if kept else text
 
 
 def has_pii(text: str | None) -> bool:
     return bool(text) and redact_pii(text) != text
+
+
+def redact_names(text: str | None, names) -> str:
+    """Replace each given name (whole word, any case) with [name]; longest names first."""
+    if not text:
+        return text or ""
+    wanted = sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True)
+    for name in wanted:
+        body = r"\s+".join(map(re.escape, name.split()))
+        # CJK names have no word boundaries around them; Latin ones must not match inside words.
+        pattern = body if re.search(r"[\u3400-\u9fff]", name) else rf"(?<!\w){body}(?!\w)"
+        text = re.sub(pattern, "[name]", text, flags=re.IGNORECASE)
+    return text
 
 
 # Instruction-like text in untrusted shop text (reviews, tickets). The cues are data
