@@ -60,11 +60,14 @@ def _amazon_fashion(root: Path) -> list[str] | None:
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
-            for field in ("summary", "reviewText"):
-                text = (row.get(field) or "").strip()
-                if text and text not in seen:
-                    seen.add(text)
-                    texts.append(text)
+            # One text per review, as the shop shows it: title line, then the body. The 5-core
+            # file repeats a review once per product variant, so exact repeats count once.
+            text = "\n".join(
+                part for f in ("summary", "reviewText") if (part := (row.get(f) or "").strip())
+            )
+            if text and text not in seen:
+                seen.add(text)
+                texts.append(text)
     return texts
 
 

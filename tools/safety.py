@@ -166,8 +166,10 @@ def _redact(text: str) -> str:
         kept.append(match.group())
         return f"\ue000{len(kept) - 1}\ue001"
 
-    # Private-use slots hold dates and prices out of reach of the phone patterns.
-    text = _KEEP.sub(keep, text)
+    # Private-use slots hold dates and prices out of reach of the phone patterns (unless the
+    # text itself carries those characters: then nothing is set aside rather than mixed up).
+    if "\ue000" not in text and "\ue001" not in text:
+        text = _KEEP.sub(keep, text)
     text = CN_MOBILE.sub("[phone]", text)
     text = CN_LANDLINE.sub("[phone]", text)
     text = CARD.sub(_card, text)
