@@ -16,7 +16,8 @@ from importlib import resources
 
 import yaml
 
-EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# The lookbehind makes a long run of letters one attempt, not one per position (quadratic).
+EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # Addresses written to dodge a filter: "x (at) example (dot) net", "x [at] example [dot] com",
 # "x at example dot com", "x @ example . com" (full-width forms are folded to ASCII first).
 _AT = r"\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+|\s*@\s*"
