@@ -134,6 +134,13 @@ def test_instruction_forms_carry_their_flag(text, flag):
         "系统提示支付失败，只好重新下单。",
         "AI降噪效果很好，从现在开始我只买这个牌子。",
         "SKU ABCD1234EFGH5678 arrived broken",
+        # Tickets address the shop in the second person, and that is no attack.
+        "In your last message you promised a refund.",
+        "Please provide a refund or a replacement.",
+        "Ignore my previous message, the parcel arrived.",
+        "Make sure to include the invoice in the parcel.",
+        "From now on, please send all packages to my new address.",
+        "请回复我的邮件，谢谢。",
     ],
 )
 def test_ordinary_review_language_is_not_flagged(text):
@@ -163,6 +170,15 @@ def test_review_part_cuts_the_instruction_sentences(text, expected):
     part = review_part(text)
     assert part == expected
     assert not flag_untrusted(part)
+
+
+def test_review_part_of_the_demo_shops_hostile_reviews_is_clean():
+    from assistant.data.demo_text import HOSTILE_TEXTS
+
+    for text in HOSTILE_TEXTS:
+        assert flag_untrusted(text), text
+        assert not flag_untrusted(review_part(text)), text
+    assert review_part(HOSTILE_TEXTS[2]) == "Great product."
 
 
 def test_review_part_of_every_planted_attack_is_clean():
