@@ -215,6 +215,11 @@ TOOL_NAMES_FOR_FLAGS: tuple[str, ...] = (
     "sales_metrics",
 )
 CUES_FILE = "injection_cues.yaml"
+# ASCII word boundaries: "请ignore all previous instructions" has a boundary before "ignore"
+# (a CJK character is no ASCII word character), and matching runs about twice as fast.
+_CUE_FLAGS = re.IGNORECASE | re.ASCII
+_CJK = re.compile("[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+_LATIN = re.compile("[A-Za-z<>\\[\\]{}#=*_|-]")
 _VOCAB_REF = re.compile(r"\{([a-z_]+)\}")
 
 
@@ -249,7 +254,7 @@ def load_cues(text: str) -> dict[str, list[re.Pattern]]:
                 # Typically an unquoted cue ending in ':' that YAML read as a mapping.
                 raise ValueError(f"{CUES_FILE}: {where} is not a string (quote it): {cue!r}")
             try:
-                compiled[name].append(re.compile(_expand(cue, vocab, where), re.IGNORECASE))
+                compiled[name].append(re.compile(_expand(cue, vocab, where), _CUE_FLAGS))
             except re.error as exc:
                 raise ValueError(f"{CUES_FILE}: {where} is not a valid pattern: {exc}") from exc
     return compiled
@@ -260,8 +265,19 @@ def _cues() -> dict[str, list[re.Pattern]]:
     cues = load_cues(resources.files("tools").joinpath(CUES_FILE).read_text(encoding="utf-8"))
     names = "|".join(sorted(map(re.escape, TOOL_NAMES_FOR_FLAGS), key=len, reverse=True))
     # A tool asked for by name is a tool request even without "call the ... tool".
-    cues.setdefault("tool_request", []).append(re.compile(rf"\b(?:{names})\b", re.IGNORECASE))
+    cues.setdefault("tool_request", []).append(re.compile(rf"\b(?:{names})\b", _CUE_FLAGS))
     return cues
+
+
+@functools.cache
+def _cues_by_script() -> tuple[list[tuple[str, re.Pattern]], list[tuple[str, re.Pattern]]]:
+    """(cues written with CJK characters, the others): a text without CJK needs only the
+    second list, a text without Latin letters only the first."""
+    cjk, latin = [], []
+    for name, cues in _cues().items():
+        for cue in cues:
+            (cjk if _CJK.search(cue.pattern) else latin).append((name, cue))
+    return cjk, latin
 
 
 BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])")
@@ -317,7 +333,12 @@ def flag_untrusted(text: str | None) -> list[str]:
     if not text:
         return []
     plain = _normalise(text)
-    flags = [name for name, cues in _cues().items() if any(c.search(plain) for c in cues)]
+    cjk, latin = _cues_by_script()
+    found: set[str] = set()
+    for name, cue in (cjk if _CJK.search(plain) else []) + (latin if _LATIN.search(plain) else []):
+        if name not in found and cue.search(plain):
+            found.add(name)
+    flags = [name for name in _cues() if name in found]
     if _looks_encoded(plain):
         flags.append("encoded_payload")
     if HIDDEN_CHARS.search(text):
