@@ -1,8 +1,13 @@
 """Text safety primitives shared by every layer that shows or embeds shop text.
 
-PII typed into free text (emails, phone numbers, card numbers) is replaced by a
-typed placeholder. The store keeps the original; everything shown, indexed or
-sent to a remote model goes through :func:`redact_pii`.
+PII typed into free text (emails, also spelled out or in full-width characters, phone
+numbers including Chinese mobiles and landlines, card numbers, Chinese id numbers) is
+replaced by a typed placeholder. The store keeps the original; everything shown, indexed or
+sent to a remote model goes through :func:`redact_pii` (and :func:`redact_names` where the
+reviewer's name is known).
+
+Instruction-like text in reviews and tickets is reported by :func:`flag_untrusted`, with cues
+from tools/injection_cues.yaml; :func:`review_part` is the text without those instructions.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import binascii
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 from importlib import resources
 
 import yaml
@@ -180,10 +186,11 @@ def _redact(text: str) -> str:
 
 
 def has_pii(text: str | None) -> bool:
+    """Whether :func:`redact_pii` would change the text."""
     return bool(text) and redact_pii(text) != text
 
 
-def redact_names(text: str | None, names) -> str:
+def redact_names(text: str | None, names: Iterable[str]) -> str:
     """Replace each given name (whole word, any case) with [name]; longest names first."""
     if not text:
         return text or ""
@@ -387,4 +394,7 @@ def review_part(text: str | None) -> str:
             continue
         payload = False
         kept.append(sentence.strip())
-    return " ".join(kept)
+    # Chinese sentences run on without a space; English ones take one.
+    return "".join(
+        s if i == 0 or kept[i - 1][-1] in "。！？" else " " + s for i, s in enumerate(kept)
+    )
