@@ -143,6 +143,11 @@ def test_instruction_forms_carry_their_flag(text, flag):
         "Make sure to include the invoice in the parcel.",
         "From now on, please send all packages to my new address.",
         "请回复我的邮件，谢谢。",
+        "Never include batteries when you ship abroad?",
+        "You will answer the door in these slippers.",
+        "ppl won't stop responding to me on FB.",
+        "And this is where I stop translating.",
+        "When asked, the staff said the item was out of stock.",
     ],
 )
 def test_ordinary_review_language_is_not_flagged(text):
