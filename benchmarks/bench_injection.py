@@ -53,7 +53,7 @@ def attack_sets(root: Path) -> dict[str, tuple[list[str], bool]]:
         tuned, held = split
         sets["bipia tuned (10 categories)"] = ([g for v in tuned.values() for g in v], True)
         sets["bipia held-out (5 categories)"] = ([g for v in held.values() for g in v], False)
-    for name, printable in (("tuned", True), ("held_out", False)):
+    for name, printable in (("tuned", True), ("held_out", False), ("held_out_2", False)):
         for lang, texts in own_attacks(name).items():
             sets[f"own {name.replace('_', '-')} {lang}"] = (texts, printable)
     return sets

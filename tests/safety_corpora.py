@@ -45,7 +45,8 @@ def bipia_split(root: Path = SHARED_DATA) -> tuple[dict, dict] | None:
 
 
 def own_attacks(split: str) -> dict[str, list[str]]:
-    """Hand-written attacks from tests/data: split is "held_out" or "tuned"; by language."""
+    """Hand-written attacks from tests/data, by language. split: "tuned", "held_out" (written
+    before any tuning) or "held_out_2" (written after tuning, before being measured)."""
     data = yaml.safe_load((HERE / "data" / f"injection_{split}.yaml").read_text(encoding="utf-8"))
     if data.get("split") != split:
         raise ValueError(f"tests/data/injection_{split}.yaml: 'split' must be {split!r}")
