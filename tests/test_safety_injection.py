@@ -6,6 +6,8 @@ written; the held-out sets (tests/safety_corpora.py) were never used to tune the
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import shared_data
@@ -56,6 +58,11 @@ def test_hand_written_attacks_are_flagged():
     # Held out, measured 28/32 English and 10/10 Chinese.
     assert _flagged(held["en"]) >= 26
     assert _flagged(held["zh"]) >= 9
+    # Written after two rounds of tuning and measured once: 5/20 and 3/6. Phrasings the cues
+    # never saw are still mostly missed; the floor keeps what generalises.
+    late = own_attacks("held_out_2")
+    assert _flagged(late["en"]) >= 4
+    assert _flagged(late["zh"]) >= 2
     # Planted inside an ordinary review they are still found.
     wrapped = [f"Comfortable and true to size. {t} Stitching came loose." for t in held["en"]]
     assert _flagged(wrapped) >= 26
@@ -177,6 +184,27 @@ def test_review_part_cuts_the_instruction_sentences(text, expected):
     part = review_part(text)
     assert part == expected
     assert not flag_untrusted(part)
+
+
+def test_demo_shop_tickets_and_reviews_flag_only_the_hostile_ones(tmp_path):
+    import csv
+
+    from assistant.data.demo import generate_demo_files
+
+    manifest = generate_demo_files(tmp_path, seed=7)
+    hostile = set(manifest["hostile_review_ids"])
+    with (tmp_path / "reviews.jsonl").open(encoding="utf-8") as fh:
+        reviews = [json.loads(line) for line in fh]
+    flagged = {
+        r["review_id"]
+        for r in reviews
+        if flag_untrusted(f"{r.get('title') or ''} {r.get('text') or ''}")
+    }
+    assert flagged == hostile
+    with (tmp_path / "tickets.csv").open(encoding="utf-8", newline="") as fh:
+        tickets = list(csv.DictReader(fh))
+    assert tickets
+    assert not [t["text"] for t in tickets if flag_untrusted(f"{t['subject']}. {t['text']}")]
 
 
 def test_review_part_of_the_demo_shops_hostile_reviews_is_clean():
