@@ -142,6 +142,9 @@ def test_instruction_forms_carry_their_flag(text, flag):
         "酒店回复很及时，前台说我们可以提前入住。",
         "系统提示支付失败，只好重新下单。",
         "AI降噪效果很好，从现在开始我只买这个牌子。",
+        "客服回复的时候很耐心，每次回复都很及时，谢谢你的回复。",
+        "这个充电宝只输出5V，输出用起来还行。",
+        "客服在回复中说可以退货，说明书是用英文写的。",
         "SKU ABCD1234EFGH5678 arrived broken",
         # Tickets address the shop in the second person, and that is no attack.
         "In your last message you promised a refund.",
