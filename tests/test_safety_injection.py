@@ -158,6 +158,16 @@ def test_instruction_forms_carry_their_flag(text, flag):
         "ppl won't stop responding to me on FB.",
         "And this is where I stop translating.",
         "When asked, the staff said the item was out of stock.",
+        "I had to translate the manual into English myself.",
+        "Provide the right size chart, please.",
+        "Let the user decide.",
+        "You are now my favorite brand!",
+        "Act as if you own it: wear it everywhere.",
+        "User: beginner, age 8.",
+        "Do not quote me on this, but it lasts a year.",
+        "Never mention the price to your wife.",
+        "From now on, every purchase will be from this seller.",
+        "My new task for today: return this junk.",
     ],
 )
 def test_ordinary_review_language_is_not_flagged(text):
