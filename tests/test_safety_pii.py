@@ -40,6 +40,12 @@ INVALID_ID = "110105194912310021"
         (f"身份证号{VALID_ID}，请保密", "身份证号[id_number]，请保密"),
         (f"id {VALID_ID.lower()}", "id [id_number]"),
         ("id 110105 19491231 002X", "id [id_number]"),
+        # Dates set aside for the phone patterns do not shield a phone number beside them.
+        ("on 2026-03-01 12:30 call 0171 2345678", "on 2026-03-01 12:30 call [phone]"),
+        (
+            "2019-2020 season; tel 13912345678; $1,299.00",
+            "2019-2020 season; tel [phone]; $1,299.00",
+        ),
     ],
 )
 def test_obfuscated_and_chinese_contact_details_are_redacted(text, expected):
