@@ -25,7 +25,7 @@ from tests.safety_corpora import SHARED_DATA, bipia_split, own_attacks, real_cor
 from tools.safety import flag_untrusted, redact_pii  # noqa: E402
 
 # A planted instruction usually rides inside an ordinary review: recall is measured both
-# bare and wrapped, so a cue that only fires on a lone sentence does not count twice.
+# bare and wrapped, so a cue that only fires on a lone sentence shows up as a gap.
 WRAPPERS = (
     "Comfortable and true to size. {attack}",
     "{attack} The stitching came loose after a week though.",
