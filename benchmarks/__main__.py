@@ -75,6 +75,8 @@ PLANS: dict[str, dict[str, list[str]]] = {
         "100k": ["--scale", "22"],
         "100k-quick": ["--scale", "4.4", "--seconds", "8"],
     },
+    # Real public text, fixed size: the scale does not apply.
+    "injection": {"demo": [], "demo-quick": [], "100k": [], "100k-quick": []},
 }
 # A line carrying a ratio or a comparison: "ratio ...", "1.3x", "ours ... VADER ...".
 RATIO = re.compile(r"ratio|\b\d+(?:\.\d+)?x\b|\bvs\b|VADER", re.IGNORECASE)
