@@ -25,9 +25,17 @@ NAME_SUGGEST_SCORE           50    a name (category, brand, segment, aspect) is
                                    suggested for one that matched nothing (WRatio)
 ==========================  =====  ==================================================
 
-Ids are recognised by looking them up, never by their shape: exact, then any case,
-then the one stored id that differs only in zero padding or separators ("C42" ->
-"C00042"). Two such ids is a miss with both as suggestions.
+Ids are recognised by looking them up, never by their shape: exact, then any case.
+A tool never guesses further: "C001239" must not quietly become C01239, so a miss
+suggests the ids that differ only in zero padding first, then near misses. A person
+typing a question may shorten an id ("profile of C42"): the planner takes the one
+stored id that the text abbreviates by leaving out zeros (``shorthand_id``).
+
+Aspects come from the workspace's taxonomy, carried by the ToolContext
+(``ctx.aspect_taxonomy``), so an aspect a shop adds is recognised in chat as well as
+labelled. Dates: tools take ISO days, checked here; periods named in words ("since
+March", "last quarter") are read by the planner (assistant/planning/periods.py),
+which needs the pinned "today" of a conversation that a tool does not have.
 """
 
 from __future__ import annotations
@@ -429,8 +437,7 @@ def _all_ids(ctx: ToolContext, table: str) -> list[str]:
 
 
 def known_id(ctx: ToolContext, raw: str, table: str) -> str | None:
-    """The stored id ``raw`` stands for: exact, any case, or the one id that differs only
-    in zero padding or separators. None when there is no such single id."""
+    """The stored id ``raw`` is, exactly or in another case; else None."""
     column = _ID_COLUMNS[table]
     raw = str(raw or "").strip()
     if not raw:
@@ -444,12 +451,18 @@ def known_id(ctx: ToolContext, raw: str, table: str) -> str | None:
         )
         .fetchone()
     )
-    if row:
-        return row[0]
+    return row[0] if row else None
+
+
+def shorthand_id(ctx: ToolContext, raw: str, table: str) -> str | None:
+    """The one stored id that ``raw``, written by a person in a question, abbreviates by
+    leaving out zero padding or separators ("C42" -> "C00042"); never a shorter id (an
+    extra digit is a typo, not padding). None when there is not exactly one."""
+    raw = str(raw or "").strip()
     key = id_key(raw)
     if not any(c.isdigit() for c in key):
-        return None  # a word, not an id: "kitchen" must not match an id "kitchen-0"
-    padded = [i for i in similar_ids(ctx, raw, table) if id_key(i) == key]
+        return None  # a word, not an id
+    padded = [i for i in _all_ids(ctx, table) if id_key(i) == key and len(i) > len(raw)]
     return padded[0] if len(padded) == 1 else None
 
 

@@ -309,10 +309,10 @@ def _mask(question: str, named: set[str], e: Entities) -> str:
 
 
 def _resolve_unknown(ctx: ToolContext, tok: str, e: Entities) -> None:
-    """An id-like word that is not stored as written: the id it stands for by the
-    resolver's rule (C42 -> C00042, as every tool reads it), else a clarifying question."""
+    """An id-like word that is not stored as written: the one id it abbreviates
+    (C42 -> C00042, see resolve.shorthand_id), else a clarifying question."""
     for table, bucket in (("customers", e.customer_ids), ("products", e.product_ids)):
-        found = resolve.known_id(ctx, tok, table)
+        found = resolve.shorthand_id(ctx, tok, table)
         if found is not None:
             if found not in bucket:
                 bucket.append(found)
