@@ -32,11 +32,8 @@ from assistant.errors import InsightError
 from assistant.planning.compose import compose
 from assistant.planning.decide import Decider, Plan, clarify
 from assistant.planning.thread import Thread
-from tools.catalog import AMBIGUITY_MARGIN, find_product, words
+from tools import resolve
 from tools.context import ToolContext
-
-# find_product's top candidate is taken when at least this confident and not tied.
-RESOLVE_CONFIDENCE = 0.45
 
 
 class LocalPlanner(BaseChatModel):
@@ -143,7 +140,7 @@ class LocalPlanner(BaseChatModel):
             result = calls[-1].result
         elif not calls and "find_product" not in self.tool_schemas and self.tool_schemas:
             # The role has no find_product tool: resolve with the engine directly.
-            result = find_product(self.ctx, plan.resolve)
+            result = resolve.products(self.ctx, plan.resolve)
         else:
             return None
         need_product = any(n in ("similar_products", "bought_together") for n, _ in plan.calls)
@@ -214,27 +211,12 @@ def _enum(prop: dict) -> list | None:
 
 
 def choose(result: dict, text: str, need_product: bool = False) -> dict | Plan:
-    """Pick the product (or category) find_product's result points to, or ask."""
-    if result.get("error"):
-        return clarify("product_unknown", text=text)
-    candidates = result.get("candidates") or []
-    categories = result.get("categories") or []
-    top = candidates[0] if candidates else None
-    best_cat = categories[0] if categories else None
-    product_ok = top is not None and top["confidence"] >= RESOLVE_CONFIDENCE
-    if best_cat and best_cat["confidence"] >= 0.9 and not need_product:
-        # The category wins when the words name it and nothing more specific.
-        named = set(words(text)) <= {w for w in words(best_cat["category"])} | {
-            w + "s" for w in words(best_cat["category"])
-        } | {w.rstrip("s") for w in words(best_cat["category"])}
-        if named or not product_ok:
-            return {"category": best_cat["category"]}
-    if not product_ok:
-        return clarify("product_unknown", text=text)
-    if result.get("ambiguous"):
-        close = [c for c in candidates if top["confidence"] - c["confidence"] < AMBIGUITY_MARGIN][
-            :3
-        ]
-        options = " or ".join(f"{c['title']} ({c['product_id']})" for c in close)
+    """The product (or category) find_product's result points to, by the resolver's rule
+    (the same the tools and web panels use), or the question to ask."""
+    subject = resolve.pick_subject(result, text, need_product)
+    if subject.kind == "ambiguous":
+        options = " or ".join(f"{c['title']} ({c['product_id']})" for c in subject.options)
         return clarify("product_ambiguous", options=options)
-    return {"product_id": top["product_id"]}
+    if subject.kind == "unknown":
+        return clarify("product_unknown", text=text)
+    return subject.as_args()

@@ -6,16 +6,10 @@ from __future__ import annotations
 import pytest
 
 from assistant.errors import NotFoundError
-from tools.catalog import (
-    build_tools,
-    find_product,
-    lookup_ids,
-    normalise,
-    resolve_category,
-    resolve_customer_id,
-    similar_ids,
-)
+from tools.catalog import build_tools, find_product
 from tools.context import ToolContext
+from tools.resolve import category as resolve_category
+from tools.resolve import customer_id, lookup_ids, normalise, similar_ids
 
 LONG_TITLE = (
     "Nimbus Trail Runner 3 Men's Lightweight Breathable Running Shoes with Cushioned "
@@ -90,12 +84,12 @@ def test_categories_in_any_spelling(ctx):
 
 def test_customer_ids_are_looked_up_not_pattern_matched(ctx):
     for cid in CUSTOMERS:
-        assert resolve_customer_id(ctx, cid.lower()) == cid
+        assert customer_id(ctx, cid.lower()) == cid
     found = lookup_ids(ctx, ["ae2xmq7j3vz5wyq4xgtrn6hlj3ka", "12345", "C99999", "4711"])
     assert found["customers"] == {"ae2xmq7j3vz5wyq4xgtrn6hlj3ka": CUSTOMERS[0], "12345": "12345"}
     assert found["products"] == {"4711": "4711"}
     with pytest.raises(NotFoundError) as err:
-        resolve_customer_id(ctx, "C0042")
+        customer_id(ctx, "C0042")
     assert err.value.suggestions == ["C00042"]
     assert similar_ids(ctx, "C00043", "customers")[0] == "C00042"
 

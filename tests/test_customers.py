@@ -285,8 +285,10 @@ def test_roles_and_bad_filters(demo_ws):
     ctx = ctx_for(demo_ws, "marketer")
     with pytest.raises(NotFoundError, match="segment"):
         find_customers(ctx, segment="Champs")
+    # A small typo resolves as in every other tool; a name too far off is suggested.
+    assert find_customers(ctx, category="Kitchn")["filters"]["category"] == "Kitchen"
     with pytest.raises(NotFoundError) as err:
-        find_customers(ctx, category="Kitchn")
+        find_customers(ctx, category="Kitchenware")
     assert "Kitchen" in err.value.suggestions
     with pytest.raises(UserError, match="churn risk"):
         find_customers(ctx, churn_risk="extreme")

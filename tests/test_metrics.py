@@ -165,8 +165,10 @@ def test_bad_arguments_are_clear_errors(empty_ws):
         sales_metrics(ctx, "revenue", since="March")
     with pytest.raises(UserError, match="after"):
         sales_metrics(ctx, "revenue", since="2026-05-01", until="2026-04-01")
+    # A small typo resolves as in every other tool; a name too far off is suggested.
+    assert sales_metrics(ctx, "revenue", category="Gardn")["filters"]["category"] == "Garden"
     with pytest.raises(NotFoundError) as err:
-        sales_metrics(ctx, "revenue", category="Gardn")
+        sales_metrics(ctx, "revenue", category="Gard")
     assert "Garden" in err.value.suggestions
     with pytest.raises(NotFoundError):
         sales_metrics(ctx, "revenue", product_id="Z")

@@ -151,8 +151,10 @@ def test_unknown_ids_and_bad_arguments(ctx, manifest):
     assert real in err.value.suggestions
     with pytest.raises(NotFoundError):
         similar_products(ctx, "P99999")
+    # Singular or plural is the same category in every tool; a name too far off is not.
+    assert recommend_for_customer(ctx, real, category="Headphone")["category"] == "Headphones"
     with pytest.raises(NotFoundError) as err:
-        recommend_for_customer(ctx, real, category="Headphone")
+        recommend_for_customer(ctx, real, category="Headsets")
     assert "Headphones" in err.value.suggestions
     with pytest.raises(UserError):
         recommend_for_customer(ctx, real, k=0)

@@ -73,6 +73,18 @@ class ToolContext:
             raise RuntimeError("this tool context has no review index")
         return self.cached("review_index", self.index_loader)
 
+    @property
+    def aspect_taxonomy(self):
+        """The workspace's aspect taxonomy (``aspects.yaml`` beside ``models/``, the file the
+        labelling step reads; else the packaged one). Reloaded when the file changes, so
+        an aspect a shop adds is recognised in chat without a restart."""
+        from tools.aspects import workspace_taxonomy
+
+        data_dir = self.models_dir.parent if self.models_dir else None
+        path = data_dir / "aspects.yaml" if data_dir else None
+        stamp = path.stat().st_mtime_ns if path and path.exists() else None
+        return self.cached(f"aspect_taxonomy:{stamp}", lambda: workspace_taxonomy(data_dir))
+
     def with_role(self, role: str) -> ToolContext:
         """Same resources (shared cache), another role."""
         ctx = ToolContext(

@@ -11,10 +11,9 @@ from typing import Literal
 
 import pandas as pd
 from pydantic import BaseModel, Field
-from rapidfuzz import fuzz, process
 
+from tools import resolve
 from tools.access import mask_customer, require
-from tools.catalog import resolve_customer_id
 from tools.context import ToolContext, bind, errors_as_data
 from tools.customer_history import (
     browsing_history,
@@ -33,17 +32,6 @@ SAMPLE_SIZE = 20
 RECENT_ORDERS = 10
 
 
-# -- ids -------------------------------------------------------------------------
-def closest(query: str, choices: list[str], limit: int = 5) -> list[str]:
-    """The choices most like ``query`` (ids and names come in any shape)."""
-    if not choices:
-        return []
-    found = process.extract(
-        str(query or ""), choices, scorer=fuzz.WRatio, processor=str.casefold, limit=limit
-    )
-    return [c for c, score, _ in found if score >= 50]
-
-
 def shop_table(ctx: ToolContext):
     """tools.rfm.customer_table, computed once per version of the orders and customers."""
     cur = ctx.cursor()
@@ -60,7 +48,7 @@ def customer_profile(ctx: ToolContext, customer_id: str) -> dict:
     """Everything about one buyer: identity (masked per role), orders, spend, segment, CLV,
     churn risk, browsing interests, reviews with sentiment, open tickets, next best action."""
     cur = ctx.cursor()
-    cid = resolve_customer_id(ctx, customer_id)
+    cid = resolve.customer_id(ctx, customer_id)
     ident = cur.execute("SELECT * FROM customers WHERE customer_id = ?", [cid]).df()
     identity = {k: (iso_day(v) if k == "signup_at" else v) for k, v in ident.iloc[0].items()}
     identity = {k: (None if pd.isna(v) else v) for k, v in identity.items()}
@@ -199,10 +187,9 @@ def find_customers(
     """An audience: customers matching every given filter, as a count, a sample of ids
     and aggregate stats (never contact details)."""
     require(ctx.role, "marketer", "admin", what="list audiences of customers")
-    cur = ctx.cursor()
     table, as_of = shop_table(ctx)
     hit, applied, notes = apply_filters(
-        cur,
+        ctx,
         table,
         segment=segment,
         category=category,

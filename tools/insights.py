@@ -14,8 +14,8 @@ from datetime import date, timedelta
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field
 
-from assistant.errors import BackendError, NotFoundError, UserError
-from tools.catalog import resolve_category, similar_ids
+from assistant.errors import BackendError, UserError
+from tools import resolve
 from tools.context import ToolContext, errors_as_data
 from tools.safety import redact_pii
 
@@ -38,35 +38,6 @@ def wilson(k: int, n: int, z: float = 1.96) -> list[float] | None:
 
 def share(k: int, n: int) -> dict:
     return {"count": k, "n": n, "share": round(k / n, 4) if n else None, "ci95": wilson(k, n)}
-
-
-def parse_day(value: str | None, name: str) -> date | None:
-    if value in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise UserError(f"{name} must be a date YYYY-MM-DD, got {value!r}") from None
-
-
-def _resolve_product(ctx: ToolContext, raw: str) -> dict:
-    row = (
-        ctx.cursor()
-        .execute(
-            "SELECT product_id, title, brand, category FROM products WHERE product_id = ? "
-            "UNION ALL SELECT product_id, title, brand, category FROM products "
-            "WHERE lower(product_id) = lower(?) LIMIT 1",
-            [raw.strip(), raw.strip()],
-        )
-        .fetchone()
-    )
-    if row is None:
-        raise NotFoundError(
-            f"no product with id {raw!r}",
-            suggestions=similar_ids(ctx, raw, "products"),
-            hint="use find_product to turn a product name into its id",
-        )
-    return dict(zip(("product_id", "title", "brand", "category"), row, strict=True))
 
 
 def _require_labels(cur) -> None:
@@ -266,20 +237,20 @@ def product_insights(
     with the previous period of the same length."""
     if bool(product_id) == bool(category):
         raise UserError("give exactly one of product_id or category")
-    start, end = parse_day(since, "since"), parse_day(until, "until")
+    start, end = resolve.period(since, until)
     cur = ctx.cursor()
     _require_labels(cur)
     if product_id:
-        subject = _resolve_product(ctx, product_id)
+        subject = resolve.product(ctx, product_id)
         scope = _Scope(subject["product_id"], None)
     else:
-        subject = {"category": resolve_category(ctx, category)}
+        subject = {"category": resolve.category(ctx, category)}
         scope = _Scope(None, subject["category"])
     if end is None:
         last = cur.execute("SELECT max(created_at) FROM reviews").fetchone()[0]
         end = last.date() if last else date.today()
     if start and start > end:
-        raise UserError(f"since ({start}) is after until ({end})")
+        raise UserError(f"since {start} is after until {end}")
     now = _period_stats(cur, scope, start, end, quotes=True)
     out = {
         "subject": subject,
@@ -329,7 +300,6 @@ def _category_products(cur, scope: _Scope, limit: int = 20) -> list[str]:
 def review_sentiment(ctx: ToolContext, texts: list[str], aspects: list[str] | None = None) -> dict:
     """Sentiment (label, score in [-1, 1]) and aspect polarities of given texts, with the
     workspace's trained model (VADER when none is trained)."""
-    from tools.aspects import workspace_taxonomy
     from tools.sentiment import load_model, sentiment_with_aspects
 
     texts = [t for t in (texts or []) if isinstance(t, str)]
@@ -337,8 +307,7 @@ def review_sentiment(ctx: ToolContext, texts: list[str], aspects: list[str] | No
         raise UserError("give at least one text to analyse")
     if len(texts) > 50:
         raise UserError(f"at most 50 texts per call, got {len(texts)}")
-    data_dir = ctx.models_dir.parent if ctx.models_dir else None
-    taxonomy = ctx.cached("aspect_taxonomy", lambda: workspace_taxonomy(data_dir))
+    taxonomy = ctx.aspect_taxonomy
     model = ctx.cached("sentiment_model", lambda: load_model(ctx.models_dir))
     embedder = ctx.embedder if ctx.embedder_loader else None
     vecs = None

@@ -9,14 +9,14 @@ brand and country. Every row says how many records it comes from.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.errors import NotFoundError, UserError
+from assistant.errors import UserError
+from tools import resolve
 from tools.context import ToolContext, bind
-from tools.segments import resolve_category
 
 ORDER_METRICS = {
     # metric: (aggregate, count of records behind it)
@@ -56,18 +56,6 @@ LEFT JOIN products p ON p.product_id = r.product_id
 LEFT JOIN customers c ON c.customer_id = r.customer_id"""
 
 
-def _day(value: str | None, name: str) -> date | None:
-    if value is None or str(value).strip() == "":
-        return None
-    try:
-        day = date.fromisoformat(str(value).strip()[:10])
-    except ValueError:
-        raise UserError(f"{name} must be a date YYYY-MM-DD, got {value!r}") from None
-    if day == date.max:  # the day after it, used as the exclusive end, does not exist
-        raise UserError(f"{name} {value!r} is out of range")
-    return day
-
-
 def sales_metrics(
     ctx: ToolContext,
     metric: str,
@@ -86,9 +74,7 @@ def sales_metrics(
     group_by = (group_by or "").strip().lower() or None
     if group_by is not None and group_by not in GROUPS:
         raise UserError(f"cannot group by {group_by!r}", hint="group by: " + ", ".join(GROUPS))
-    start, end = _day(since, "since"), _day(until, "until")
-    if start and end and start > end:
-        raise UserError(f"since ({start}) is after until ({end})")
+    start, end = resolve.period(since, until)
     cur = ctx.cursor()
     on_orders = metric in ORDER_METRICS
     agg, count = (ORDER_METRICS if on_orders else REVIEW_METRICS)[metric]
@@ -103,19 +89,20 @@ def sales_metrics(
         params.append(end + timedelta(days=1))
         applied["until"] = end.isoformat()
     if category:
-        cat = resolve_category(cur, category)
+        cat = resolve.category(ctx, category)
         where.append("p.category = ?")
         params.append(cat)
         applied["category"] = cat
     if product_id:
-        pid = _product(cur, product_id)
+        pid = resolve.product(ctx, product_id)["product_id"]
         where.append("p.product_id = ?")
         params.append(pid)
         applied["product_id"] = pid
     if brand:
+        name = resolve.brand(ctx, brand)
         where.append("lower(p.brand) = lower(?)")
-        params.append(str(brand).strip())
-        applied["brand"] = str(brand).strip()
+        params.append(name)
+        applied["brand"] = name
     if country:
         where.append("lower(c.country) = lower(?)")
         params.append(str(country).strip())
@@ -176,16 +163,6 @@ def _round(metric: str, value):
     if metric in ("orders", "units", "review_count"):
         return int(value)
     return round(float(value), 4 if metric == "return_rate" else 2)
-
-
-def _product(cur, product_id: str) -> str:
-    from tools.customers import closest
-
-    pid = str(product_id).strip()
-    if cur.execute("SELECT 1 FROM products WHERE product_id = ?", [pid]).fetchone():
-        return pid
-    ids = [r[0] for r in cur.execute("SELECT product_id FROM products").fetchall()]
-    raise NotFoundError(f"no such product {pid!r}", suggestions=closest(pid, ids))
 
 
 # -- LangChain tool ------------------------------------------------------------------

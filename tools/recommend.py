@@ -19,14 +19,12 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
-from assistant.errors import BackendError, NotFoundError, UserError
-from tools.catalog import resolve_customer_id
+from assistant.errors import BackendError, UserError
+from tools import resolve
 from tools.context import ToolContext, bind
-from tools.customers import closest
 from tools.recsys.health import held_back
 from tools.recsys.models import RecModel
 from tools.recsys.training import MODEL_DIR, evaluate_recommender, train_models
-from tools.segments import resolve_category
 
 MAX_K = 100
 __all__ = ["train_models", "evaluate_recommender"]
@@ -67,15 +65,11 @@ def _check_k(k: int) -> int:
 def _resolve_category(ctx: ToolContext, category: str | None) -> str | None:
     if category is None or not str(category).strip():
         return None
-    return resolve_category(ctx.cursor(), category)
+    return resolve.category(ctx, category)
 
 
 def _resolve_product(ctx: ToolContext, product_id: str) -> str:
-    cat = _catalog(ctx)
-    pid = str(product_id or "").strip()
-    if pid in cat:
-        return pid
-    raise NotFoundError(f"no such product {product_id!r}", suggestions=closest(pid, list(cat)))
+    return resolve.product(ctx, product_id)["product_id"]
 
 
 # -- serving -------------------------------------------------------------------
@@ -159,7 +153,7 @@ def recommend_for_customer(
 ) -> dict:
     """Top-k products for a customer, never ones they already bought, each with a reason."""
     k = _check_k(k)
-    cid = resolve_customer_id(ctx, customer_id)
+    cid = resolve.customer_id(ctx, customer_id)
     model, cat = load_model(ctx), _catalog(ctx)
     cat_name = _resolve_category(ctx, category)
     row = model.user_index.get(cid)

@@ -17,12 +17,11 @@ import numpy as np
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field
 
-from assistant.errors import BackendError, NotFoundError, UserError
+from assistant.errors import BackendError, UserError
+from tools import resolve
 from tools.bm25 import Corpus, build_corpus, tokenize
-from tools.catalog import resolve_customer_id
 from tools.context import ToolContext, bind
 from tools.safety import redact_pii
-from tools.segments import resolve_category
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of top ranks
 MAX_K = 50
@@ -56,14 +55,8 @@ def review_vectors(ctx: ToolContext, corpus: Corpus) -> np.ndarray:
 
 
 # -- validating filters --------------------------------------------------------
-def _parse_day(value: str | None, name: str) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        day = date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise UserError(f"{name} {value!r} is not a date", hint="use YYYY-MM-DD") from None
-    return day.year * 10000 + day.month * 100 + day.day
+def _day_number(day: date | None) -> int | None:
+    return None if day is None else day.year * 10000 + day.month * 100 + day.day
 
 
 def _day_iso(day: int) -> str:
@@ -78,24 +71,6 @@ def _check_rating(value, name: str) -> int | None:
     return int(value)
 
 
-def _resolve_product(cur, product_id: str) -> tuple[str, str | None]:
-    row = cur.execute(
-        "SELECT product_id, title FROM products WHERE product_id = ?", [product_id]
-    ).fetchone()
-    if row:
-        return row[0], row[1]
-    like = cur.execute(
-        "SELECT product_id FROM products WHERE lower(product_id) LIKE lower(?) "
-        "OR lower(title) LIKE lower(?) ORDER BY product_id LIMIT 5",
-        [f"%{product_id}%", f"%{product_id}%"],
-    ).fetchall()
-    raise NotFoundError(
-        f"no product with id {product_id!r}",
-        suggestions=[r[0] for r in like],
-        hint=None if like else "use find_product to turn a product name into its id",
-    )
-
-
 def _check_filters(ctx: ToolContext, corpus: Corpus, f: dict) -> dict:
     """Validated filters (canonical spellings), or a UserError saying which one is wrong."""
     out: dict = {}
@@ -103,18 +78,15 @@ def _check_filters(ctx: ToolContext, corpus: Corpus, f: dict) -> dict:
     hi = _check_rating(f.get("max_rating"), "max_rating")
     if lo is not None and hi is not None and lo > hi:
         raise UserError(f"min_rating {lo} is above max_rating {hi}")
-    since = _parse_day(f.get("since"), "since")
-    until = _parse_day(f.get("until"), "until")
-    if since is not None and until is not None and since > until:
-        raise UserError(f"since {f['since']} is after until {f['until']}")
+    since, until = (_day_number(d) for d in resolve.period(f.get("since"), f.get("until")))
     out.update(min_rating=lo, max_rating=hi, since=since, until=until)
-    cur = ctx.cursor()
     if f.get("product_id"):
-        out["product_id"], out["product_title"] = _resolve_product(cur, str(f["product_id"]))
+        found = resolve.product(ctx, f["product_id"])
+        out["product_id"], out["product_title"] = found["product_id"], found["title"]
     if f.get("category"):
-        out["category"] = resolve_category(cur, str(f["category"]))
+        out["category"] = resolve.category(ctx, f["category"])
     if f.get("customer_id"):
-        out["customer_id"] = resolve_customer_id(ctx, str(f["customer_id"]))
+        out["customer_id"] = resolve.customer_id(ctx, f["customer_id"])
     if f.get("sentiment"):
         labels = sorted({s for s in corpus.sentiment.tolist() if s})
         if not labels:

@@ -7,38 +7,15 @@ category or aspect that does not exist is a clear error with the closest names).
 from __future__ import annotations
 
 import pandas as pd
-from rapidfuzz import fuzz, process
 
 from assistant.errors import NotFoundError, UserError
-from tools.catalog import normalise
+from tools import resolve
+from tools.context import ToolContext
+from tools.resolve import normalise, suggest
 from tools.rfm import SEGMENTS
 
 CHURN_LEVELS = ("low", "medium", "high")
 SENTIMENTS = ("positive", "neutral", "negative")
-
-
-def _closest(query: str, choices: list[str]) -> list[str]:
-    found = process.extract(query, choices, scorer=fuzz.WRatio, processor=str.casefold, limit=5)
-    return [c for c, score, _ in found if score >= 50]
-
-
-def _norm(text: str) -> str:
-    return normalise(str(text))
-
-
-def resolve_category(cur, name: str) -> str:
-    """The stored category for a name written any way ("all beauty", "Movies_&_TV")."""
-    cats = [
-        r[0]
-        for r in cur.execute(
-            "SELECT DISTINCT category FROM products WHERE category IS NOT NULL"
-        ).fetchall()
-    ]
-    wanted = _norm(name)
-    for c in cats:
-        if _norm(c) == wanted:
-            return c
-    raise NotFoundError(f"no category {name!r}", suggestions=_closest(str(name), sorted(cats)))
 
 
 def _as_list(value) -> list[str]:
@@ -52,9 +29,9 @@ def _as_list(value) -> list[str]:
 def resolve_segments(value) -> list[str]:
     out = []
     for raw in _as_list(value):
-        match = next((s for s in SEGMENTS if _norm(s) == _norm(raw)), None)
+        match = next((s for s in SEGMENTS if normalise(s) == normalise(raw)), None)
         if match is None:
-            raise NotFoundError(f"no segment {raw!r}", suggestions=_closest(raw, SEGMENTS))
+            raise NotFoundError(f"no segment {raw!r}", suggestions=suggest(raw, list(SEGMENTS)))
         out.append(match)
     return out
 
@@ -71,24 +48,19 @@ def has_rows(cur, table: str) -> bool:
     return bool(exists) and cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0] > 0  # noqa: S608 -- callers pass a constant table name, checked to exist above
 
 
-def _aspect_complainers(cur, aspect: str) -> tuple[set[str], str, str]:
+def _aspect_complainers(ctx: ToolContext, aspect: str) -> tuple[set[str], str, str]:
     """Customers who complained about an aspect, and how that was decided.
 
     Prefers the clause-level aspect polarities of ``review_aspects`` (written by the
     sentiment step); before that step has run, an unhappy review (1-2 stars or
     labelled negative) naming one of the aspect's terms in a clause counts.
     """
-    from tools.aspects import load_taxonomy, split_clauses
+    from tools.aspects import split_clauses
 
-    wanted = aspect.strip().lower().replace(" ", "_")
+    cur = ctx.cursor()
     if has_rows(cur, "review_aspects"):
         known = [r[0] for r in cur.execute("SELECT DISTINCT aspect FROM review_aspects").fetchall()]
-        taxonomy_ids = load_taxonomy().ids
-        if wanted not in known and wanted not in taxonomy_ids:
-            raise NotFoundError(
-                f"no aspect {aspect!r}",
-                suggestions=_closest(aspect, sorted(set(known) | set(taxonomy_ids))),
-            )
+        wanted = resolve.aspect(ctx, aspect, stored=sorted(known))
         ids = _ids(
             cur,
             """SELECT DISTINCT r.customer_id FROM review_aspects a
@@ -97,7 +69,7 @@ def _aspect_complainers(cur, aspect: str) -> tuple[set[str], str, str]:
             [wanted],
         )
         return ids, wanted, f"aspect complaints: reviews whose clauses about {wanted} are negative"
-    spec = load_taxonomy().get(wanted)
+    spec = ctx.aspect_taxonomy.get(resolve.aspect(ctx, aspect))
     rows = cur.execute(
         """SELECT r.customer_id, r.text FROM reviews r
            LEFT JOIN review_sentiment s ON s.review_id = r.review_id
@@ -109,8 +81,11 @@ def _aspect_complainers(cur, aspect: str) -> tuple[set[str], str, str]:
     return hit, spec.id, note
 
 
-def apply_filters(cur, table: pd.DataFrame, **f) -> tuple[pd.DataFrame, dict, list[str]]:
+def apply_filters(
+    ctx: ToolContext, table: pd.DataFrame, **f
+) -> tuple[pd.DataFrame, dict, list[str]]:
     """(matching rows, the filters as applied, notes about how a filter was read)."""
+    cur = ctx.cursor()
     applied: dict = {}
     notes: list[str] = []
     mask = pd.Series(True, index=table.index)
@@ -145,7 +120,7 @@ def apply_filters(cur, table: pd.DataFrame, **f) -> tuple[pd.DataFrame, dict, li
         mask &= table["country"].fillna("").str.casefold() == str(f["country"]).strip().casefold()
         applied["country"] = f["country"]
     if f.get("category"):
-        cat = resolve_category(cur, f["category"])
+        cat = resolve.category(ctx, f["category"])
         ids = _ids(
             cur,
             """SELECT DISTINCT o.customer_id FROM orders o
@@ -157,10 +132,7 @@ def apply_filters(cur, table: pd.DataFrame, **f) -> tuple[pd.DataFrame, dict, li
         mask &= table["customer_id"].isin(ids)
         applied["category"] = cat
     if f.get("product_id"):
-        pid = str(f["product_id"]).strip()
-        if not cur.execute("SELECT 1 FROM products WHERE product_id = ?", [pid]).fetchone():
-            ids = [r[0] for r in cur.execute("SELECT product_id FROM products").fetchall()]
-            raise NotFoundError(f"no such product {pid!r}", suggestions=_closest(pid, ids))
+        pid = resolve.product(ctx, f["product_id"])["product_id"]
         ids = _ids(
             cur,
             """SELECT DISTINCT o.customer_id FROM orders o
@@ -171,7 +143,7 @@ def apply_filters(cur, table: pd.DataFrame, **f) -> tuple[pd.DataFrame, dict, li
         mask &= table["customer_id"].isin(ids)
         applied["product_id"] = pid
     if f.get("viewed_category"):
-        cat = resolve_category(cur, f["viewed_category"])
+        cat = resolve.category(ctx, f["viewed_category"])
         ids = _ids(
             cur,
             """SELECT DISTINCT e.customer_id FROM events e
@@ -208,7 +180,7 @@ def apply_filters(cur, table: pd.DataFrame, **f) -> tuple[pd.DataFrame, dict, li
         mask &= table["customer_id"].isin(ids)
         applied["sentiment"] = label
     if f.get("aspect"):
-        ids, aspect_id, note = _aspect_complainers(cur, str(f["aspect"]))
+        ids, aspect_id, note = _aspect_complainers(ctx, str(f["aspect"]))
         mask &= table["customer_id"].isin(ids)
         applied["aspect"] = aspect_id
         notes.append(note)

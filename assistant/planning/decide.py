@@ -12,10 +12,10 @@ from typing import Any
 
 from assistant.planning.entities import Entities, extract
 from assistant.planning.intents import OUT_OF_SCOPE, Intent, IntentModel, Speller
-from assistant.planning.resources import aspects, prompts
+from assistant.planning.resources import prompts
 from assistant.planning.thread import Thread
-from tools.catalog import catalog, words
 from tools.context import ToolContext
+from tools.resolve import aspect_words, catalog, words
 
 CUSTOMER_TOOLS = {"customer_profile", "recommend_for_customer"}
 PRODUCT_TOOLS = {"similar_products", "bought_together"}
@@ -57,7 +57,10 @@ class Decider:
         self.today = today
         self.available = available
         self.intents = IntentModel.for_embedder(ctx.embedder)
-        self.speller = ctx.cached("planner:speller", lambda: Speller(extra=_known_words(ctx)))
+        self.speller = ctx.cached(
+            f"planner:speller:{ctx.aspect_taxonomy.digest}",
+            lambda: Speller(extra=_known_words(ctx)),
+        )
 
     def plan(self, thread: Thread) -> Plan:
         raw = thread.question
@@ -248,7 +251,7 @@ def _known_words(ctx: ToolContext) -> list[str]:
     cat = catalog(ctx)
     known = list(cat.idf)
     known += [w for c in cat.category_names for w in words(c)]
-    known += [w for a in aspects() for t in [a["id"], *a.get("terms", [])] for w in words(t)]
+    known += aspect_words(ctx)  # the workspace's taxonomy, so a shop's own aspects stay
     known += prompts("planner.yaml")["ignore_words"].split()
     return known
 

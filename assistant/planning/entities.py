@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from assistant.planning.periods import MONTHS, Period, parse_period
-from assistant.planning.resources import aspects, prompts
-from tools.catalog import catalog, id_key, lookup_ids, match_categories, similar_ids, words
+from assistant.planning.resources import prompts
+from tools import resolve
 from tools.context import ToolContext
+from tools.resolve import catalog, lookup_ids, match_categories, similar_ids, words
 
 _NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
         "eight": 8, "nine": 9, "ten": 10, "twenty": 20}  # fmt: skip
@@ -60,32 +61,10 @@ class Entities:
     product_pronoun: bool = False
 
 
-def _aspect_terms() -> list[tuple[str, re.Pattern]]:
-    out = []
-    for a in aspects():
-        terms = sorted({a["id"].replace("_", " "), *a.get("terms", [])}, key=len, reverse=True)
-        out.append((a["id"], re.compile(r"\b(" + "|".join(map(re.escape, terms)) + r")\b", re.I)))
-    return out
-
-
 def _ignore_words() -> set[str]:
     spec = prompts("planner.yaml")
     months = set(MONTHS)
     return set(spec["ignore_words"].split()) | months
-
-
-def find_aspects(text: str) -> tuple[list[str], set[str]]:
-    """Aspect ids named in ``text`` and the words that named them."""
-    found, used = [], set()
-    for aspect_id, pattern in _aspect_terms():
-        for m in pattern.finditer(text):
-            # "customer service" names an aspect; a bare "customer" does not.
-            if aspect_id not in found:
-                found.append(aspect_id)
-            used |= set(words(m.group(0)))
-    if "customer_service" in found and "customer" in used and "service" not in used:
-        found.remove("customer_service")
-    return found, used
 
 
 def _ratings(t: str, e: Entities) -> None:
@@ -212,7 +191,7 @@ def extract(ctx: ToolContext, question: str, today: date | None = None) -> Entit
     question = expand_contractions(question)
     t = question.lower()
     e.period = parse_period(question, today)
-    e.aspects, aspect_words = find_aspects(question)
+    e.aspects, aspect_words = resolve.find_aspects(ctx, question)
     _ratings(t, e)
     _audience(t, e)
     _metrics(t, e)
@@ -286,7 +265,7 @@ def extract(ctx: ToolContext, question: str, today: date | None = None) -> Entit
     e.topic = " ".join([*e.exact_terms, *topic])
     e.masked = _mask(question, named, e)
     if mention:
-        cats = match_categories(cat, " ".join(mention), cutoff=85)
+        cats = match_categories(cat, " ".join(mention), cutoff=resolve.NAME_ACCEPT)
         covered = set()
         if cats:
             covered = set(words(cats[0]["category"].replace("&", " ")))
@@ -330,13 +309,13 @@ def _mask(question: str, named: set[str], e: Entities) -> str:
 
 
 def _resolve_unknown(ctx: ToolContext, tok: str, e: Entities) -> None:
-    """An id-like word that is not stored: a unique zero-padding variant is taken
-    (C42 -> C00042), anything else becomes a clarifying question."""
+    """An id-like word that is not stored as written: the one id it abbreviates
+    (C42 -> C00042, see resolve.shorthand_id), else a clarifying question."""
     for table, bucket in (("customers", e.customer_ids), ("products", e.product_ids)):
-        hits = similar_ids(ctx, tok, table)
-        padded = [h for h in hits if id_key(h) == id_key(tok)]
-        if len(padded) == 1:
-            bucket.append(padded[0])
+        found = resolve.shorthand_id(ctx, tok, table)
+        if found is not None:
+            if found not in bucket:
+                bucket.append(found)
             return
     e.unknown_ids[tok] = similar_ids(ctx, tok, "customers")[:3]
     e.exact_terms.append(tok)

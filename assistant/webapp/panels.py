@@ -78,8 +78,8 @@ def category_choices(assistant, role: str) -> list[str]:
 
 def resolve_subject(ctx, choice: str) -> dict:
     """``product:ID`` / ``category:NAME`` from the dropdown, or free text resolved by the
-    catalog (a category name wins when it matches well, else the best product)."""
-    from tools.catalog import find_product
+    same rule as chat and the tools (tools/resolve.py)."""
+    from tools import resolve
 
     choice = (choice or "").strip()
     if not choice:
@@ -89,12 +89,13 @@ def resolve_subject(ctx, choice: str) -> dict:
         return {"product_id": value}
     if kind == "category" and value:
         return {"category": value}
-    found = find_product(ctx, choice, k=1)
-    if found["categories"] and found["categories"][0]["confidence"] >= 0.85:
-        return {"category": found["categories"][0]["category"]}
-    if found["candidates"]:
-        return {"product_id": found["candidates"][0]["product_id"]}
-    raise UserError(f"no product or category matches {choice!r}")
+    subject = resolve.subject(ctx, choice)
+    if subject.kind == "ambiguous":
+        options = ", ".join(f"{c['product_id']} ({c['title']})" for c in subject.options)
+        raise UserError(f"{choice!r} could be {options}: pick one")
+    if subject.kind == "unknown":
+        raise UserError(f"no product or category matches {choice!r}")
+    return subject.as_args()
 
 
 def monthly_sentiment(months: list[dict]) -> list[dict]:

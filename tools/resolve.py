@@ -1,0 +1,600 @@
+"""One resolver for every name or id a tool, the planner or a web panel receives:
+products, categories, brands, customer ids, aspects and dates.
+
+Before this module each tool matched names its own way, so "kitchn" found Kitchen in
+one tool and was "not found" in the next. Now a name resolves to the same thing
+wherever it is typed, and a miss carries the same suggestions.
+
+The thresholds below are the only ones. Confidences are in [0, 1]; ratios are
+rapidfuzz scores in [0, 100].
+
+==========================  =====  ==================================================
+WORD_TYPO_RATIO              80    a question word stands for a catalog word it is this
+                                   close to ("skilet" -> "skillet"); words of 4+ letters
+CATEGORY_WORD_RATIO          85    two words of 5+ letters are the same category word
+                                   ("kitchn" ~ "kitchen"); plurals always are
+NAME_ACCEPT                  0.85  a category or brand name is taken at this confidence
+                                   (the whole name fuzzy-equal, or every distinguishing
+                                   word of it named)
+CATEGORY_LIST                0.75  categories listed beside find_product's candidates
+PRODUCT_ACCEPT               0.45  find_product's top candidate is taken at this
+                                   confidence (lexical + fuzzy + embedding score)
+AMBIGUITY_MARGIN             0.08  two candidates closer than this: ask which one
+ID_SUGGEST_RATIO             70    a stored id is suggested for a mistyped one
+NAME_SUGGEST_SCORE           50    a name (category, brand, segment, aspect) is
+                                   suggested for one that matched nothing (WRatio)
+==========================  =====  ==================================================
+
+Ids are recognised by looking them up, never by their shape: exact, then any case.
+A tool never guesses further: "C001239" must not quietly become C01239, so a miss
+suggests the ids that differ only in zero padding first, then near misses. A person
+typing a question may shorten an id ("profile of C42"): the planner takes the one
+stored id that the text abbreviates by leaving out zeros (``shorthand_id``).
+
+Aspects come from the workspace's taxonomy, carried by the ToolContext
+(``ctx.aspect_taxonomy``), so an aspect a shop adds is recognised in chat as well as
+labelled. Dates: tools take ISO days, checked here; periods named in words ("since
+March", "last quarter") are read by the planner (assistant/planning/periods.py),
+which needs the pinned "today" of a conversation that a tool does not have.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from assistant.errors import NotFoundError, UserError
+from tools.context import ToolContext
+
+WORD_TYPO_RATIO = 80
+CATEGORY_WORD_RATIO = 85
+NAME_ACCEPT = 0.85
+CATEGORY_LIST = 0.75
+PRODUCT_ACCEPT = 0.45
+AMBIGUITY_MARGIN = 0.08
+ID_SUGGEST_RATIO = 70
+NAME_SUGGEST_SCORE = 50
+SUGGESTIONS = 5
+# Above this many products titles are matched lexically only: embedding every title
+# of a very large catalog on first use would stall the first question.
+MAX_EMBEDDED_TITLES = 20_000
+
+_WORD = re.compile(r"[a-z0-9]+")
+# Words that do not distinguish a category ("All Beauty" is named by "beauty").
+_CATEGORY_STOP = {"all", "and", "the", "other", "misc", "general", "more", "products"}
+
+
+# -- text ------------------------------------------------------------------------------
+def words(text: str) -> list[str]:
+    return _WORD.findall(str(text or "").lower())
+
+
+def normalise(text: str) -> str:
+    """'Gift_Cards', 'Movies & TV', 'running-shoes' and 'all beauty' become comparable
+    word strings."""
+    return " ".join(w for w in words(str(text or "").replace("&", " and ")) if w != "and")
+
+
+def id_key(raw: str) -> str:
+    """An id without case, separators or zero padding: "C-0042" and "c42" agree."""
+    return re.sub(r"(?<![0-9])0+(?=[0-9])", "", re.sub(r"[^a-z0-9]", "", str(raw).lower()))
+
+
+def same_word(a: str, b: str) -> bool:
+    """Singular and plural, or a small typo in a longer word ("kitchn", "kitchens")."""
+    return a.rstrip("s") == b.rstrip("s") or (
+        min(len(a), len(b)) >= 5 and fuzz.ratio(a, b) >= CATEGORY_WORD_RATIO
+    )
+
+
+def suggest(text: str, choices: list[str], limit: int = SUGGESTIONS) -> list[str]:
+    """The choices most like ``text``, for a "not found" message."""
+    if not choices:
+        return []
+    found = process.extract(
+        str(text or ""), choices, scorer=fuzz.WRatio, processor=str.casefold, limit=limit
+    )
+    return [c for c, score, _ in found if score >= NAME_SUGGEST_SCORE]
+
+
+# -- the catalog in memory ------------------------------------------------------------
+@dataclass
+class Catalog:
+    """Products and categories held in memory for matching (one per catalog version)."""
+
+    ids: list[str]
+    titles: list[str]
+    brands: list[str]
+    categories: list[str]
+    category_names: list[str]  # distinct categories
+    doc_words: list[set[str]]
+    idf: dict[str, float]
+    vocab: list[str]
+    _embeddings: np.ndarray | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._known = set(self.vocab)
+        self.brand_names = sorted({b for b in self.brands if b})
+
+    @classmethod
+    def load(cls, cursor) -> Catalog:
+        rows = cursor.execute(
+            "SELECT product_id, coalesce(title, ''), coalesce(brand, ''), coalesce(category, '') "
+            "FROM products ORDER BY product_id"
+        ).fetchall()
+        ids = [r[0] for r in rows]
+        titles, brands, cats = [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]
+        doc_words = [set(words(f"{t} {b}")) for t, b in zip(titles, brands, strict=True)]
+        df = Counter(w for ws in doc_words for w in ws)
+        n = max(len(rows), 1)
+        idf = {w: math.log(1 + n / c) for w, c in df.items()}
+        category_names = sorted({c for c in cats if c})
+        # Category words count as catalog words too ("movies" names "Movies & TV").
+        vocab = set(df) | {w for c in category_names for w in words(c)}
+        return cls(ids, titles, brands, cats, category_names, doc_words, idf, sorted(vocab))
+
+    def embeddings(self, embedder) -> np.ndarray | None:
+        if (
+            self._embeddings is None
+            and embedder is not None
+            and len(self.ids) <= MAX_EMBEDDED_TITLES
+        ):
+            texts = [f"{b} {t}".strip() for t, b in zip(self.titles, self.brands, strict=True)]
+            self._embeddings = np.asarray(embedder.encode(texts), dtype=np.float32)
+        return self._embeddings
+
+    def correct(self, word: str) -> str | None:
+        """The catalog word a (possibly misspelt) query word stands for, or None."""
+        if word in self.idf or word in self._known:
+            return word
+        if len(word) < 4 or not self.vocab:
+            return None
+        hit = process.extractOne(word, self.vocab, scorer=fuzz.ratio, score_cutoff=WORD_TYPO_RATIO)
+        return hit[0] if hit else None
+
+
+def catalog(ctx: ToolContext) -> Catalog:
+    """The catalog as stored now: reloaded when products are added or changed, so a
+    long-running app sees a new ingest (one cheap fingerprint query per call)."""
+    cur = ctx.cursor()
+    version = cur.execute(
+        "SELECT count(*), sum(hash(product_id, title, brand, category)) FROM products"
+    ).fetchone()
+    holder: dict = ctx.cached("catalog", dict)
+    with ctx.cached("catalog_lock", threading.Lock):
+        if holder.get("version") != version:
+            holder.update(version=version, catalog=Catalog.load(cur))
+        return holder["catalog"]
+
+
+_THREADS_LOCK = threading.Lock()
+
+
+@contextmanager
+def _one_thread():
+    """Torch on one thread for the span of a short query encode. On a busy 2-core
+    machine a one-sentence encode takes ~40 ms on one thread but ~600 ms on two,
+    because the intra-op threads wait for each other."""
+    try:
+        import torch
+    except ImportError:  # an embedder that is not torch-based
+        yield
+        return
+    with _THREADS_LOCK:
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
+
+
+def encode_queries(embedder, texts: list[str]) -> np.ndarray:
+    """Embeddings of a few short query texts (questions, product mentions)."""
+    with _one_thread():
+        return np.asarray(embedder.encode(texts), dtype=np.float32)
+
+
+def _embedder(ctx: ToolContext):
+    try:
+        return ctx.embedder
+    except RuntimeError:
+        return None
+
+
+# -- categories and brands ----------------------------------------------------------
+def match_categories(
+    cat: Catalog, text: str, limit: int = 3, cutoff: float = CATEGORY_LIST
+) -> list[dict]:
+    """Categories named in ``text``: the whole of it, or every distinguishing word of the
+    category somewhere in it (plurals and small typos allowed)."""
+    query = normalise(text)
+    if not query or not cat.category_names:
+        return []
+    qwords = query.split()
+    out = []
+    for name in cat.category_names:
+        norm = normalise(name)
+        cwords = [w for w in norm.split() if w not in _CATEGORY_STOP] or norm.split()
+        covered = all(any(same_word(c, q) for q in qwords) for c in cwords)
+        score = max(fuzz.ratio(query, norm), 100.0 if covered else 0.0)
+        if score >= cutoff * 100:
+            out.append({"category": name, "confidence": round(score / 100, 3)})
+    # The exact spelling first when two categories are both covered ("Shoes" and
+    # "Running Shoes" by "running shoes").
+    out.sort(key=lambda c: (-c["confidence"], normalise(c["category"]) != query, c["category"]))
+    return out[:limit]
+
+
+def names_only(text: str, name: str) -> bool:
+    """Whether every word of ``text`` is a word of ``name`` (plural, typo allowed):
+    "kitchn" names Kitchen and nothing more; "kitchen scale" names more."""
+    qwords, nwords = normalise(text).split(), normalise(name).split()
+    return bool(qwords) and all(
+        q in _CATEGORY_STOP or any(same_word(q, n) for n in nwords) for q in qwords
+    )
+
+
+def category(ctx: ToolContext, text: str) -> str:
+    """The store's spelling of a category named in any spelling."""
+    raw = str(text or "").strip()
+    if not raw:
+        raise UserError("a category name is needed")
+    cat = catalog(ctx)
+    hits = match_categories(cat, raw, limit=SUGGESTIONS, cutoff=0)
+    accepted = [h for h in hits if h["confidence"] >= NAME_ACCEPT]
+    if accepted:
+        exact = [h for h in accepted if normalise(h["category"]) == normalise(raw)]
+        close = [
+            h for h in accepted if accepted[0]["confidence"] - h["confidence"] < AMBIGUITY_MARGIN
+        ]
+        if exact or len(close) == 1:
+            return (exact or accepted)[0]["category"]
+        raise NotFoundError(
+            f"category {raw!r} could be any of: " + ", ".join(h["category"] for h in close),
+            suggestions=[h["category"] for h in close],
+        )
+    raise NotFoundError(
+        f"no category matches {raw!r}",
+        suggestions=suggest(raw, cat.category_names) or cat.category_names[:SUGGESTIONS],
+    )
+
+
+def brand(ctx: ToolContext, text: str) -> str:
+    """The store's spelling of a brand named in any case or with a small typo."""
+    raw = str(text or "").strip()
+    if not raw:
+        raise UserError("a brand name is needed")
+    names = catalog(ctx).brand_names
+    query = normalise(raw)
+    scored = sorted(
+        ((fuzz.ratio(query, normalise(b)) / 100, b) for b in names), key=lambda s: (-s[0], s[1])
+    )
+    exact = [b for s, b in scored if s == 1.0]
+    if exact:
+        return exact[0]
+    if scored and scored[0][0] >= NAME_ACCEPT:
+        close = [b for s, b in scored if scored[0][0] - s < AMBIGUITY_MARGIN]
+        if len(close) == 1:
+            return close[0]
+    raise NotFoundError(f"no brand matches {raw!r}", suggestions=suggest(raw, names))
+
+
+# -- products ------------------------------------------------------------------------
+def products(ctx: ToolContext, text: str, k: int = 5) -> dict:
+    """Products (and categories) a free-text mention most likely names, ranked: the
+    engine of find_product, and the suggestions of every product id that is not found."""
+    text = str(text or "").strip()
+    k = max(1, min(int(k), 20))
+    cat = catalog(ctx)
+    if not cat.ids:
+        raise NotFoundError("the store has no products", hint="ingest a catalog first")
+    found = known_id(ctx, text, "products") if text else None
+    if found is not None:
+        best = [(cat.ids.index(found), 1.0)]
+    else:
+        best = _rank(ctx, cat, text, k)
+    candidates = [
+        {
+            "product_id": cat.ids[i],
+            "title": cat.titles[i],
+            "brand": cat.brands[i],
+            "category": cat.categories[i],
+            "confidence": round(float(score), 3),
+        }
+        for i, score in best
+    ]
+    ambiguous = len(candidates) > 1 and (
+        candidates[0]["confidence"] - candidates[1]["confidence"] < AMBIGUITY_MARGIN
+    )
+    return {
+        "query": text,
+        "candidates": candidates,
+        "categories": match_categories(cat, text),
+        "ambiguous": bool(ambiguous),
+        "n": len(cat.ids),
+        "evidence": {"products": [c["product_id"] for c in candidates]},
+    }
+
+
+def _rank(ctx: ToolContext, cat: Catalog, text: str, k: int) -> list[tuple[int, float]]:
+    query_words = [w for w in words(text) if len(w) > 1 or w.isdigit()]
+    corrected = [c for c in (cat.correct(w) for w in query_words) if c]
+    unique = set(corrected)
+    weight = sum(cat.idf.get(w, 0.0) for w in unique) or 1.0
+    # Rare words weigh more, but every named word counts: "tempo 3" is not "tempo s".
+    lexical = np.array(
+        [
+            0.5 * sum(cat.idf.get(w, 0.0) for w in unique if w in doc) / weight
+            + 0.5 * sum(1 for w in unique if w in doc) / max(len(query_words), 1)
+            for doc in cat.doc_words
+        ],
+        dtype=np.float32,
+    )
+    # Whole-string fuzzy score catches typos that defeat word matching.
+    fuzzy = np.zeros(len(cat.ids), dtype=np.float32)
+    choices = [f"{b} {t}" for t, b in zip(cat.titles, cat.brands, strict=True)]
+    for _, score, idx in process.extract(
+        text, choices, scorer=fuzz.token_set_ratio, limit=min(len(choices), 50)
+    ):
+        fuzzy[idx] = score / 100
+    score = 0.6 * lexical + 0.2 * fuzzy
+    emb = cat.embeddings(_embedder(ctx))
+    if emb is not None:
+        q = encode_queries(_embedder(ctx), [text])[0]
+        score += 0.2 * np.clip(emb @ q, 0, 1)
+    else:
+        score /= 0.8
+    order = np.argsort(-score, kind="stable")[:k]
+    return [(int(i), float(min(score[i], 1.0))) for i in order if score[i] > 0]
+
+
+def product(ctx: ToolContext, raw: str) -> dict:
+    """The product a tool's ``product_id`` names: {product_id, title, brand, category}.
+    A miss suggests the ids it may stand for, then the products its words name, ranked
+    exactly as find_product (and so the planner) ranks them."""
+    text = str(raw or "").strip()
+    if not text:
+        raise UserError("a product id is needed")
+    pid = known_id(ctx, text, "products")
+    if pid is None:
+        ranked = [c["product_id"] for c in products(ctx, text)["candidates"]]
+        raise NotFoundError(
+            f"no product with id {text!r}",
+            suggestions=list(dict.fromkeys(similar_ids(ctx, text, "products") + ranked))[
+                :SUGGESTIONS
+            ],
+            hint=None if ranked else "use find_product to turn a product name into its id",
+        )
+    row = (
+        ctx.cursor()
+        .execute(
+            "SELECT product_id, title, brand, category FROM products WHERE product_id = ?", [pid]
+        )
+        .fetchone()
+    )
+    return dict(zip(("product_id", "title", "brand", "category"), row, strict=True))
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a mention names once resolved: a product, a category, or neither yet."""
+
+    kind: str  # "product" | "category" | "ambiguous" | "unknown"
+    product_id: str | None = None
+    category: str | None = None
+    options: tuple[dict, ...] = ()  # close candidates, when ambiguous
+
+    def as_args(self) -> dict:
+        if self.kind == "product":
+            return {"product_id": self.product_id}
+        if self.kind == "category":
+            return {"category": self.category}
+        return {}
+
+
+def pick_subject(found: dict, text: str, need_product: bool = False) -> Subject:
+    """The product or category a find_product result points to: the category when the
+    words name it and nothing more, else a confident, unambiguous product."""
+    if found.get("error"):
+        return Subject("unknown")
+    candidates = found.get("candidates") or []
+    categories = found.get("categories") or []
+    top = candidates[0] if candidates else None
+    best_cat = categories[0] if categories else None
+    product_ok = top is not None and top["confidence"] >= PRODUCT_ACCEPT
+    if best_cat and best_cat["confidence"] >= NAME_ACCEPT and not need_product:
+        if names_only(text, best_cat["category"]) or not product_ok:
+            return Subject("category", category=best_cat["category"])
+    if not product_ok:
+        return Subject("unknown")
+    if found.get("ambiguous"):
+        close = [c for c in candidates if top["confidence"] - c["confidence"] < AMBIGUITY_MARGIN]
+        return Subject("ambiguous", options=tuple(close[:3]))
+    return Subject("product", product_id=top["product_id"])
+
+
+def subject(ctx: ToolContext, text: str, need_product: bool = False) -> Subject:
+    """A product or category named in free text (a panel's search box, a mention)."""
+    return pick_subject(products(ctx, text), text, need_product)
+
+
+# -- ids -------------------------------------------------------------------------------
+_ID_COLUMNS = {"customers": "customer_id", "products": "product_id"}
+
+
+def _all_ids(ctx: ToolContext, table: str) -> list[str]:
+    column = _ID_COLUMNS[table]
+    # Table and column come from _ID_COLUMNS (a KeyError for anything else), never input.
+    sql = f"SELECT {column} FROM {table}"  # noqa: S608
+    return [r[0] for r in ctx.cursor().execute(sql).fetchall()]
+
+
+def known_id(ctx: ToolContext, raw: str, table: str) -> str | None:
+    """The stored id ``raw`` is, exactly or in another case; else None."""
+    column = _ID_COLUMNS[table]
+    raw = str(raw or "").strip()
+    if not raw:
+        return None
+    row = (
+        ctx.cursor()
+        .execute(
+            # Names from _ID_COLUMNS only; the id itself is a parameter.
+            f"SELECT {column} FROM {table} WHERE {column} = ? "  # noqa: S608
+            f"UNION ALL SELECT {column} FROM {table} WHERE lower({column}) = lower(?) LIMIT 1",
+            [raw, raw],
+        )
+        .fetchone()
+    )
+    return row[0] if row else None
+
+
+def shorthand_id(ctx: ToolContext, raw: str, table: str) -> str | None:
+    """The one stored id that ``raw``, written by a person in a question, abbreviates by
+    leaving out zero padding or separators ("C42" -> "C00042"); never a shorter id (an
+    extra digit is a typo, not padding). None when there is not exactly one."""
+    raw = str(raw or "").strip()
+    key = id_key(raw)
+    if not any(c.isdigit() for c in key):
+        return None  # a word, not an id
+    padded = [i for i in _all_ids(ctx, table) if id_key(i) == key and len(i) > len(raw)]
+    return padded[0] if len(padded) == 1 else None
+
+
+def similar_ids(ctx: ToolContext, raw: str, table: str, limit: int = SUGGESTIONS) -> list[str]:
+    """Stored ids that look like ``raw`` (typo, missing zero padding, other case)."""
+    key = id_key(raw)
+    ids = _all_ids(ctx, table)
+    # The same id with other zero padding or case first, then near misses (a typo, an
+    # extra or missing character).
+    padded = [i for i in ids if id_key(i) == key]
+    hits = [
+        h[0]
+        for h in process.extract(
+            raw, ids, scorer=fuzz.ratio, limit=limit, score_cutoff=ID_SUGGEST_RATIO
+        )
+    ]
+    return list(dict.fromkeys(padded + hits))[:limit]
+
+
+def customer_id(ctx: ToolContext, raw: str) -> str:
+    """The customer id as stored (see known_id); else a miss with suggestions."""
+    text = str(raw or "").strip()
+    if not text:
+        raise UserError("a customer id is needed")
+    cid = known_id(ctx, text, "customers")
+    if cid is None:
+        raise NotFoundError(
+            f"no such customer {text!r}", suggestions=similar_ids(ctx, text, "customers")
+        )
+    return cid
+
+
+def lookup_ids(ctx: ToolContext, tokens: list[str]) -> dict[str, dict[str, str]]:
+    """Which of ``tokens`` are stored customer / product ids (case-insensitive)."""
+    tokens = sorted({t for t in tokens if t})
+    out: dict[str, dict[str, str]] = {"customers": {}, "products": {}}
+    if not tokens:
+        return out
+    cur = ctx.cursor()
+    lowered = [t.lower() for t in tokens]
+    for table, column in _ID_COLUMNS.items():
+        rows = cur.execute(
+            # Names from _ID_COLUMNS only; the tokens are a parameter.
+            f"SELECT {column} FROM {table} WHERE lower({column}) IN (SELECT unnest(?))",  # noqa: S608
+            [lowered],
+        ).fetchall()
+        by_lower = {r[0].lower(): r[0] for r in rows}
+        for t in tokens:
+            if t.lower() in by_lower:
+                out[table][t] = by_lower[t.lower()]
+    return out
+
+
+# -- aspects ---------------------------------------------------------------------------
+def _aspect_patterns(ctx: ToolContext) -> list[tuple[str, re.Pattern]]:
+    taxonomy = ctx.aspect_taxonomy
+
+    def build():
+        out = []
+        for a in taxonomy.aspects:
+            terms = sorted({a.id.replace("_", " "), *a.terms}, key=len, reverse=True)
+            body = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in terms)
+            out.append((a.id, re.compile(rf"\b({body})\b", re.I)))
+        return out
+
+    return ctx.cached(f"aspect_patterns:{taxonomy.digest}", build)
+
+
+def find_aspects(ctx: ToolContext, text: str) -> tuple[list[str], set[str]]:
+    """Aspect ids of the workspace taxonomy named in ``text``, and the words naming them."""
+    found, used = [], set()
+    for aspect_id, pattern in _aspect_patterns(ctx):
+        for m in pattern.finditer(text):
+            if aspect_id not in found:
+                found.append(aspect_id)
+            used |= set(words(m.group(0)))
+    # "customer service" names an aspect; a bare "customer" does not.
+    if "customer_service" in found and "customer" in used and "service" not in used:
+        found.remove("customer_service")
+    return found, used
+
+
+def aspect_words(ctx: ToolContext) -> list[str]:
+    """Every word of the taxonomy's ids and terms (a speller must leave them alone)."""
+    return [w for a in ctx.aspect_taxonomy.aspects for t in (a.id, *a.terms) for w in words(t)]
+
+
+def aspect(ctx: ToolContext, text: str, stored: list[str] | tuple[str, ...] = ()) -> str:
+    """The aspect id ``text`` names: an id in any spelling ("Size & fit" -> size_fit), one
+    of its terms ("sizing"), or a small typo; ``stored`` adds ids found in labelled data."""
+    raw = str(text or "").strip()
+    if not raw:
+        raise UserError("an aspect name is needed")
+    taxonomy = ctx.aspect_taxonomy
+    ids = list(dict.fromkeys([*taxonomy.ids, *stored]))
+    query = normalise(raw.replace("_", " "))
+    by_name = {normalise(i.replace("_", " ")): i for i in ids}
+    if query in by_name:
+        return by_name[query]
+    named = {a for a, p in _aspect_patterns(ctx) if p.fullmatch(raw.replace("_", " "))}
+    if len(named) == 1:
+        return named.pop()
+    names = {**{normalise(t): a.id for a in taxonomy.aspects for t in a.terms}, **by_name}
+    hits = process.extract(query, list(names), scorer=fuzz.ratio, limit=SUGGESTIONS)
+    close = {names[h[0]] for h in hits if h[1] >= WORD_TYPO_RATIO}
+    if len(close) == 1 and len(query) >= 4:
+        return close.pop()
+    raise NotFoundError(f"no aspect {raw!r}", suggestions=suggest(raw, ids))
+
+
+# -- dates -----------------------------------------------------------------------------
+def day(value, name: str) -> date | None:
+    """A tool's date argument (YYYY-MM-DD; a timestamp's date part is fine)."""
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        parsed = date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        raise UserError(
+            f"{name} must be a date YYYY-MM-DD; {value!r} is not a date", hint="e.g. 2026-03-01"
+        ) from None
+    if parsed == date.max:  # the day after it, used as an exclusive end, does not exist
+        raise UserError(f"{name} {value!r} is out of range")
+    return parsed
+
+
+def period(since, until) -> tuple[date | None, date | None]:
+    """A tool's since/until arguments as dates, checked to be in order."""
+    start, end = day(since, "since"), day(until, "until")
+    if start and end and start > end:
+        raise UserError(f"since {start} is after until {end}")
+    return start, end
