@@ -269,6 +269,8 @@ def test_hostile_review_renders_as_text_and_the_browser_fetches_nothing(hostile_
         _ask(page, "What do buyers say about the battery of P0016 since 2026-10-15?")
         chat = page.locator("#chatbot")
         chat.get_by_text(PLANTED_REVIEW).first.wait_for()
+        page.wait_for_timeout(1500)  # time for any image or frame to have been requested
+        assert beacon.hits == [], "the chat answer made the browser fetch"
         assert "<img src=" in chat.inner_text()  # shown, not rendered
         assert chat.locator("img[src*='127.0.0.1'], iframe").count() == 0
         page.locator("#evidence blockquote.ev-quote").first.wait_for()
