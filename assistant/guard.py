@@ -260,7 +260,8 @@ def _parsed(content: Any) -> Any:
 def _tool_content(content: Any, redactor: Redactor | None = None) -> str:
     redactor = redactor or Redactor()
     data = _parsed(content)
-    if data is None:
+    if not isinstance(data, dict | list):
+        # Plain text (or a bare JSON string): whose words they are is unknown, so data.
         text = content if isinstance(content, str) else json.dumps(content, default=str)
         return delimit(redactor.text(text))
     # Person fields first (names and cities by key), then customer text is delimited.
