@@ -1,5 +1,7 @@
 """The app in a real headless Chromium: log in, ask, see the streamed answer with a tool call
-and evidence, open a product chart and a buyer context from evidence links.
+and evidence, open a product chart and a buyer context from evidence links; and, on a
+copy of the demo shop with hostile data planted, check that nothing shown makes the
+browser fetch another host.
 
 Uses Debian's chromium (`make browser`); skipped when it is not installed. Screenshots
 of the chat and the product tab go to the test's temporary folder.
