@@ -121,7 +121,8 @@ def _candidates(args: Any, key: str = "") -> Iterable[tuple[str, str]]:
         text = " ".join(str(args).split())
         leaf = key.rsplit(".", 1)[-1].lower()
         values = [text] if SUBJECT_KEY.search(leaf) and text else []
-        values += [m.group() for m in [*ID_TOKEN.finditer(text), *LONG_NUMBER.finditer(text)]]
+        if isinstance(args, str):  # a number argument (k, min_spend) is an amount, not an id
+            values += [m.group() for m in [*ID_TOKEN.finditer(text), *LONG_NUMBER.finditer(text)]]
         for value in dict.fromkeys(values):
             if not ISO_DATE.match(value):
                 yield key, value

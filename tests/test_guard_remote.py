@@ -171,6 +171,10 @@ def test_what_the_user_or_a_tool_field_gave_is_not_tainted():
         tainted_call(_call("search_reviews", query="bought", since="2026-03-01", k=5), thread)
         is None
     )
+    # Amounts are not ids, even when a review happens to mention the same number.
+    spent = _thread("I spent 15000 on this")
+    assert tainted_call(_call("find_customers", min_spend=15000), spent) is None
+    assert tainted_call(_call("customer_profile", customer_id="15000"), spent)
     # The user named it in this or an earlier turn.
     asked = [HumanMessage("Is C00007 a loyal buyer?"), *thread]
     assert tainted_call(_call("customer_profile", customer_id="C00007"), asked) is None
