@@ -74,7 +74,8 @@ def _scheme(dest: str) -> str:
 def _is_local(dest: str, app_hosts: tuple[str, ...]) -> bool:
     """A target inside the app: a fragment, a path on this host, or a listed host."""
     target = html.unescape(dest).strip().strip("<>")
-    if target.startswith("#") or (target.startswith("/") and not target.startswith("//")):
+    # "//host" and "/\\host" are other hosts: browsers read both as protocol-relative.
+    if target.startswith("#") or (target.startswith("/") and target[1:2] not in ("/", "\\")):
         return True
     if _scheme(target) in ("http", "https") and app_hosts:
         host = (urlsplit(target).hostname or "").lower()
@@ -133,7 +134,7 @@ def safe_markdown(text: str | None, *, app_hosts: tuple[str, ...] = ()) -> str:
         return _plain_url(dest)
 
     out = _REF_DEFINITION.sub(definition, out)
-    # Nested constructs ("[![img](a)](b)") unwrap from the inside out.
+    # Nested constructs ("[![img](a)](b)") unwrap one level per pass.
     for _ in range(4):
         rewritten = _INLINE_LINK.sub(inline, out)
         if rewritten == out:

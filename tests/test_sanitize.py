@@ -43,6 +43,7 @@ HOSTILE = {
     "entity javascript link": "[click](jav&#x61;script:alert(1))",
     "data uri image": "![p](data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=)",
     "data uri link": "[p](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "protocol-relative link": "[a](//127.0.0.1:9/x) [b](/\\127.0.0.1:9/y)",
     "html inside an app link": f'[<img src="{BEACON}">](#top)',
     "entity encoded tag": "&lt;img src=http://127.0.0.1:9/x.png&gt;",
 }
@@ -96,7 +97,9 @@ class _Elements(HTMLParser):
         for name, value in attrs:
             if name in ("src", "srcset", "style", "background") or name.startswith("on"):
                 self.found.append(f"{tag}@{name}")
-            if name == "href" and not (value or "").startswith(("#", "/")):
+            href = value or ""
+            local = href.startswith("#") or (href.startswith("/") and href[1:2] not in "/\\")
+            if name == "href" and not local:
                 self.found.append(f"{tag}@href={value}")
 
 
