@@ -62,14 +62,20 @@ def app_url(demo_dir, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(app_url):
+def browser():
+    # One Playwright per module: a second sync_playwright cannot start inside the first.
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        context = browser.new_page(viewport={"width": 1280, "height": 1000})
-        context.set_default_timeout(TIMEOUT_MS)
-        yield context
-        browser.close()
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def page(app_url, browser):
+    context = browser.new_page(viewport={"width": 1280, "height": 1000})
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
 
 
 def _ask(page, question: str) -> None:
@@ -254,12 +260,13 @@ def hostile_app(demo_dir, tmp_path_factory, beacon):
         bot.close()
 
 
-def test_hostile_review_renders_as_text_and_the_browser_fetches_nothing(hostile_app, beacon):
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_hostile_review_renders_as_text_and_the_browser_fetches_nothing(
+    hostile_app, beacon, browser
+):
     url, reviewer = hostile_app
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    # Its own context: no cookie of the other app's login.
+    with browser.new_context(viewport={"width": 1280, "height": 1000}) as context:
+        page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
         page.goto(url, wait_until="load")
         page.locator("input[type=text]").first.fill("ada")
@@ -301,5 +308,4 @@ def test_hostile_review_renders_as_text_and_the_browser_fetches_nothing(hostile_
         # The recorder works: a request the page does make is seen.
         page.evaluate(f"fetch('{beacon.url}/control', {{mode: 'no-cors'}})")
         page.wait_for_timeout(500)
-        browser.close()
     assert beacon.hits == ["/control"]
