@@ -37,12 +37,14 @@ from assistant.models import (
     LocalFactory,
     RemoteFactory,
     RemoteGuard,
+    UntrustedToolCall,
     describe_failure,
     local_model,
     model_label,
     parse_model_spec,
     remote_model,
 )
+from assistant.outbound import store_people
 from assistant.workspace import Workspace
 from tools.access import check_role
 from tools.context import ToolContext
@@ -166,7 +168,9 @@ class Assistant:
             self._remote_factory(name, self.settings),
             tools,
             system_prompt=system,
-            middleware=[RemoteGuard(allowed_tools(role))],
+            middleware=[
+                RemoteGuard(allowed_tools(role), people=store_people(self.workspace.cursor))
+            ],
             checkpointer=self.threads.saver,
             name=f"insight-{role}-remote",
         )
@@ -218,6 +222,9 @@ class Assistant:
                 if before:
                     fork["configurable"] = {"thread_id": thread_id, "checkpoint_id": before}
                 turn.fall_back(reason)
+                if isinstance(exc, UntrustedToolCall):
+                    # Shown with the answer's other flags: data tried to steer the agent.
+                    turn.flags.append(f"refused tool call from customer-written text: {reason}")
                 note = prompt("fallback_note.md", backend=self.model_spec, reason=reason)
                 turn.prefix = note
                 yield {"type": "text", "delta": note}
@@ -285,6 +292,7 @@ class _Turn:
         self.fallback_reason: str | None = None
         self.remote_ms: float | None = None
         self.prefix = ""
+        self.flags: list[str] = []
         self._reset()
 
     def _reset(self) -> None:
@@ -362,7 +370,7 @@ class _Turn:
 
     def answer(self) -> Answer:
         evidence: dict[str, list[str]] = {}
-        flags: list[str] = []
+        flags: list[str] = list(self.flags)
         for call in self.calls.values():
             merge_evidence(evidence, call.result)
             for flag in (call.result or {}).get("flags") or []:

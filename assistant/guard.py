@@ -8,8 +8,9 @@ Every tool the agent binds is wrapped here, so whatever a tool returns is:
   which is flagged on the record and on the result, and never acted upon.
 
 What goes to a remote model passes :func:`messages_for_remote`: every string is
-redacted and untrusted text sits inside ``<data>`` fields the system prompt tells
-the model to treat as quotes, never as instructions.
+redacted (:mod:`assistant.outbound`: PII, and customers' names and cities, but not
+dates) and untrusted text sits inside ``<data>`` fields the system prompt tells the
+model to treat as quotes, never as instructions.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from langchain_core.tools import BaseTool, InjectedToolCallId, StructuredTool
 from pydantic import create_model
 
 from assistant.errors import InsightError
+from assistant.outbound import PeopleLookup, Redactor, people_in
 from tools.access import CONTACT_FIELDS, can_see_contact, check_role
 from tools.safety import EMAIL, flag_untrusted, redact_pii
 
@@ -192,47 +194,108 @@ def _is_contact(key: str, record: dict) -> bool:
 
 # -- what a remote model sees -------------------------------------------------
 
+# Customer-written text that is not in a review or ticket record: what a customer
+# typed into the shop's search box (a profile's browsing searches).
+CUSTOMER_TEXT_PARENTS = {"searches": frozenset({"query", "text"})}
 
-def messages_for_remote(messages: list[BaseMessage]) -> list[BaseMessage]:
-    """Copies of the conversation with PII redacted and untrusted text delimited."""
+
+def messages_for_remote(
+    messages: list[BaseMessage], people: PeopleLookup | None = None
+) -> list[BaseMessage]:
+    """Copies of the conversation as a remote model may read it.
+
+    Emails, phones and cards are redacted everywhere (question, answers, tool
+    arguments, tool results) but dates are kept; the names and cities of customers
+    in the conversation (their records, and the store's record of every customer id
+    mentioned, through ``people``) become ``[name]`` and ``[city]``; customer-written
+    text sits inside ``<data>`` fields.
+    """
+    results = [_parsed(m.content) for m in messages if isinstance(m, ToolMessage)]
+    redactor = Redactor(people_in([r for r in results if r is not None], people))
     out: list[BaseMessage] = []
     for message in messages:
         if isinstance(message, ToolMessage):
-            out.append(message.model_copy(update={"content": _tool_content(message.content)}))
-        elif isinstance(message, HumanMessage | AIMessage) and isinstance(message.content, str):
-            out.append(message.model_copy(update={"content": redact_pii(message.content)}))
+            content = _tool_content(message.content, redactor)
+            out.append(message.model_copy(update={"content": content}))
+        elif isinstance(message, HumanMessage | AIMessage):
+            out.append(_redact_message(message, redactor))
         else:
             out.append(message)
     return out
 
 
-def _tool_content(content: Any) -> str:
-    text = content if isinstance(content, str) else json.dumps(content, default=str)
+def _redact_message(message: BaseMessage, redactor: Redactor) -> BaseMessage:
+    update: dict[str, Any] = {}
+    if isinstance(message.content, str):
+        update["content"] = redactor.text(message.content)
+    elif isinstance(message.content, list):
+        update["content"] = [
+            {**block, "text": redactor.text(block["text"])}
+            if isinstance(block, dict) and isinstance(block.get("text"), str)
+            else redactor.text(block)
+            if isinstance(block, str)
+            else block
+            for block in message.content
+        ]
+    if isinstance(message, AIMessage) and message.tool_calls:
+        update["tool_calls"] = [
+            {**call, "args": redactor.record(call["args"])} for call in message.tool_calls
+        ]
+        # The client sends tool_calls; the provider's raw copy would repeat the originals.
+        kwargs = dict(message.additional_kwargs)
+        kwargs.pop("tool_calls", None)
+        update["additional_kwargs"] = kwargs
+    return message.model_copy(update=update)
+
+
+def _parsed(content: Any) -> Any:
+    if not isinstance(content, str):
+        return content
     try:
-        data = json.loads(text)
+        return json.loads(content)
     except ValueError:
-        return delimit(redact_pii(text))
-    return json.dumps(_delimit_untrusted(data, False), ensure_ascii=False)
+        return None
 
 
-def _delimit_untrusted(value: Any, untrusted_record: bool) -> Any:
+def _tool_content(content: Any, redactor: Redactor | None = None) -> str:
+    redactor = redactor or Redactor()
+    data = _parsed(content)
+    if not isinstance(data, dict | list):
+        # Plain text (or a bare JSON string): whose words they are is unknown, so data.
+        text = content if isinstance(content, str) else json.dumps(content, default=str)
+        return delimit(redactor.text(text))
+    # Person fields first (names and cities by key), then customer text is delimited.
+    return json.dumps(_delimit_untrusted(redactor.record(data), False), ensure_ascii=False)
+
+
+def _delimit_untrusted(value: Any, in_record: bool, untrusted: bool = False) -> Any:
+    """Strings under customer-text keys become ``<data>`` fields: text and titles of
+    review and ticket records (and of anything nested in one), quote fields anywhere,
+    a customer's own search queries; whole values when a text key holds a list or dict.
+    Strings are redacted by the caller."""
     if isinstance(value, dict):
-        record = any(value.get(k) for k in UNTRUSTED_RECORD_KEYS)
+        record = in_record or any(value.get(k) for k in UNTRUSTED_RECORD_KEYS)
         out = {}
         for key, item in value.items():
-            untrusted = key in QUOTE_KEYS or (record and key in UNTRUSTED_TEXT_KEYS)
-            if untrusted and isinstance(item, str):
-                out[key] = delimit(redact_pii(item))
-            elif untrusted and isinstance(item, list) and all(isinstance(x, str) for x in item):
-                out[key] = [delimit(redact_pii(x)) for x in item]
+            customer_text = (
+                untrusted or key in QUOTE_KEYS or (record and key in UNTRUSTED_TEXT_KEYS)
+            )
+            if isinstance(item, list) and key in CUSTOMER_TEXT_PARENTS:
+                out[key] = [_delimit_fields(x, CUSTOMER_TEXT_PARENTS[key]) for x in item]
             else:
-                out[key] = _delimit_untrusted(item, record)
+                out[key] = _delimit_untrusted(item, record, customer_text)
         return out
     if isinstance(value, list):
-        return [_delimit_untrusted(item, untrusted_record) for item in value]
-    if isinstance(value, str):
-        return redact_pii(value)
+        return [_delimit_untrusted(item, in_record, untrusted) for item in value]
+    if isinstance(value, str) and untrusted:
+        return delimit(value)
     return value
+
+
+def _delimit_fields(value: Any, keys: frozenset[str]) -> Any:
+    if isinstance(value, dict):
+        return {k: delimit(v) if k in keys and isinstance(v, str) else v for k, v in value.items()}
+    return delimit(value) if isinstance(value, str) else value
 
 
 def delimit(text: str) -> str:

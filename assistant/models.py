@@ -3,8 +3,8 @@
 ``openai:<model>`` speaks to ``OPENAI_BASE_URL`` (OpenAI itself, vLLM, Ollama,
 llama.cpp server, LM Studio) with the timeout and retries from settings. A remote
 model is never trusted to be up or sane: :class:`RemoteGuard` redacts what it is
-sent and rejects replies that name tools the role does not have or carry nothing,
-and the agent then answers the turn with the local planner
+sent and rejects replies that name tools the role does not have, carry nothing, or
+call a tool with what customer-written text asked for, and the agent then answers the turn with the local planner
 (:func:`describe_failure` says why, in words a user can act on).
 """
 
@@ -19,6 +19,8 @@ from langchain_core.messages import AIMessage
 from assistant.config import Settings
 from assistant.errors import BackendError, UserError
 from assistant.guard import messages_for_remote
+from assistant.outbound import PeopleLookup
+from assistant.provenance import tainted_call
 from tools.context import ToolContext
 
 LOCAL = "local"
@@ -69,24 +71,39 @@ def remote_model(name: str, settings: Settings) -> BaseChatModel:
     )
 
 
-class RemoteGuard(AgentMiddleware):
-    """Between the agent and a remote model: redact what goes out, check what comes back."""
+class UntrustedToolCall(RemoteModelError):
+    """The remote model asked for a tool call that customer-written text asked for."""
 
-    def __init__(self, allowed_tools: set[str] | frozenset[str]) -> None:
+
+class RemoteGuard(AgentMiddleware):
+    """Between the agent and a remote model: redact what goes out, check what comes back.
+
+    Outgoing messages pass :func:`messages_for_remote` (``people`` looks up the names
+    and cities of the customers they mention, so those are redacted too). A reply is
+    refused when it names a tool the role lacks, is malformed or empty, or calls a
+    tool with an id or name that only customer-written text in the thread contains
+    (:mod:`assistant.provenance`); the tool never runs and the turn falls back.
+    """
+
+    def __init__(
+        self, allowed_tools: set[str] | frozenset[str], people: PeopleLookup | None = None
+    ) -> None:
         super().__init__()
         self.allowed_tools = frozenset(allowed_tools)
+        self.people = people
 
     def wrap_model_call(self, request, handler):
-        response = handler(request.override(messages=messages_for_remote(request.messages)))
+        outgoing = messages_for_remote(request.messages, self.people)
+        response = handler(request.override(messages=outgoing))
         messages = getattr(response, "result", None)
         if messages is None:
             messages = [response]
         for message in messages:
             if isinstance(message, AIMessage):
-                self.check(message)
+                self.check(message, request.messages)
         return response
 
-    def check(self, message: AIMessage) -> None:
+    def check(self, message: AIMessage, thread: list | None = None) -> None:
         if message.invalid_tool_calls:
             bad = message.invalid_tool_calls[0]
             raise RemoteModelError(
@@ -97,6 +114,10 @@ class RemoteGuard(AgentMiddleware):
                 raise RemoteModelError(
                     f"the remote model asked for a tool that does not exist here: {call['name']!r}"
                 )
+        for call in message.tool_calls:
+            tainted = tainted_call(call, thread or [])
+            if tainted:
+                raise UntrustedToolCall(f"the remote model {tainted.describe()}")
         if not message.tool_calls and not message.text.strip():
             raise RemoteModelError("the remote model replied with neither text nor a tool call")
 

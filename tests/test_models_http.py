@@ -8,6 +8,7 @@ exercised end to end.
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -26,7 +27,8 @@ from tests.fakes import ScriptedChatModel, build_tiny_shop, keyword_planner, tin
 class ScriptedServer:
     """/v1/chat/completions answering from a queue of actions:
     ("tools", [(name, args), ...]) | ("text", str) | ("hang", seconds) | ("garbage",)
-    | ("status", code)."""
+    | ("status", code), or a callable of the request body returning one (a model that
+    reacts to what it was sent)."""
 
     def __init__(self) -> None:
         self.actions: list[tuple] = []
@@ -41,6 +43,8 @@ class ScriptedServer:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 server.requests.append(body)
                 action = server.actions.pop(0) if server.actions else ("status", 500)
+                if callable(action):
+                    action = action(body)
                 server.reply(self, action, body)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -77,11 +81,14 @@ class ScriptedServer:
         handler.end_headers()
         handler.wfile.write(payload)
 
-    @staticmethod
-    def _tool_calls(specs):
+    _call_ids = itertools.count()
+
+    @classmethod
+    def _tool_calls(cls, specs):
+        # Ids unique across replies, as real servers make them.
         return [
             {
-                "id": f"call_{i}",
+                "id": f"call_{next(cls._call_ids)}",
                 "type": "function",
                 "function": {"name": name, "arguments": json.dumps(args)},
             }
@@ -162,7 +169,7 @@ def local_planner():
     )
 
 
-def open_remote(shop, server, *, timeout=5.0, streaming=True, local=None):
+def open_remote(shop, server, *, timeout=5.0, streaming=True, local=None, tool_builder=None):
     settings = Settings(
         model="openai:scripted",
         openai_base_url=server.base_url,
@@ -181,7 +188,7 @@ def open_remote(shop, server, *, timeout=5.0, streaming=True, local=None):
         settings=settings,
         local_factory=lambda ctx, s: local,
         remote_factory=remote,
-        tool_builder=tiny_tools,
+        tool_builder=tool_builder or tiny_tools,
     )
 
 

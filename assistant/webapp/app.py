@@ -17,6 +17,7 @@ from starlette.middleware import Middleware
 
 from assistant.config import Settings
 from assistant.errors import InsightError
+from assistant.sanitize import md_text
 from assistant.webapp import handlers, panels
 from assistant.webapp.auth import UserDirectory, role_resolver
 from tools.aspects import workspace_taxonomy
@@ -190,7 +191,7 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
             categories = panels.category_choices(assistant, role)
             audiences = role in AUDIENCE_ROLES
             return (
-                f"Logged in as **{user_of(request) or 'local user'}** · role **{role}**",
+                f"Logged in as **{md_text(user_of(request) or 'local user')}** · role **{role}**",
                 ROLE_NOTES["buyer"].get(role, ""),
                 ROLE_NOTES["audiences"].get(role, ""),
                 gr.Button(interactive=audiences),

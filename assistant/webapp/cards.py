@@ -1,13 +1,13 @@
 """HTML cards for the side panels: the buyer profile and the quotes behind the charts.
 
 Input is the tools' result dicts (already masked per role and PII-redacted);
-every value is escaped here, ids become links that open the matching panel.
+every value passes :func:`~assistant.sanitize.html_text` here (escaped, no control
+characters), ids become links that open the matching panel.
 """
 
 from __future__ import annotations
 
-from html import escape
-
+from assistant.sanitize import html_text
 from assistant.webapp.render import link
 
 QUOTED_ASPECTS = 3  # per side: the most-mentioned complaints and praise
@@ -15,21 +15,21 @@ CONTACT_ORDER = ("name", "email", "phone", "city", "country", "channel", "signup
 
 
 def error_html(message: str) -> str:
-    return f'<div class="panel-error">⚠️ {escape(message)}</div>'
+    return f'<div class="panel-error">⚠️ {html_text(message)}</div>'
 
 
 def _v(value, suffix: str = "") -> str:
-    return "—" if value is None else f"{escape(str(value))}{suffix}"
+    return "—" if value is None else f"{html_text(str(value))}{suffix}"
 
 
 def _tile(label: str, value: str) -> str:
-    return f"<div><b>{escape(label)}</b>{value}</div>"
+    return f"<div><b>{html_text(label)}</b>{value}</div>"
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
     if not rows:
         return "<p><i>none</i></p>"
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    head = "".join(f"<th>{html_text(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
     return f'<table class="mini"><tr>{head}</tr>{body}</table>'
 
@@ -51,15 +51,18 @@ def profile_html(profile: dict, recs: dict) -> str:
     rfm, churn, orders = profile["rfm"], profile["churn"], profile["orders"]
     clv = profile.get("clv") or {}
     head = (
-        f'<h3 class="buyer-title">Buyer {escape(profile["customer_id"])}'
-        f" · {escape(str(profile.get('segment')))}</h3>"
+        f'<h3 class="buyer-title">Buyer {html_text(profile["customer_id"])}'
+        f" · {html_text(str(profile.get('segment')))}</h3>"
     )
     figures = "".join(
         [
             _tile("segment", _v(profile.get("segment"))),
-            _tile("RFM", f"R{rfm['r']} F{rfm['f']} M{rfm['m']}"),
+            _tile("RFM", html_text(f"R{rfm['r']} F{rfm['f']} M{rfm['m']}")),
             _tile("recency", _v(rfm.get("recency_days"), " days")),
-            _tile("orders", f"{orders['completed']} completed · {orders['returned']} returned"),
+            _tile(
+                "orders",
+                html_text(f"{orders['completed']} completed · {orders['returned']} returned"),
+            ),
             _tile("spend", _v(profile.get("spend"))),
             _tile("avg order", _v(profile.get("average_order_value"))),
             _tile("CLV (2 y)", _v(clv.get("estimate"))),
@@ -73,13 +76,13 @@ def profile_html(profile: dict, recs: dict) -> str:
         head,
         _identity(profile),
         f'<div class="card-grid">{figures}</div>',
-        f"<p><b>Next best action</b>: {escape(action.get('text') or '—')}</p>",
+        f"<p><b>Next best action</b>: {html_text(action.get('text') or '—')}</p>",
         "<h4>Recent orders</h4>",
         _table(
             ["order", "date", "status", "total", "products"],
             [
                 [
-                    escape(o["order_id"]),
+                    html_text(o["order_id"]),
                     _v((o.get("ordered_at") or "")[:10]),
                     _v(o.get("status")),
                     _v(o.get("total")),
@@ -93,11 +96,11 @@ def profile_html(profile: dict, recs: dict) -> str:
             ["review", "product", "stars", "sentiment", "text"],
             [
                 [
-                    escape(r["review_id"]),
+                    html_text(r["review_id"]),
                     link("product", r["product_id"]),
                     _v(r.get("rating")),
                     _v(r.get("sentiment")),
-                    escape((r.get("text") or "")[:200]),
+                    html_text((r.get("text") or "")[:200]),
                 ]
                 for r in profile.get("reviews") or []
             ],
@@ -107,10 +110,10 @@ def profile_html(profile: dict, recs: dict) -> str:
             ["ticket", "opened", "status", "subject"],
             [
                 [
-                    escape(t["ticket_id"]),
+                    html_text(t["ticket_id"]),
                     _v((t.get("opened_at") or "")[:10]),
                     _v(t.get("status")),
-                    escape(t.get("subject") or ""),
+                    html_text(t.get("subject") or ""),
                 ]
                 for t in profile.get("open_tickets") or []
             ],
@@ -125,17 +128,17 @@ def profile_html(profile: dict, recs: dict) -> str:
                 ["#", "product", "title", "why"],
                 [
                     [
-                        str(r["rank"]),
+                        html_text(r["rank"]),
                         link("product", r["product_id"]),
-                        escape(r.get("title") or ""),
-                        escape(r.get("reason") or ""),
+                        html_text(r.get("title") or ""),
+                        html_text(r.get("reason") or ""),
                     ]
                     for r in recs.get("recommendations") or []
                 ],
             )
         )
         if recs.get("method"):
-            parts.append(f"<p class='ev-meta'>{escape(recs['method'])}</p>")
+            parts.append(f"<p class='ev-meta'>{html_text(recs['method'])}</p>")
     parts.append("</div>")
     return "".join(parts)
 
@@ -151,14 +154,14 @@ def quotes_html(result: dict) -> str:
                 continue
             any_quote = True
             parts.append(
-                f"<p><b>{title} · {escape(item['aspect'])}</b> "
-                f"({item['count']} of {item['n']} reviews)</p>"
+                f"<p><b>{title} · {html_text(item['aspect'])}</b> "
+                f"({html_text(item['count'])} of {html_text(item['n'])} reviews)</p>"
             )
             for q in quotes:
                 parts.append(
-                    f'<blockquote class="ev-quote" data-review="{escape(q["review_id"])}">'
-                    f"“{escape(q.get('snippet') or '')}”"
-                    f'<div class="ev-meta"><code>{escape(q["review_id"])}</code></div></blockquote>'
+                    f'<blockquote class="ev-quote" data-review="{html_text(q["review_id"])}">'
+                    f"“{html_text(q.get('snippet') or '')}”"
+                    f'<div class="ev-meta"><code>{html_text(q["review_id"])}</code></div></blockquote>'
                 )
     if not any_quote:
         parts.append("<p><i>No aspect quotes in this period.</i></p>")

@@ -14,7 +14,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from assistant.errors import InsightError
-from assistant.webapp.render import backend_notice, evidence_html, result_summary, tool_body
+from assistant.sanitize import md_text
+from assistant.webapp.render import (
+    answer_markdown,
+    backend_notice,
+    evidence_html,
+    result_summary,
+    tool_body,
+    tool_title,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +44,7 @@ def _as_dict(answer: Any) -> dict:
 
 
 def _tool_message(event: dict, *, done: bool) -> dict:
-    meta = {"title": f"Tool call: {event.get('name')}", "id": str(event.get("id"))}
+    meta = {"title": tool_title(event.get("name")), "id": str(event.get("id"))}
     if done:
         meta["status"] = "done"
         if isinstance(event.get("duration_ms"), int | float):
@@ -68,10 +76,11 @@ def chat_turn(
     if not message:
         yield history, "", "Type a question first.", thread_id
         return
-    history.append({"role": "user", "content": message})
+    history.append({"role": "user", "content": answer_markdown(message)})
     yield list(history), "", "Working…", thread_id
     tools: dict[str, tuple[int, dict]] = {}
     answer_at: int | None = None
+    answer_text = ""  # the raw text; the message shows it sanitised as a whole
     started = time.perf_counter()
     try:
         for event in assistant.stream(message, role=role, thread_id=thread_id, user=user):
@@ -91,13 +100,15 @@ def chat_turn(
                 if answer_at is None:
                     history.append({"role": "assistant", "content": ""})
                     answer_at = len(history) - 1
-                history[answer_at]["content"] += event.get("delta") or ""
+                answer_text += event.get("delta") or ""
+                history[answer_at]["content"] = answer_markdown(answer_text)
             elif kind == "done":
                 answer = _as_dict(event["answer"])
+                final = answer_markdown(answer.get("text") or "")
                 if answer_at is None:
-                    history.append({"role": "assistant", "content": answer.get("text") or ""})
+                    history.append({"role": "assistant", "content": final})
                 else:
-                    history[answer_at]["content"] = answer.get("text") or ""
+                    history[answer_at]["content"] = final
                 yield (
                     history,
                     evidence_html(answer),
@@ -111,15 +122,16 @@ def chat_turn(
             snapshot = [dict(m) for m in history]
             yield snapshot, "", f"Working… {time.perf_counter() - started:.1f} s", thread_id
     except InsightError as exc:
-        history.append({"role": "assistant", "content": f"⚠️ {exc}"})
-        yield history, "", f"⚠️ {exc.message}", thread_id
+        history.append({"role": "assistant", "content": answer_markdown(f"⚠️ {exc}")})
+        yield history, "", f"⚠️ {md_text(exc.message)}", thread_id
         return
     except Exception as exc:  # the page must get a message, not a dead spinner
         log.exception("chat turn failed")
         history.append(
             {"role": "assistant", "content": f"⚠️ The assistant failed: {type(exc).__name__}"}
         )
-        yield history, "", f"⚠️ The assistant failed: {type(exc).__name__}: {exc}", thread_id
+        failure = md_text(f"{type(exc).__name__}: {exc}")
+        yield history, "", f"⚠️ The assistant failed: {failure}", thread_id
         return
     # A stream that ends without "done" still leaves a readable transcript.
     yield history, "", "⚠️ The answer ended early.", thread_id

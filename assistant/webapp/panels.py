@@ -13,6 +13,7 @@ from pathlib import Path
 
 from assistant.csv_export import write_table
 from assistant.errors import InsightError, UserError
+from assistant.sanitize import html_text, md_text
 from assistant.webapp import charts
 from assistant.webapp.cards import error_html, profile_html, quotes_html
 
@@ -116,10 +117,11 @@ def aspect_rows(result: dict) -> list[dict]:
 
 def _summary(result: dict) -> str:
     subject = result["subject"]
+    # Titles and category names come from imported catalogue data: shown literally.
     name = (
-        f"**{subject['product_id']}** · {subject.get('title') or ''}"
+        f"**{md_text(subject['product_id'])}** · {md_text(subject.get('title') or '')}"
         if subject.get("product_id")
-        else f"category **{subject['category']}**"
+        else f"category **{md_text(subject['category'])}**"
     )
     period = result["period"]
     avg = result.get("average_rating")
@@ -148,7 +150,8 @@ def product_insight(assistant, choice: str, since: str | None, until: str | None
             ctx, **subject, since=(since or None), until=(until or None), top=ALL_ASPECTS
         )
         months = result["rating_trend"]["months"]
-        label = subject.get("product_id") or subject.get("category")
+        # Plotly reads a subset of HTML in titles: the name is shown as text.
+        label = html_text(subject.get("product_id") or subject.get("category"))
         rating = [
             {"month": m["month"], "avg_rating": m["average_rating"], "n": m["n"]} for m in months
         ]
@@ -165,7 +168,7 @@ def product_insight(assistant, choice: str, since: str | None, until: str | None
     except Exception as exc:
         message = _error_text(exc)
         empty = charts.empty_figure(message)
-        return f"⚠️ {message}", empty, empty, empty, error_html(message)
+        return f"⚠️ {md_text(message)}", empty, empty, empty, error_html(message)
 
 
 # -- audiences -------------------------------------------------------------------------
@@ -266,11 +269,11 @@ def build_audience(assistant, role: str, *values):
             f"(as of {result['as_of']}).",
             f"Total spend {stats['total_spend']}, average spend {stats['average_spend']}, "
             f"average orders {stats['average_orders']}, average CLV {stats['average_clv']}.",
-            "Segments: " + ", ".join(f"{k} {v}" for k, v in stats["segments"].items()),
-            "Churn risk: " + ", ".join(f"{k} {v}" for k, v in stats["churn_risk"].items()),
+            "Segments: " + ", ".join(f"{md_text(k)} {v}" for k, v in stats["segments"].items()),
+            "Churn risk: " + ", ".join(f"{md_text(k)} {v}" for k, v in stats["churn_risk"].items()),
         ]
-        lines += [f"_{note}_" for note in result.get("notes") or []]
+        lines += [f"_{md_text(note)}_" for note in result.get("notes") or []]
         table = [[r[c] for c in CSV_COLUMNS] for r in rows]
         return "\n\n".join(lines), {"headers": CSV_COLUMNS, "data": table}, str(write_csv(rows))
     except Exception as exc:
-        return f"⚠️ {_error_text(exc)}", {"headers": CSV_COLUMNS, "data": []}, None
+        return f"⚠️ {md_text(_error_text(exc))}", {"headers": CSV_COLUMNS, "data": []}, None

@@ -1,7 +1,9 @@
 """HTML and text the web app shows: evidence, tool-call summaries, notices.
 
-Everything taken from the shop (review text, names, ids) is escaped here; review
-text is already PII-redacted by the tools. Customer and product ids become links
+Everything taken from the shop or a model (review text, names, ids, error messages)
+passes :mod:`assistant.sanitize` here: HTML values are escaped, markdown is rendered
+inert (no images, no links to other hosts, no raw HTML); review text is already
+PII-redacted by the tools. Customer and product ids become links
 with ``data-kind``/``data-id`` attributes; the page's script turns a click on one
 into an event that opens the buyer context or the product tab.
 """
@@ -9,18 +11,21 @@ into an event that opens the buyer context or the product tab.
 from __future__ import annotations
 
 import json
-from html import escape
+import re
 from typing import Any
 
+from assistant.sanitize import code_block, html_text, md_text, safe_markdown, strip_controls
+
 MAX_QUOTES = 6
+TOOL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 MAX_IDS = 30
 
 
 def link(kind: str, ident: str, label: str | None = None) -> str:
     """A clickable id: kind is "customer" or "product"."""
     return (
-        f'<a href="#" class="ev-link" data-kind="{escape(kind)}" data-id="{escape(str(ident))}">'
-        f"{escape(label or str(ident))}</a>"
+        f'<a href="#" class="ev-link" data-kind="{html_text(kind)}" data-id="{html_text(str(ident))}">'
+        f"{html_text(label or str(ident))}</a>"
     )
 
 
@@ -59,7 +64,7 @@ def _in_answer_order(ids: list[str], answer_text: str) -> list[str]:
 
 
 def _id_list(kind: str | None, ids: list[str]) -> str:
-    shown = [link(kind, i) if kind else escape(str(i)) for i in ids[:MAX_IDS]]
+    shown = [link(kind, i) if kind else html_text(str(i)) for i in ids[:MAX_IDS]]
     more = f" … and {len(ids) - MAX_IDS} more" if len(ids) > MAX_IDS else ""
     return ", ".join(shown) + more
 
@@ -67,19 +72,19 @@ def _id_list(kind: str | None, ids: list[str]) -> str:
 def quote_block(rid: str, record: dict) -> str:
     rating = record.get("rating")
     stars = f"{'★' * int(rating)}{'☆' * (5 - int(rating))} " if isinstance(rating, int) else ""
-    meta = [f"<code>{escape(rid)}</code>"]
+    meta = [f"<code>{html_text(rid)}</code>"]
     if record.get("product_id"):
         meta.append(link("product", record["product_id"]))
     if record.get("customer_id"):
         meta.append(link("customer", record["customer_id"]))
     if record.get("created_at"):
-        meta.append(escape(str(record["created_at"])[:10]))
+        meta.append(html_text(str(record["created_at"])[:10]))
     label = record.get("sentiment") or record.get("label")
     if isinstance(label, str):
-        meta.append(escape(label))
-    text = escape(record.get("text") or record.get("quote") or record.get("snippet") or "")
+        meta.append(html_text(label))
+    text = html_text(record.get("text") or record.get("quote") or record.get("snippet") or "")
     return (
-        f'<blockquote class="ev-quote" data-review="{escape(rid)}">{stars}“{text}”'
+        f'<blockquote class="ev-quote" data-review="{html_text(rid)}">{stars}“{text}”'
         f'<div class="ev-meta">{" · ".join(meta)}</div></blockquote>'
     )
 
@@ -117,10 +122,11 @@ def evidence_html(answer: dict) -> str:
 def result_summary(result: Any, error: Any = None) -> str:
     """One line for a finished tool call: the error, or the record counts it reports."""
     if error:
-        return f"error: {error}" if isinstance(error, str) else f"error: {json.dumps(error)}"
+        shown = error if isinstance(error, str) else json.dumps(error)
+        return f"error: {strip_controls(shown)}"
     if isinstance(result, dict):
         if result.get("error"):
-            return f"error: {result.get('message') or result['error']}"
+            return f"error: {strip_controls(str(result.get('message') or result['error']))}"
         counts = [
             f"{k}={result[k]}"
             for k in ("n", "review_count", "count", "size", "order_count")
@@ -133,27 +139,42 @@ def result_summary(result: Any, error: Any = None) -> str:
 
 def tool_body(args: Any, result: Any = None, error: Any = None, *, limit: int = 1500) -> str:
     """The collapsible body of a tool call: its arguments, then a clipped result."""
-    body = "**arguments**\n```json\n" + json.dumps(args, indent=1, default=str) + "\n```"
+    body = "**arguments**\n" + code_block(json.dumps(args, indent=1, default=str), "json")
     if error or result is not None:
         shown = json.dumps(error or result, indent=1, default=str)
         if len(shown) > limit:
             shown = shown[:limit] + "\n… (clipped)"
-        body += "\n**result**\n```json\n" + shown + "\n```"
+        body += "\n**result**\n" + code_block(shown, "json")
     return body
+
+
+def answer_markdown(text: str | None) -> str:
+    """A chat message (an answer from a model or the planner, or a typed question) as
+    markdown the chat may render: no remote images, no links to other hosts, no raw HTML.
+    Applied to the whole text each time it grows, so a construct split across streamed
+    deltas is still seen whole."""
+    return safe_markdown(text)
+
+
+def tool_title(name: Any) -> str:
+    """The heading of a tool call in the chat (rendered as markdown). Tool names are
+    plain identifiers (intraword underscores are not emphasis); anything else is text."""
+    shown = str(name)
+    return f"Tool call: {shown if TOOL_NAME.fullmatch(shown) else md_text(shown)}"
 
 
 def backend_notice(answer: dict) -> str:
     """Which model answered, and a visible notice when it fell back to the local planner."""
     backend = answer.get("backend") or "unknown"
-    text = f"Answered by **{escape(str(backend))}**"
+    text = f"Answered by **{md_text(backend)}**"
     timings = answer.get("timings") or {}
     total = timings.get("total_ms") or timings.get("total")
     if isinstance(total, int | float):
         text += f" in {total / 1000:.1f} s"
     if answer.get("fell_back"):
         reason = answer.get("fallback_reason") or "the configured model failed"
-        text += f" — ⚠️ fell back to the local planner: {escape(str(reason))}"
+        text += f" — ⚠️ fell back to the local planner: {md_text(reason)}"
     flags = answer.get("flags") or []
     if flags:
-        text += " — flags: " + ", ".join(escape(str(f)) for f in flags)
+        text += " — flags: " + ", ".join(md_text(f) for f in flags)
     return text
