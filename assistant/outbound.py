@@ -203,19 +203,17 @@ def store_people(cursor_factory: Callable) -> PeopleLookup:
     """A lookup of customers' names and cities in the workspace store, by id."""
 
     def lookup(ids: list[str]) -> dict[str, dict]:
-        found: dict[str, dict] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = (
-                cursor_factory()
-                .execute(
-                    f"SELECT customer_id, name, city FROM customers WHERE customer_id IN ({marks})",
-                    chunk,
-                )
-                .fetchall()
+        if not ids:
+            return {}
+        rows = (
+            cursor_factory()
+            .execute(
+                "SELECT customer_id, name, city FROM customers "
+                "WHERE customer_id IN (SELECT unnest(?))",
+                [list(ids)],
             )
-            found.update({str(r[0]): {"name": r[1], "city": r[2]} for r in rows})
-        return found
+            .fetchall()
+        )
+        return {str(r[0]): {"name": r[1], "city": r[2]} for r in rows}
 
     return lookup
