@@ -16,7 +16,7 @@ from tests.fakes import (
     calls,
     keyword_planner,
     last_question,
-    tiny_tools,
+    tiny_specs,
 )
 
 
@@ -28,7 +28,7 @@ def shop(tmp_path):
 
 
 def open_assistant(path, model: ScriptedChatModel) -> Assistant:
-    return Assistant.open(path, local_factory=lambda ctx, settings: model, tool_builder=tiny_tools)
+    return Assistant.open(path, local_factory=lambda ctx, settings: model, specs=tiny_specs())
 
 
 def test_ask_collects_tool_calls_evidence_and_timings(shop):

@@ -7,7 +7,6 @@ import pytest
 
 from assistant.errors import NotFoundError
 from tools.catalog import (
-    build_tools,
     find_product,
     lookup_ids,
     normalise,
@@ -101,7 +100,10 @@ def test_customer_ids_are_looked_up_not_pattern_matched(ctx):
 
 
 def test_tool_wraps_errors(ctx):
-    (tool,) = build_tools(ctx)
-    assert tool.name == "find_product"
-    assert tool.invoke({"text": "skillet"})["candidates"][0]["product_id"] == "B0CASTIRON"
-    assert tool.invoke({"text": " "})["error"] == "UserError"
+    from tools.toolbox import Toolbox
+
+    def tool(**args):
+        return Toolbox(ctx).call("find_product", **args).result
+
+    assert tool(text="skillet")["candidates"][0]["product_id"] == "B0CASTIRON"
+    assert tool(text=" ")["error"] == "UserError"

@@ -20,7 +20,7 @@ from assistant.agent import Assistant
 from assistant.config import Settings
 from assistant.errors import UserError
 from assistant.models import parse_model_spec, remote_model
-from tests.fakes import ScriptedChatModel, build_tiny_shop, keyword_planner, tiny_tools
+from tests.fakes import ScriptedChatModel, build_tiny_shop, keyword_planner, tiny_specs
 
 
 class ScriptedServer:
@@ -181,7 +181,7 @@ def open_remote(shop, server, *, timeout=5.0, streaming=True, local=None):
         settings=settings,
         local_factory=lambda ctx, s: local,
         remote_factory=remote,
-        tool_builder=tiny_tools,
+        specs=tiny_specs(),
     )
 
 
