@@ -20,6 +20,7 @@ from assistant.webapp import handlers, panels
 from assistant.webapp.auth import UserDirectory, role_resolver
 from tools.aspects import workspace_taxonomy
 from tools.customers import SEGMENTS
+from tools.registry import SPEC_BY_NAME
 
 # A click on an id link inside an HTML panel becomes a 'click' event carrying kind and id.
 LINK_JS = """
@@ -44,7 +45,7 @@ table.mini td, table.mini th { border-bottom: 1px solid #e5e7eb; padding: 3px 6p
 """
 
 # What each role is told on the panels; the tools enforce the same limits on every call.
-AUDIENCE_ROLES = ("marketer", "admin")
+AUDIENCE_ROLES = SPEC_BY_NAME["find_customers"].roles
 ROLE_NOTES = {
     "buyer": {"marketer": "Contact details (name, email, phone, city) are hidden for marketers."},
     "audiences": {
