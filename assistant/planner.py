@@ -30,7 +30,7 @@ from pydantic import ConfigDict, Field
 
 from assistant.errors import InsightError
 from assistant.planning.compose import compose
-from assistant.planning.decide import Decider, Plan, clarify
+from assistant.planning.decide import PRODUCT_TOOLS, Decider, Plan, clarify
 from assistant.planning.thread import Thread
 from tools.catalog import AMBIGUITY_MARGIN, find_product, words
 from tools.context import ToolContext
@@ -146,7 +146,7 @@ class LocalPlanner(BaseChatModel):
             result = find_product(self.ctx, plan.resolve)
         else:
             return None
-        need_product = any(n in ("similar_products", "bought_together") for n, _ in plan.calls)
+        need_product = any(n in PRODUCT_TOOLS for n, _ in plan.calls)
         return choose(result, plan.resolve, need_product)
 
     @staticmethod
@@ -157,7 +157,7 @@ class LocalPlanner(BaseChatModel):
                 args.pop("category", None)
             if name != "find_customers" or "category" not in args:
                 args["product_id"] = subject["product_id"]
-        elif "category" in subject and name not in ("similar_products", "bought_together"):
+        elif "category" in subject and name not in PRODUCT_TOOLS:
             args["category"] = subject["category"]
         return args
 

@@ -14,13 +14,16 @@ from assistant.planning.entities import Entities, extract
 from assistant.planning.intents import OUT_OF_SCOPE, Intent, IntentModel, Speller
 from assistant.planning.resources import aspects, prompts
 from assistant.planning.thread import Thread
+from assistant.templates import fill_all
 from tools.catalog import catalog, words
 from tools.context import ToolContext
+from tools.registry import PURPOSES, tools_needing
 
-CUSTOMER_TOOLS = {"customer_profile", "recommend_for_customer"}
-PRODUCT_TOOLS = {"similar_products", "bought_together"}
+# What each tool needs before it can be called, from its spec.
+CUSTOMER_TOOLS = tools_needing("customer")
+PRODUCT_TOOLS = tools_needing("product")
 # Tools that take a product or a category (one of them is needed).
-SUBJECT_TOOLS = {"product_insights"}
+SUBJECT_TOOLS = tools_needing("product_or_category")
 FOLLOW_UP = re.compile(
     r"^\s*(and|also|what about|how about|same for|now|ok(ay)?,? and|then)\b", re.I
 )
@@ -44,11 +47,12 @@ def _texts() -> dict:
 
 def refusal() -> Plan:
     spec = _texts()
-    return Plan("refuse", spec["refusal"].format(example=spec["refusal_example"]).strip())
+    text = fill_all(spec["refusal"], where="refusal", example=spec["refusal_example"])
+    return Plan("refuse", text.strip())
 
 
 def clarify(key: str, **values: Any) -> Plan:
-    return Plan("clarify", _texts()["clarify"][key].format(**values).strip())
+    return Plan("clarify", fill_all(_texts()["clarify"][key], where=key, **values).strip())
 
 
 class Decider:
@@ -119,16 +123,10 @@ class Decider:
         return tools
 
     def _not_allowed(self, missing: list[str]) -> Plan:
-        spec = _texts()
-        labels = spec["tool_descriptions"]
-        return Plan(
-            "clarify",
-            spec["clarify"]["not_allowed"]
-            .format(
-                tools=", ".join(labels.get(t, t) for t in missing),
-                available=", ".join(labels.get(t, t) for t in sorted(self.available)),
-            )
-            .strip(),
+        return clarify(
+            "not_allowed",
+            tools=", ".join(PURPOSES.get(t, t) for t in missing),
+            available=", ".join(PURPOSES.get(t, t) for t in sorted(self.available)),
         )
 
     def _arguments(self, tools: list[str], e: Entities, thread: Thread, follow_up: bool) -> Plan:

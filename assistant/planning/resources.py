@@ -1,4 +1,4 @@
-"""Planner prompt files (prompts/*.yaml), loaded once with importlib.resources."""
+"""Planner prompt files (prompts/*.yaml), through the one loader (assistant/templates.py)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,14 @@ from importlib import resources
 
 import yaml
 
-
-@cache
-def load_yaml(package: str, name: str) -> dict:
-    text = resources.files(package).joinpath(name).read_text(encoding="utf-8")
-    return yaml.safe_load(text) or {}
+from assistant import templates
 
 
 def prompts(name: str) -> dict:
-    return load_yaml("prompts", name)
+    return templates.load(name)
 
 
+@cache
 def aspects() -> list[dict]:
-    return load_yaml("tools", "aspects.yaml").get("aspects", [])
+    text = resources.files("tools").joinpath("aspects.yaml").read_text(encoding="utf-8")
+    return (yaml.safe_load(text) or {}).get("aspects", [])
