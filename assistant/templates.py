@@ -51,6 +51,7 @@ _contracts: dict[str, Any] = {
             "product_ambiguous": {"options"},
             "product_unknown": {"text"},
             "not_allowed": {"tools", "available"},
+            "text": set(),
         },
         "ignore_words": DATA,
         "countries": DATA,

@@ -17,13 +17,22 @@ from assistant.planning.thread import Thread
 from assistant.templates import fill_all
 from tools.catalog import catalog, words
 from tools.context import ToolContext
-from tools.registry import PURPOSES, tools_needing
+from tools.registry import PURPOSES, SPEC_BY_NAME, tools_needing
 
 # What each tool needs before it can be called, from its spec.
 CUSTOMER_TOOLS = tools_needing("customer")
 PRODUCT_TOOLS = tools_needing("product")
 # Tools that take a product or a category (one of them is needed).
 SUBJECT_TOOLS = tools_needing("product_or_category")
+# Tools that can take a named product or category: only they need find_product first.
+SUBJECT_ARGS = frozenset(
+    name
+    for name, spec in SPEC_BY_NAME.items()
+    if {"product_id", "category"} & set(spec.args.model_fields)
+)
+# Text the user pasted to be read: in double quotes, or after the question's colon.
+QUOTED = re.compile(r'["“]([^"”]{3,})["”]')
+AFTER_COLON = re.compile(r":\s*(\S.{2,})$", re.S)
 FOLLOW_UP = re.compile(
     r"^\s*(and|also|what about|how about|same for|now|ok(ay)?,? and|then)\b", re.I
 )
@@ -167,9 +176,13 @@ class Decider:
                     raw = next(iter(e.unknown_ids))
                     return clarify("product_unknown", text=raw)
                 return clarify("product")
-        if tools == ["find_product"]:
-            resolve = None  # the lookup is the answer
+        if not SUBJECT_ARGS & set(tools):
+            resolve = None  # no tool takes a product: the lookup is the answer, or not needed
+        pasted = pasted_texts(thread.question)
+        if "review_sentiment" in tools and not pasted:
+            return clarify("text")
         calls = [(t, self._args_for(t, e, customer, product, category)) for t in tools]
+        calls = [(t, {"texts": pasted} if t == "review_sentiment" else a) for t, a in calls]
         return Plan("tools", calls=calls, resolve=resolve, entities=e)
 
     def _args_for(self, tool: str, e: Entities, customer, product, category) -> dict[str, Any]:
@@ -249,6 +262,14 @@ def _known_words(ctx: ToolContext) -> list[str]:
     known += [w for a in aspects() for t in [a["id"], *a.get("terms", [])] for w in words(t)]
     known += prompts("planner.yaml")["ignore_words"].split()
     return known
+
+
+def pasted_texts(question: str) -> list[str]:
+    """The texts a question quotes for reading (``review_sentiment``), in order."""
+    found = [t.strip() for t in QUOTED.findall(question or "")]
+    if not found:
+        found = [t.strip() for t in AFTER_COLON.findall(question or "")]
+    return [t for t in found if t]
 
 
 def _query(e: Entities) -> str:
