@@ -71,6 +71,7 @@ class Assistant:
         remote_factory: RemoteFactory | None = None,
         specs: Mapping[str, ToolSpec] | None = None,
     ) -> None:
+        templates.check_all()
         self.workspace = workspace
         self.settings: Settings = workspace.settings
         self.model_spec = model_label(model or self.settings.model)

@@ -47,9 +47,7 @@ def _cli(*args: str):
     return result
 
 
-def test_marketer_sees_the_same_guarded_buyer_in_chat_panel_and_cli(
-    assistant, demo_dir, manifest
-):
+def test_marketer_sees_the_same_guarded_buyer_in_chat_panel_and_cli(assistant, demo_dir, manifest):
     rid, cid, secrets = _hostile_author(assistant, manifest)
     answer = assistant.ask(f"Give me the buyer context for customer {cid}", role="marketer")
     chat = next(c for c in answer.tool_calls if c.name == "customer_profile").result

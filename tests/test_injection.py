@@ -14,8 +14,8 @@ import shutil
 import pytest
 
 from assistant.agent import Assistant
-from assistant.guard import guard_result
 from tests.conftest import shared_data
+from tools.guard import guard_result
 from tools.safety import flag_untrusted
 
 QUESTIONS = [

@@ -205,7 +205,7 @@ class Decider:
             args = {"customer_id": customer}
         elif tool == "recommend_for_customer":
             args = {"customer_id": customer, "k": e.k, "category": category}
-        elif tool in ("similar_products", "bought_together"):
+        elif tool in PRODUCT_TOOLS:
             args = {"product_id": product, "k": e.k}
         elif tool == "find_customers":
             args = {
