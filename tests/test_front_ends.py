@@ -123,3 +123,16 @@ def test_ask_json_reports_numbers_as_numbers(demo_dir):
     assert rows and all(isinstance(r["value"], float) for r in rows)
     assert isinstance(call["result"]["total"], float)
     assert "%" in data["text"]  # the answer shows percentages; the result keeps numbers
+
+
+def test_chat_reads_a_pasted_text_with_review_sentiment(assistant):
+    answer = assistant.ask(
+        'Is this review positive or negative: "The strap broke after two days, awful."',
+        role="support",
+    )
+    assert [(c.name, c.args) for c in answer.tool_calls] == [
+        ("review_sentiment", {"texts": ["The strap broke after two days, awful."]})
+    ]
+    assert '"The strap broke after two days, awful.": negative' in answer.text
+    asked = assistant.ask("Is this review positive or negative?", role="support")
+    assert not asked.tool_calls and "Paste it in double quotes" in asked.text

@@ -165,8 +165,8 @@ def test_final_answer_from_tool_results(planner):
     result = {
         "n": 12,
         "results": [
-            {"review_id": "R000017", "rating": 1, "text": "Cracked after a week.", "created_at": "2026-05-02"},
-            {"review_id": "R000018", "rating": 2, "text": "Rusts quickly.", "created_at": "2026-06-01"},
+            {"review_id": "R000017", "rating": 1, "snippet": "Cracked after a week.", "date": "2026-05-02"},
+            {"review_id": "R000018", "rating": 2, "snippet": "Rusts quickly.", "date": "2026-06-01"},
         ],
     }  # fmt: skip
     final = planner.invoke([question, first, *tool_result(first, {"search_reviews": result})])

@@ -497,8 +497,9 @@ class TextSentiment(TypedDict):
     label: Literal["positive", "neutral", "negative"]
     score: float
     model: str
-    sentences: list[dict[str, Any]]
-    mixed: bool
+    # Per-sentence results only when the text has more than one sentence.
+    sentences: NotRequired[list[dict[str, Any]]]
+    mixed: NotRequired[bool]
     aspects: list[dict[str, Any]]
 
 
