@@ -134,5 +134,3 @@ def test_chat_reads_a_pasted_text_with_review_sentiment(assistant):
         ("review_sentiment", {"texts": ["The strap broke after two days, awful."]})
     ]
     assert '"The strap broke after two days, awful.": negative' in answer.text
-    asked = assistant.ask("Is this review positive or negative?", role="support")
-    assert not asked.tool_calls and "Paste it in double quotes" in asked.text
