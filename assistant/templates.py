@@ -147,7 +147,7 @@ def check_all() -> None:
     """Load every prompt file with its contract now, so a broken prompt stops the
     assistant at start-up rather than in the middle of an answer."""
     # The answer formatters declare their templates' placeholders when imported.
-    import assistant.planning.formatters  # noqa: F401
+    import assistant.planner.formatters  # noqa: F401
 
     for name in list(_contracts):
         if name.endswith((".yaml", ".yml")):

@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import StructuredTool
 from pydantic import create_model
 
-from assistant.planner import LocalPlanner
+from assistant.planner.model import LocalPlanner
 from tests.test_catalog import CUSTOMERS, PRODUCTS
 from tools.catalog import find_product
 from tools.context import ToolContext

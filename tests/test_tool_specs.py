@@ -13,10 +13,10 @@ from pydantic import BaseModel
 
 from assistant import templates
 from assistant.errors import NotFoundError
-from assistant.planning.formatters import FORMATTERS
-from assistant.planning.render import spec as answer_templates
-from assistant.planning.resources import prompts
-from assistant.planning.thread import Call
+from assistant.planner.formatters import FORMATTERS
+from assistant.planner.render import spec as answer_templates
+from assistant.planner.resources import prompts
+from assistant.planner.thread import Call
 from tools.access import ROLES
 from tools.context import ToolContext
 from tools.registry import LABELS, ROLE_TOOLS, SPECS, TOOL_NAMES
@@ -50,7 +50,7 @@ def test_intents_and_templates_name_only_declared_tools():
 
 def test_planner_tool_sets_and_system_prompt_come_from_the_specs():
     from assistant.agent import system_prompt
-    from assistant.planning.decide import CUSTOMER_TOOLS, PRODUCT_TOOLS, SUBJECT_TOOLS
+    from assistant.planner.decide import CUSTOMER_TOOLS, PRODUCT_TOOLS, SUBJECT_TOOLS
 
     by_subject = {s.name: s.subject for s in SPECS}
     assert CUSTOMER_TOOLS == {n for n, s in by_subject.items() if s == "customer"}
@@ -205,7 +205,7 @@ def test_a_template_no_code_fills_fails_at_load():
 
 
 def test_fill_reports_a_placeholder_the_formatter_forgot():
-    from assistant.planning.render import fill
+    from assistant.planner.render import fill
 
     assert fill("{a} and {b}", a=1, b=None) is None  # no value in the data: line left out
     with pytest.raises(templates.TemplateError, match="no value passed for {b}"):
@@ -304,7 +304,7 @@ def test_review_sentiment_answer_names_label_and_aspects():
 
 
 def test_pasted_texts_are_read_from_quotes_or_after_a_colon():
-    from assistant.planning.decide import pasted_texts
+    from assistant.planner.decide import pasted_texts
 
     assert pasted_texts('Is this positive: "great, but slow" or "awful"?') == [
         "great, but slow",

@@ -2,8 +2,8 @@
 
 ``LocalPlanner`` is a real LangChain ``BaseChatModel``: ``create_agent`` binds the
 role's tools to it and sends it the message list. On each call it reads the thread
-(assistant/planning/thread.py), decides what the question needs
-(assistant/planning/decide.py: intent from exemplars + keyword cues, entities from
+(assistant/planner/thread.py), decides what the question needs
+(assistant/planner/decide.py: intent from exemplars + keyword cues, entities from
 the store), and answers with one of:
 
 - tool calls (several when the question asks for several things; a product named in
@@ -29,9 +29,9 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field
 
 from assistant.errors import InsightError
-from assistant.planning.compose import compose
-from assistant.planning.decide import PRODUCT_TOOLS, Decider, Plan, clarify
-from assistant.planning.thread import Thread
+from assistant.planner.compose import compose
+from assistant.planner.decide import PRODUCT_TOOLS, Decider, Plan, clarify
+from assistant.planner.thread import Thread
 from tools.catalog import AMBIGUITY_MARGIN, find_product, words
 from tools.context import ToolContext
 

@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from assistant.planning.periods import MONTHS, Period, parse_period
-from assistant.planning.resources import aspects, prompts
+from assistant.planner.periods import MONTHS, Period, parse_period
+from assistant.planner.resources import aspects, prompts
 from tools.catalog import catalog, id_key, lookup_ids, match_categories, similar_ids, words
 from tools.context import ToolContext
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from assistant import templates
-from assistant.planning.render import (
+from assistant.planner.render import (
     ANSWERS,
     MAX_ITEMS,
     fill,
@@ -26,7 +26,7 @@ from assistant.planning.render import (
     shorten,
     spec,
 )
-from assistant.planning.thread import Call
+from assistant.planner.thread import Call
 
 Formatter = Callable[[Call, dict], list[str]]
 FORMATTERS: dict[str, Formatter] = {}

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 
-from assistant.planning.decide import Plan
-from assistant.planning.formatters import FORMATTERS, generic
-from assistant.planning.render import label, spec
-from assistant.planning.thread import Call, Thread
+from assistant.planner.decide import Plan
+from assistant.planner.formatters import FORMATTERS, generic
+from assistant.planner.render import label, spec
+from assistant.planner.thread import Call, Thread
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """From a question (and the thread) to a plan: refuse, ask back, or call tools with
 arguments. Pure decisions over the intent ranking and the extracted entities; the
-chat model (assistant/planner.py) turns a plan into messages.
+chat model (assistant/planner/model.py) turns a plan into messages.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from assistant.planning.entities import Entities, extract
-from assistant.planning.intents import OUT_OF_SCOPE, Intent, IntentModel, Speller
-from assistant.planning.resources import aspects, prompts
-from assistant.planning.thread import Thread
+from assistant.planner.entities import Entities, extract
+from assistant.planner.intents import OUT_OF_SCOPE, Intent, IntentModel, Speller
+from assistant.planner.resources import aspects, prompts
+from assistant.planner.thread import Thread
 from assistant.templates import fill_all
 from tools.catalog import catalog, words
 from tools.context import ToolContext
