@@ -15,22 +15,19 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
-from importlib import resources
 from pathlib import Path
-from string import Template
 from typing import Any
 
 from langchain.agents import create_agent
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
-from langchain_core.tools import BaseTool
 
+from assistant import templates
 from assistant.answer import Answer, ToolCall, merge_evidence
 from assistant.audit import AuditLog
 from assistant.config import Settings
 from assistant.errors import UserError
-from assistant.guard import allowed_tools, tools_for_role
 from assistant.memory import ThreadStore
 from assistant.models import (
     LOCAL,
@@ -48,7 +45,8 @@ from assistant.outbound import store_people
 from assistant.workspace import Workspace
 from tools.access import check_role
 from tools.context import ToolContext
-from tools.registry import build_all_tools
+from tools.spec import ToolSpec
+from tools.toolbox import Toolbox
 
 MAX_QUESTION_CHARS = 4000
 # Model/tool rounds per turn before a run is abandoned as looping.
@@ -56,9 +54,11 @@ RECURSION_LIMIT = 24
 WARM_UP_QUESTION = "What do buyers say about the best-selling product since last month?"
 
 
-def prompt(name: str, **values: Any) -> str:
-    text = resources.files("prompts").joinpath(name).read_text(encoding="utf-8")
-    return Template(text).safe_substitute(**values)
+def system_prompt(role: str, today: str, specs: list[ToolSpec]) -> str:
+    """The remote model's instructions; the tool list comes from the role's specs."""
+    tools = "\n".join(f"- `{s.name}`: {s.purpose}" for s in specs)
+    privacy = templates.text(f"privacy_{role}.md").strip()
+    return templates.text("system.md", role=role, today=today, tools=tools, privacy=privacy)
 
 
 class Assistant:
@@ -71,24 +71,17 @@ class Assistant:
         model: str | None = None,
         local_factory: LocalFactory | None = None,
         remote_factory: RemoteFactory | None = None,
-        tool_builder: Callable[[ToolContext], list[BaseTool]] | None = None,
+        specs: Mapping[str, ToolSpec] | None = None,
     ) -> None:
+        templates.check_all()
         self.workspace = workspace
         self.settings: Settings = workspace.settings
         self.model_spec = model_label(model or self.settings.model)
         self._local_factory = local_factory or local_model
         self._remote_factory = remote_factory or remote_model
-        self._tool_builder = tool_builder or build_all_tools
+        self._specs = specs
         self.threads = ThreadStore(self.settings.threads_path)
         self.audit = AuditLog(self.settings.audit_path)
-        self._base_ctx = ToolContext(
-            cursor=workspace.cursor,
-            role="admin",
-            models_dir=self.settings.models_dir,
-            embedder_loader=lambda: workspace.embedder,
-            index_loader=lambda: workspace.review_index,
-            generation=lambda: workspace.generation,
-        )
         self._graphs: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
@@ -116,11 +109,16 @@ class Assistant:
     # -- building ------------------------------------------------------------------
     def tool_context(self, role: str) -> ToolContext:
         """The role's tool context, sharing loaded models and the index with every role."""
-        return self._base_ctx.with_role(check_role(role))
+        return self.workspace.tool_context(check_role(role))
+
+    def toolbox(self, role: str) -> Toolbox:
+        """The role's guarded entry to the tools: the agent, the panels and the CLI call
+        tools through it."""
+        return Toolbox(self.tool_context(role), self._specs)
 
     def tools(self, role: str) -> list:
-        """The role's tools, guarded."""
-        return tools_for_role(self._tool_builder(self.tool_context(role)), role)
+        """The role's tools for the agent, each call going through the role's Toolbox."""
+        return self.toolbox(role).langchain_tools()
 
     def warm_up(self, roles: tuple[str, ...] = ("marketer", "support", "admin")) -> None:
         """Build the agents and load the embedder and review index now, not on the
@@ -130,16 +128,16 @@ class Assistant:
             if self.model_spec != LOCAL:
                 self._graph(self.model_spec, role)
         if self.settings.index_dir.exists():
-            self._base_ctx.review_index  # noqa: B018  (loads the embedder too)
+            self.tool_context(roles[0]).review_index  # noqa: B018  (loads the embedder too)
         # One planning step (no tool runs, no thread, no audit entry) loads what the
         # planner builds lazily: the catalog, its embeddings, the intent exemplars.
         role = roles[0]
         planner = self._local_factory(self.tool_context(role), self.settings)
         planner.bind_tools(self.tools(role)).invoke([HumanMessage(WARM_UP_QUESTION)])
         # And one filtered search builds the lexical corpus and loads the vectors it keeps.
-        for tool in self._tool_builder(self.tool_context(role)):
-            if tool.name == "search_reviews":
-                tool.invoke({"query": "quality", "sentiment": "negative"})
+        toolbox = self.toolbox(role)
+        if toolbox.allows("search_reviews"):
+            toolbox.call("search_reviews", query="quality", sentiment="negative")
 
     def _graph(self, backend: str, role: str):
         key = (backend, role)
@@ -149,27 +147,25 @@ class Assistant:
             return self._graphs[key]
 
     def _build(self, backend: str, role: str):
-        tools = self.tools(role)
-        names = sorted(tool.name for tool in tools)
+        toolbox = self.toolbox(role)
+        tools = toolbox.langchain_tools()
         if backend == LOCAL:
             model = self._local_factory(self.tool_context(role), self.settings)
             return create_agent(
                 model, tools, checkpointer=self.threads.saver, name=f"insight-{role}-local"
             )
         _, name = parse_model_spec(backend)
-        system = prompt(
-            "system.md",
-            role=role,
-            today=(self.settings.today or date.today()).isoformat(),
-            tools=", ".join(names),
-            privacy=prompt(f"privacy_{role}.md").strip(),
+        system = system_prompt(
+            role,
+            (self.settings.today or date.today()).isoformat(),
+            [toolbox.specs[n] for n in toolbox.names()],
         )
         return create_agent(
             self._remote_factory(name, self.settings),
             tools,
             system_prompt=system,
             middleware=[
-                RemoteGuard(allowed_tools(role), people=store_people(self.workspace.cursor))
+                RemoteGuard(frozenset(toolbox.names()), people=store_people(self.workspace.cursor))
             ],
             checkpointer=self.threads.saver,
             name=f"insight-{role}-remote",
@@ -225,7 +221,7 @@ class Assistant:
                 if isinstance(exc, UntrustedToolCall):
                     # Shown with the answer's other flags: data tried to steer the agent.
                     turn.flags.append(f"refused tool call from customer-written text: {reason}")
-                note = prompt("fallback_note.md", backend=self.model_spec, reason=reason)
+                note = templates.text("fallback_note.md", backend=self.model_spec, reason=reason)
                 turn.prefix = note
                 yield {"type": "text", "delta": note}
                 yield from turn.run(self._graph(LOCAL, role), question, fork)

@@ -46,7 +46,7 @@ def parse_model_spec(spec: str) -> tuple[str, str | None]:
 
 def local_model(ctx: ToolContext, settings: Settings) -> BaseChatModel:
     """The offline tool-calling planner, bound to the role's tool context."""
-    from assistant.planner import LocalPlanner
+    from assistant.planner.model import LocalPlanner
 
     return LocalPlanner(ctx, today=settings.today)
 

@@ -34,6 +34,8 @@ from assistant.errors import BackendError, UserError, WorkspaceBusy
 REFRESH_SECONDS = 0.5
 
 if TYPE_CHECKING:
+    from tools.context import ToolContext
+    from tools.toolbox import Toolbox
     from vectorstore.embeddings import Embedder
     from vectorstore.index import ReviewIndex
 
@@ -224,6 +226,31 @@ class Workspace:
             port=self.settings.chroma_port,
             fresh=self.generation > 0,
         )
+
+    # -- what tools see ---------------------------------------------------------------
+    @cached_property
+    def _tool_base(self) -> ToolContext:
+        from tools.context import ToolContext
+
+        return ToolContext(
+            cursor=self.cursor,
+            role="admin",
+            models_dir=self.settings.models_dir,
+            embedder_loader=lambda: self.embedder,
+            index_loader=lambda: self.review_index,
+            generation=lambda: self.generation,
+        )
+
+    def tool_context(self, role: str) -> ToolContext:
+        """The one place a ToolContext is built: the role's view of this workspace.
+        Every role's context shares the loaded embedder, index and caches."""
+        return self._tool_base.with_role(role)
+
+    def toolbox(self, role: str) -> Toolbox:
+        """The role's guarded entry to the tools over this workspace."""
+        from tools.toolbox import Toolbox
+
+        return Toolbox(self.tool_context(role))
 
     def table_counts(self) -> dict[str, int]:
         from assistant.data.schema import TABLES

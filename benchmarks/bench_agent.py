@@ -71,7 +71,7 @@ def peak_rss_mb() -> float:
 
 
 def _build(path: Path, scale: float) -> None:
-    from assistant.data.demo import build_demo
+    from assistant.demo.build import build_demo
     from assistant.pipeline import prepare
     from assistant.workspace import Workspace
 

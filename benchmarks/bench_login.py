@@ -190,7 +190,7 @@ def measure(url: str, customers: list[str], attackers: int, seconds: float) -> d
 
 # -- setup --------------------------------------------------------------------------------------
 def _build(path: Path, scale: float) -> None:
-    from assistant.data.demo import build_demo
+    from assistant.demo.build import build_demo
     from assistant.pipeline import prepare
     from assistant.workspace import Workspace
 

@@ -174,15 +174,15 @@ def build_tiny_shop(path) -> None:
             )
 
 
-def tiny_tools(ctx) -> list:
-    """Tools over the tiny shop with the public names. customer_profile deliberately
-    returns contact details for every role: the guard must strip them for marketers."""
-    from langchain_core.tools import StructuredTool
+def tiny_specs() -> dict:
+    """Tool specs over the tiny shop with the public names. customer_profile deliberately
+    returns contact details for every role: the Toolbox must strip them for marketers."""
+    from pydantic import BaseModel
 
     from assistant.errors import NotFoundError
+    from tools.spec import ToolSpec
 
-    def search_reviews(query: str, product_id: str | None = None) -> dict:
-        """Reviews whose text mentions any word of the query."""
+    def search_reviews(ctx, query: str, product_id: str | None = None) -> dict:
         words = [w for w in query.lower().split() if len(w) > 2]
         rows = (
             ctx.cursor()
@@ -213,8 +213,7 @@ def tiny_tools(ctx) -> list:
             },
         }
 
-    def customer_profile(customer_id: str) -> dict:
-        """One customer's record and orders."""
+    def customer_profile(ctx, customer_id: str) -> dict:
         cur = ctx.cursor()
         row = cur.execute(
             "SELECT customer_id, name, email, phone, city FROM customers WHERE customer_id = ?",
@@ -235,8 +234,7 @@ def tiny_tools(ctx) -> list:
             "evidence": {"customers": [customer_id], "orders": orders},
         }
 
-    def find_customers(min_spend: float = 0.0) -> dict:
-        """Customers whose completed orders add up to at least min_spend."""
+    def find_customers(ctx, min_spend: float = 0.0) -> dict:
         rows = (
             ctx.cursor()
             .execute(
@@ -249,13 +247,43 @@ def tiny_tools(ctx) -> list:
         ids = [r[0] for r in rows]
         return {"customers": ids, "n": len(ids), "evidence": {"customers": ids}}
 
-    def sales_metrics(product_id: str) -> dict:
-        """Units and revenue of one product."""
+    def sales_metrics(ctx, product_id: str) -> dict:
         raise NotFoundError(f"no product {product_id!r}", suggestions=["P1"])
 
-    return [
-        StructuredTool.from_function(search_reviews),
-        StructuredTool.from_function(customer_profile),
-        StructuredTool.from_function(find_customers),
-        StructuredTool.from_function(sales_metrics),
-    ]
+    class SearchArgs(BaseModel):
+        query: str
+        product_id: str | None = None
+
+    class ProfileArgs(BaseModel):
+        customer_id: str
+
+    class AudienceArgs(BaseModel):
+        min_spend: float = 0.0
+
+    class MetricsArgs(BaseModel):
+        product_id: str
+
+    everyone = frozenset({"marketer", "support", "admin"})
+
+    def spec(name, engine, args, roles=everyone, subject="none"):
+        return ToolSpec(
+            name=name,
+            engine=engine,
+            args=args,
+            result=dict,
+            roles=roles,
+            subject=subject,
+            label=name,
+            purpose=name,
+            description=engine.__doc__ or name.replace("_", " "),
+        )
+
+    return {
+        s.name: s
+        for s in (
+            spec("search_reviews", search_reviews, SearchArgs),
+            spec("customer_profile", customer_profile, ProfileArgs, subject="customer"),
+            spec("find_customers", find_customers, AudienceArgs, frozenset({"marketer", "admin"})),
+            spec("sales_metrics", sales_metrics, MetricsArgs),
+        )
+    }

@@ -16,7 +16,7 @@ from tests.fakes import (
     calls,
     keyword_planner,
     last_question,
-    tiny_tools,
+    tiny_specs,
 )
 
 
@@ -28,7 +28,7 @@ def shop(tmp_path):
 
 
 def open_assistant(path, model: ScriptedChatModel) -> Assistant:
-    return Assistant.open(path, local_factory=lambda ctx, settings: model, tool_builder=tiny_tools)
+    return Assistant.open(path, local_factory=lambda ctx, settings: model, specs=tiny_specs())
 
 
 def test_ask_collects_tool_calls_evidence_and_timings(shop):
@@ -211,7 +211,7 @@ def test_concurrent_conversations_keep_their_own_threads(shop):
 
 
 def test_insight_ask_json_on_the_demo_shop(demo_dir, demo_ws):
-    pytest.importorskip("assistant.planner")
+    pytest.importorskip("assistant.planner.model")
     from typer.testing import CliRunner
 
     from assistant.cli import app
@@ -243,7 +243,7 @@ def test_insight_ask_json_on_the_demo_shop(demo_dir, demo_ws):
 
 
 def test_streamed_text_is_the_answer_on_the_demo_shop(demo_dir):
-    pytest.importorskip("assistant.planner")
+    pytest.importorskip("assistant.planner.model")
     with Assistant.open(demo_dir) as assistant:
         events = list(
             assistant.stream("Give me the buyer context for customer C01234", role="support")

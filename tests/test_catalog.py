@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.errors import NotFoundError
-from tools.catalog import build_tools, find_product
+from tools.catalog import find_product
 from tools.context import ToolContext
 from tools.resolve import category as resolve_category
 from tools.resolve import customer_id, lookup_ids, normalise, similar_ids
@@ -95,7 +95,10 @@ def test_customer_ids_are_looked_up_not_pattern_matched(ctx):
 
 
 def test_tool_wraps_errors(ctx):
-    (tool,) = build_tools(ctx)
-    assert tool.name == "find_product"
-    assert tool.invoke({"text": "skillet"})["candidates"][0]["product_id"] == "B0CASTIRON"
-    assert tool.invoke({"text": " "})["error"] == "UserError"
+    from tools.toolbox import Toolbox
+
+    def tool(**args):
+        return Toolbox(ctx).call("find_product", **args).result
+
+    assert tool(text="skillet")["candidates"][0]["product_id"] == "B0CASTIRON"
+    assert tool(text=" ")["error"] == "UserError"

@@ -328,12 +328,11 @@ def test_cli_profile_audience_segments(demo_dir, tmp_path, manifest):
 
 
 def test_tools_accept_the_planners_arguments(demo_ws, manifest):
-    from tools.customers import build_tools
+    from tools.toolbox import Toolbox
 
-    tools = {t.name: t for t in build_tools(ctx_for(demo_ws, "marketer"))}
-    assert set(tools) == {"customer_profile", "find_customers", "segment_overview"}
+    marketer = Toolbox(ctx_for(demo_ws, "marketer"))
     aurora = next(d for d in manifest["defects"] if d["aspect"] == "battery")["product_id"]
-    res = tools["find_customers"].invoke({"product_id": aurora, "k": 3})
+    res = marketer.call("find_customers", product_id=aurora, k=3).result
     expected = q(
         demo_ws,
         "SELECT count(DISTINCT o.customer_id) FROM orders o JOIN order_items i USING (order_id) "
@@ -343,11 +342,13 @@ def test_tools_accept_the_planners_arguments(demo_ws, manifest):
     assert res["count"] == expected > 3
     assert len(res["customers"]) == 3 and len(res["sample_ids"]) == 3
     assert all(set(c) >= {"customer_id", "segment", "spend"} for c in res["customers"])
-    single = tools["find_customers"].invoke({"segment": "Loyal", "churn_risk": "high"})
+    single = marketer.call("find_customers", segment="Loyal", churn_risk="high").result
     assert single["filters"] == {"segment": ["Loyal"], "churn_risk": ["high"]}
-    assert tools["customer_profile"].invoke({"customer_id": "nobody"})["error"] == "NotFoundError"
-    support = {t.name: t for t in build_tools(ctx_for(demo_ws, "support"))}
-    assert support["find_customers"].invoke({"segment": "Loyal"})["error"] == "PermissionDenied"
+    assert marketer.call("customer_profile", customer_id="nobody").result["error"] == (
+        "NotFoundError"
+    )
+    support = Toolbox(ctx_for(demo_ws, "support"))
+    assert support.call("find_customers", segment="Loyal").result["error"] == "PermissionDenied"
 
 
 def test_profile_of_a_customer_who_never_ordered(demo_ws):

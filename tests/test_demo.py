@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from assistant.data.demo import MANIFEST, SOURCE_DIR, build_demo, generate_demo_files
-from assistant.data.demo_catalog import CATEGORY_BY_NAME
 from assistant.data.schema import TABLES
+from assistant.demo.build import MANIFEST, SOURCE_DIR, build_demo, generate_demo_files
+from assistant.demo.catalog import CATEGORY_BY_NAME
 from assistant.workspace import Workspace
 
 SCALE = 0.2
@@ -305,7 +305,7 @@ def test_tiny_shops_are_consistent_for_any_seed(tmp_path, seed):
 
 
 def test_ids_widen_at_scale(tmp_path):
-    from assistant.data.demo import _ids
+    from assistant.demo.build import _ids
 
     assert _ids("P", 3, 4)[-1] == "P0003"
     assert _ids("P", 12345, 4)[-1] == "P12345"

@@ -25,7 +25,7 @@ SMALL_SCALE = 0.1  # ~500 reviews: a rebuild takes seconds, not minutes
 
 @pytest.fixture(scope="module")
 def small_dir(tmp_path_factory):
-    from assistant.data.demo import build_demo
+    from assistant.demo.build import build_demo
     from assistant.pipeline import prepare
     from assistant.workspace import Workspace
 

@@ -9,7 +9,8 @@ import pytest
 
 from assistant.errors import NotFoundError, UserError
 from tools.context import ToolContext
-from tools.insights import build_tools, product_insights, wilson
+from tools.insights import product_insights, wilson
+from tools.toolbox import Toolbox
 
 
 @pytest.fixture(scope="module")
@@ -167,13 +168,12 @@ def test_bad_arguments_are_clear_errors(ctx):
 
 
 def test_tools_return_errors_as_data(ctx):
-    tools = {t.name: t for t in build_tools(ctx)}
-    assert set(tools) == {"product_insights", "review_sentiment"}
-    out = tools["product_insights"].invoke({"product_id": "NOPE-1"})
+    toolbox = Toolbox(ctx)
+    out = toolbox.call("product_insights", product_id="NOPE-1").result
     assert out["error"] == "NotFoundError"
-    res = tools["review_sentiment"].invoke(
-        {"texts": ["great screen but the battery is awful"], "aspects": ["battery"]}
-    )
+    res = toolbox.call(
+        "review_sentiment", texts=["great screen but the battery is awful"], aspects=["battery"]
+    ).result
     assert res["n"] == 1
     assert res["results"][0]["aspects"][0]["polarity"] == "negative"
 

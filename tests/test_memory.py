@@ -12,7 +12,7 @@ from assistant.agent import Assistant
 from assistant.commands import app
 from assistant.errors import NotFoundError
 from assistant.memory import ThreadStore
-from tests.fakes import ScriptedChatModel, build_tiny_shop, last_question, tiny_tools
+from tests.fakes import ScriptedChatModel, build_tiny_shop, last_question, tiny_specs
 
 
 def echo_model() -> ScriptedChatModel:
@@ -31,7 +31,7 @@ def shop(tmp_path):
 
 
 def open_assistant(path):
-    return Assistant.open(path, local_factory=lambda ctx, s: echo_model(), tool_builder=tiny_tools)
+    return Assistant.open(path, local_factory=lambda ctx, s: echo_model(), specs=tiny_specs())
 
 
 def test_threads_survive_a_restart_and_can_be_listed_resumed_and_deleted(shop):

@@ -175,11 +175,9 @@ def test_bad_arguments_are_clear_errors(empty_ws):
 
 
 def test_tool_and_cli(demo_dir, ctx):
-    from tools.metrics import build_tools
+    from tools.toolbox import Toolbox
 
-    (tool,) = build_tools(ctx)
-    assert tool.name == "sales_metrics"
-    bad = tool.func(metric="revenue", since="nope")
+    bad = Toolbox(ctx).call("sales_metrics", metric="revenue", since="nope").result
     assert bad["error"] == "UserError" and "since" in bad["message"]
     out = CliRunner().invoke(
         app,

@@ -21,7 +21,7 @@ from assistant.agent import Assistant
 from assistant.config import Settings
 from assistant.errors import UserError
 from assistant.models import parse_model_spec, remote_model
-from tests.fakes import ScriptedChatModel, build_tiny_shop, keyword_planner, tiny_tools
+from tests.fakes import ScriptedChatModel, build_tiny_shop, keyword_planner, tiny_specs
 
 
 class ScriptedServer:
@@ -169,7 +169,7 @@ def local_planner():
     )
 
 
-def open_remote(shop, server, *, timeout=5.0, streaming=True, local=None, tool_builder=None):
+def open_remote(shop, server, *, timeout=5.0, streaming=True, local=None, specs=None):
     settings = Settings(
         model="openai:scripted",
         openai_base_url=server.base_url,
@@ -188,7 +188,7 @@ def open_remote(shop, server, *, timeout=5.0, streaming=True, local=None, tool_b
         settings=settings,
         local_factory=lambda ctx, s: local,
         remote_factory=remote,
-        tool_builder=tool_builder or tiny_tools,
+        specs=specs or tiny_specs(),
     )
 
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from assistant.planning.periods import parse_period
+from assistant.planner.periods import parse_period
 
 TODAY = date(2026, 11, 1)
 

@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import StructuredTool
 from pydantic import create_model
 
-from assistant.planner import LocalPlanner
+from assistant.planner.model import LocalPlanner
 from tests.test_catalog import CUSTOMERS, PRODUCTS
 from tools.catalog import find_product
 from tools.context import ToolContext
@@ -165,8 +165,8 @@ def test_final_answer_from_tool_results(planner):
     result = {
         "n": 12,
         "results": [
-            {"review_id": "R000017", "rating": 1, "text": "Cracked after a week.", "created_at": "2026-05-02"},
-            {"review_id": "R000018", "rating": 2, "text": "Rusts quickly.", "created_at": "2026-06-01"},
+            {"review_id": "R000017", "rating": 1, "snippet": "Cracked after a week.", "date": "2026-05-02"},
+            {"review_id": "R000018", "rating": 2, "snippet": "Rusts quickly.", "date": "2026-06-01"},
         ],
     }  # fmt: skip
     final = planner.invoke([question, first, *tool_result(first, {"search_reviews": result})])

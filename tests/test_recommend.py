@@ -334,12 +334,11 @@ def test_cli_recommend_single_batch_and_evaluate(demo_dir, tmp_path, manifest):
 
 
 def test_tools_return_errors_as_data(ctx, manifest):
-    from tools.recommend import build_tools
+    from tools.toolbox import Toolbox
 
-    tools = {t.name: t for t in build_tools(ctx)}
-    assert set(tools) == {"recommend_for_customer", "similar_products", "bought_together"}
+    toolbox = Toolbox(ctx)
     cid = manifest["browsers"][0]["customer_id"]
-    ok = tools["recommend_for_customer"].invoke({"customer_id": cid, "k": 3})
+    ok = toolbox.call("recommend_for_customer", customer_id=cid, k=3).result
     assert len(ok["recommendations"]) == 3
-    missing = tools["bought_together"].invoke({"product_id": "nope", "k": 3})
+    missing = toolbox.call("bought_together", product_id="nope", k=3).result
     assert missing["error"] == "NotFoundError" and missing["suggestions"] is not None

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
-from langchain_core.tools import StructuredTool
 
 from assistant.workspace import Workspace
-from tests.fakes import ScriptedChatModel, build_tiny_shop, keyword_planner, tiny_tools
+from tests.fakes import ScriptedChatModel, build_tiny_shop, keyword_planner, tiny_specs
 from tests.test_models_http import ScriptedServer, open_remote
 
 # A third customer nobody asks about; a review by C1 tries to make the agent look her up.
@@ -67,13 +67,16 @@ def shop(tmp_path):
     return path
 
 
-def dated_tools(ctx):
+def dated_specs() -> dict:
     """The tiny shop's tools, with review dates in search results (as real tools give)."""
-    tools = {t.name: t for t in tiny_tools(ctx)}
+    from pydantic import BaseModel
 
-    def search_reviews(query: str, since: str | None = None) -> dict:
+    specs = tiny_specs()
+    plain = specs["search_reviews"].engine
+
+    def search_reviews(ctx, query: str, since: str | None = None) -> dict:
         """Reviews whose text mentions any word of the query, with their dates."""
-        result = tools["search_reviews"].invoke({"query": query})
+        result = plain(ctx, query)
         dates = dict(
             ctx.cursor()
             .execute("SELECT review_id, strftime(created_at, '%Y-%m-%d %H:%M:%S') FROM reviews")
@@ -83,9 +86,14 @@ def dated_tools(ctx):
             review["created_at"] = dates[review["review_id"]]
         return result
 
-    return [StructuredTool.from_function(search_reviews)] + [
-        t for name, t in tools.items() if name != "search_reviews"
-    ]
+    class DatedSearchArgs(BaseModel):
+        query: str
+        since: str | None = None
+
+    specs["search_reviews"] = replace(
+        specs["search_reviews"], engine=search_reviews, args=DatedSearchArgs
+    )
+    return specs
 
 
 CALLTOOL = re.compile(r"CALLTOOL (\w+) (\{[^}]*\})")
@@ -180,7 +188,7 @@ def test_everything_sent_is_redacted_but_dates_and_ids_survive(shop, server):
         ("text", "Done [C1]."),
     ]
     question = "Battery reviews since 2026-03-01 or since March 2026? Reply to boss@example.com"
-    with open_remote(shop, server, tool_builder=dated_tools) as assistant:
+    with open_remote(shop, server, specs=dated_specs()) as assistant:
         answer = assistant.ask(question, role="admin")
     assert not answer.fell_back
     sent = json.dumps(server.requests, ensure_ascii=False)

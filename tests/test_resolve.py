@@ -18,7 +18,8 @@ from tests.test_catalog import CUSTOMERS, PRODUCTS
 from tools import resolve
 from tools.catalog import find_product
 from tools.context import ToolContext
-from tools.registry import build_all_tools
+from tools.registry import SPECS
+from tools.toolbox import Toolbox
 
 SPELLINGS = {
     "Kitchen": ["kitchn", "Kitchen ", "KITCHEN", "kitchens", "kitchen"],
@@ -27,19 +28,18 @@ SPELLINGS = {
 CASES = [(canonical, text) for canonical, texts in SPELLINGS.items() for text in texts]
 
 
-def _subject_args(tool) -> list[str]:
-    return [a for a in ("category", "viewed_category") if a in (tool.args or {})]
+def _subject_args(spec) -> list[str]:
+    return [a for a in ("category", "viewed_category") if a in spec.args.model_fields]
 
 
-def _product_args(tool) -> list[str]:
-    return ["product_id"] if "product_id" in (tool.args or {}) else []
+def _product_args(spec) -> list[str]:
+    return ["product_id"] if "product_id" in spec.args.model_fields else []
 
 
 # The tools are enumerated, not listed by hand: a new tool that takes a category or a
 # product id joins these tests without anyone remembering to add it.
-_NO_CTX = ToolContext(lambda: None)
-CATEGORY_TOOLS = [(t.name, a) for t in build_all_tools(_NO_CTX) for a in _subject_args(t)]
-PRODUCT_TOOLS = [(t.name, a) for t in build_all_tools(_NO_CTX) for a in _product_args(t)]
+CATEGORY_TOOLS = [(s.name, a) for s in SPECS for a in _subject_args(s)]
+PRODUCT_TOOLS = [(s.name, a) for s in SPECS for a in _product_args(s)]
 
 
 # -- unit: a small messy catalog ------------------------------------------------------
@@ -174,7 +174,7 @@ def demo_ctx(demo_ws):
 
 @pytest.fixture(scope="module")
 def demo_tools(demo_ctx):
-    return {t.name: t for t in build_all_tools(demo_ctx)}
+    return Toolbox(demo_ctx)
 
 
 @pytest.fixture(scope="module")
@@ -191,13 +191,12 @@ def required_args(demo_ws):
 
 
 def _call(tools, required, name: str, **args) -> dict:
-    tool = tools[name]
-    schema = tool.args_schema.model_json_schema()
+    schema = tools.specs[name].args.model_json_schema()
     for field in schema.get("required", []):
         if field not in args:
             assert field in required, f"{name} needs {field!r}: add a sample value for it"
             args[field] = required[field]
-    return tool.invoke(args)
+    return tools.call(name, **args).result
 
 
 def _values(result, keys=("category", "viewed_category")) -> set:
@@ -236,7 +235,7 @@ def test_category_resolves_the_same_everywhere(
     from assistant.planner import LocalPlanner
 
     planner = LocalPlanner(demo_ctx.with_role("marketer")).bind_tools(
-        [t for t in demo_tools.values() if t.name != "customer_profile"]
+        [t for t in demo_tools.langchain_tools() if t.name != "customer_profile"]
     )
     reply = planner.invoke([HumanMessage(f"How did revenue of {text} move month by month?")])
     assert [(n, a.get("category")) for n, a in calls_of(reply)] == [("sales_metrics", canonical)]
@@ -256,7 +255,7 @@ def test_product_typo_gets_the_same_candidates_everywhere(
 
     title = demo_ws.cursor().execute("SELECT title FROM products ORDER BY product_id").fetchone()[0]
     typo = " ".join(w[:-1] if len(w) > 5 else w for w in title.split()[:3])
-    planner = LocalPlanner(demo_ctx.with_role("marketer")).bind_tools(list(demo_tools.values()))
+    planner = LocalPlanner(demo_ctx.with_role("marketer")).bind_tools(demo_tools.langchain_tools())
     reply = planner.invoke([HumanMessage(f"what is bought together with the {typo}?")])
     ((name, args),) = calls_of(reply)
     assert name == "find_product"

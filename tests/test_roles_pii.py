@@ -9,7 +9,7 @@ import re
 import pytest
 
 from assistant.agent import Assistant
-from assistant.guard import ROLE_TOOLS
+from tools.registry import ROLE_TOOLS
 
 # Independent of tools.safety: anything shaped like an email, or a run of 7+ digits
 # with the usual phone separators.

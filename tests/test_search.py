@@ -11,7 +11,8 @@ import pytest
 
 from assistant.errors import NotFoundError, UserError
 from tools.context import ToolContext
-from tools.reviews import build_tools, search_reviews
+from tools.reviews import search_reviews
+from tools.toolbox import Toolbox
 
 
 @pytest.fixture(scope="module")
@@ -201,15 +202,16 @@ def test_filters_matching_nothing_are_a_message(ctx):
         assert res["results"] == [] and "no indexed review" in res["message"]
 
 
-def test_tool_wrapper_returns_error_dicts(ctx):
-    (tool,) = build_tools(ctx)
-    assert tool.name == "search_reviews"
-    out = tool.invoke({"query": "battery", "min_rating": 5, "max_rating": 1})
+def test_toolbox_returns_error_dicts(ctx):
+    def tool(**args):
+        return Toolbox(ctx).call("search_reviews", **args).result
+
+    out = tool(query="battery", min_rating=5, max_rating=1)
     assert out["error"] == "UserError" and "above max_rating" in out["message"]
-    out = tool.invoke({"query": "battery", "k": 3})
+    out = tool(query="battery", k=3)
     assert out["n"] == 3 and len(out["evidence"]["reviews"]) == 3
     # The planner passes every argument, unset ones as None.
-    out = tool.invoke({"query": "battery", "k": None, "product_id": None, "since": None})
+    out = tool(query="battery", k=None, product_id=None, since=None)
     assert out["n"] == 10
 
 

@@ -16,7 +16,6 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 from assistant.errors import InsightError
 from tools.context import ToolContext
@@ -207,10 +206,10 @@ def base_ctx(demo_ws):
 
 
 @pytest.fixture(scope="module")
-def lc_tools(base_ctx):
-    from tools.registry import build_all_tools
+def toolboxes(base_ctx):
+    from tools.toolbox import Toolbox
 
-    return {r: {t.name: t for t in build_all_tools(base_ctx.with_role(r))} for r in ROLES}
+    return {r: Toolbox(base_ctx.with_role(r)) for r in ROLES}
 
 
 ROLES = ("marketer", "support", "admin")
@@ -228,8 +227,10 @@ def check_error(exc: InsightError, where: str) -> None:
     assert "Traceback" not in str(exc)
 
 
-def test_every_agent_tool_is_covered(lc_tools):
-    assert set(lc_tools["admin"]) == set(TOOLS)
+def test_every_agent_tool_is_covered():
+    from tools.registry import TOOL_NAMES
+
+    assert set(TOOL_NAMES) == set(TOOLS)
 
 
 @pytest.mark.parametrize("name", sorted(TOOLS))
@@ -252,25 +253,22 @@ def test_engine_functions_fail_only_with_clear_errors(name, base_ctx):
 
 
 @pytest.mark.parametrize("name", sorted(TOOLS))
-def test_langchain_tools_return_dicts_or_name_the_bad_argument(name, lc_tools):
+def test_toolbox_returns_dicts_or_names_the_bad_argument(name, toolboxes):
     _, args_strategy = TOOLS[name]
 
     @SETTINGS
     @given(args=args_strategy, who=role)
     def run(args, who):
-        tool = lc_tools[who].get(name)
-        if tool is None:  # not every module builds every tool for every role
-            return
-        where = f"{name} tool({args!r}) as {who}"
-        try:
-            result = tool.invoke(args)
-        except ValidationError as exc:
-            fields = {str(e["loc"][0]) for e in exc.errors() if e.get("loc")}
+        where = f"{name} call({args!r}) as {who}"
+        result = toolboxes[who].call(name, **args).result
+        check_result(result, where)
+        if result.get("error") == "BadArguments":
+            fields = set(result["fields"])
             assert fields and fields <= set(args) | {"texts", "customer_id", "product_id"}, (
                 where,
-                exc,
+                result,
             )
-            return
-        check_result(result, where)
+        if result.get("error") == "PermissionDenied":
+            assert who not in toolboxes[who].specs[name].roles, where
 
     run()

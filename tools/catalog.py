@@ -6,15 +6,16 @@ and the web panels share, so a name resolves the same wherever it is typed.
 
 from __future__ import annotations
 
-from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
 
 from assistant.errors import UserError
 from tools import resolve
-from tools.context import ToolContext, errors_as_data
+from tools.context import ToolContext
 
 # Kept importable from here for modules that read the catalog or encode queries.
 from tools.resolve import catalog, encode_queries, normalise, words  # noqa: F401
+from tools.spec import ToolSpec, strict
 
 
 def find_product(ctx: ToolContext, text: str, k: int = 5) -> dict:
@@ -31,16 +32,41 @@ class FindProductArgs(BaseModel):
     k: int = Field(default=5, ge=1, le=20, description="How many candidates to return.")
 
 
-def build_tools(ctx: ToolContext) -> list[BaseTool]:
-    @errors_as_data
-    def _find_product(text: str, k: int = 5) -> dict:
-        """Resolve a product named in words (title fragment, brand, typo or id) to ranked
-        candidates with a confidence, plus matching categories. Use before tools that
-        need a product_id when the user named the product in words."""
-        return find_product(ctx, text, k)
+class Candidate(TypedDict):
+    product_id: str
+    title: str
+    brand: str | None
+    category: str | None
+    confidence: float
 
-    return [
-        StructuredTool.from_function(
-            _find_product, name="find_product", args_schema=FindProductArgs
-        )
-    ]
+
+class CategoryMatch(TypedDict):
+    category: str
+    confidence: float
+
+
+@strict
+class FindProductResult(TypedDict):
+    query: str
+    candidates: list[Candidate]
+    categories: list[CategoryMatch]
+    ambiguous: bool
+    n: int
+    evidence: dict[str, list[str]]
+
+
+SPECS = (
+    ToolSpec(
+        name="find_product",
+        engine=find_product,
+        args=FindProductArgs,
+        result=FindProductResult,
+        roles=frozenset({"marketer", "support", "admin"}),
+        subject="none",
+        label="Product lookup",
+        purpose="look up products by name",
+        description="Resolve a product named in words (title fragment, brand, typo or id) to "
+        "ranked candidates with a confidence, plus matching categories. Use before tools that "
+        "need a product_id when the user named the product in words.",
+    ),
+)

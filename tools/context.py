@@ -7,7 +7,6 @@ caller's role, and every tool reads only from it. Tests build one directly.
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +15,6 @@ from typing import Any
 
 import duckdb
 
-from assistant.errors import InsightError
 from tools.access import check_role
 
 # Cached resources that do not derive from the shop's data: they survive a newly
@@ -97,22 +95,3 @@ class ToolContext:
         )
         ctx._cache, ctx._lock = self._cache, self._lock
         return ctx
-
-
-def errors_as_data(fn: Callable[..., dict]) -> Callable[..., dict]:
-    """A LangChain tool function whose product errors come back as a result the agent
-    can read and act on (``{"error", "message", "hint"}``) instead of an exception."""
-
-    @functools.wraps(fn)
-    def run(*args: Any, **kwargs: Any) -> dict:
-        try:
-            return fn(*args, **kwargs)
-        except InsightError as err:
-            return err.to_dict()
-
-    return run
-
-
-def bind(fn: Callable[..., dict], ctx: ToolContext) -> Callable[..., dict]:
-    """``fn(ctx, **kwargs)`` as a tool function over this context, errors as data."""
-    return errors_as_data(lambda **kwargs: fn(ctx, **kwargs))

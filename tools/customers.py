@@ -7,14 +7,15 @@ are masked per role; review and ticket text is redacted.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal, NotRequired
 
 import pandas as pd
 from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
 
 from tools import resolve
 from tools.access import mask_customer, require
-from tools.context import ToolContext, bind, errors_as_data
+from tools.context import ToolContext
 from tools.customer_history import (
     browsing_history,
     favourite_categories,
@@ -27,6 +28,7 @@ from tools.customer_history import (
 )
 from tools.rfm import CLV_METHOD, PROSPECT, SEGMENTS, customer_table
 from tools.segments import apply_filters
+from tools.spec import ToolSpec, strict
 
 SAMPLE_SIZE = 20
 RECENT_ORDERS = 10
@@ -186,7 +188,7 @@ def find_customers(
 ) -> dict:
     """An audience: customers matching every given filter, as a count, a sample of ids
     and aggregate stats (never contact details)."""
-    require(ctx.role, "marketer", "admin", what="list audiences of customers")
+    require(ctx.role, *AUDIENCE_ROLES, what="list audiences of customers")
     table, as_of = shop_table(ctx)
     hit, applied, notes = apply_filters(
         ctx,
@@ -249,7 +251,7 @@ def find_customers(
 
 def segment_overview(ctx: ToolContext) -> dict:
     """Every RFM segment with its size, revenue share and average recency."""
-    require(ctx.role, "marketer", "admin", what="see the segment overview")
+    require(ctx.role, *AUDIENCE_ROLES, what="see the segment overview")
     table, as_of = shop_table(ctx)
     revenue = float(table["spend"].sum())
     rows = []
@@ -285,8 +287,12 @@ def segment_overview(ctx: ToolContext) -> dict:
     }
 
 
-# -- LangChain tools ---------------------------------------------------------------------
+# -- declarations ---------------------------------------------------------------------
 Churn = Literal["low", "medium", "high"]
+
+
+class _NoArgs(BaseModel):
+    pass
 
 
 class _ProfileArgs(BaseModel):
@@ -320,37 +326,204 @@ class _AudienceArgs(BaseModel):
     k: int = Field(SAMPLE_SIZE, ge=0, le=200, description="How many sample customers to list.")
 
 
-def _audience_tool(ctx):
-    @errors_as_data
-    def run(k: int = SAMPLE_SIZE, **kwargs):
-        return find_customers(ctx, sample=k, **kwargs)
-
-    return run
+class AudienceOptions(_AudienceArgs):
+    all_ids: bool = Field(False, description="Also return every matching id (for an export).")
 
 
-def build_tools(ctx: ToolContext) -> list:
-    from langchain_core.tools import StructuredTool
+def _find_customers_call(ctx: ToolContext, k: int = SAMPLE_SIZE, **filters) -> dict:
+    return find_customers(ctx, sample=k, **filters)
 
-    return [
-        StructuredTool.from_function(
-            func=bind(customer_profile, ctx),
-            name="customer_profile",
-            description="Buyer context for one customer: orders, spend, average order value, "
-            "favourite categories, browsing interests and abandoned carts, RFM segment, CLV, "
-            "churn risk, reviews with sentiment, open tickets and a next best action.",
-            args_schema=_ProfileArgs,
-        ),
-        StructuredTool.from_function(
-            func=_audience_tool(ctx),
-            name="find_customers",
-            description="Build an audience of customers by segment, category bought, spend, "
-            "inactivity, churn risk, review sentiment or aspect complained about, or browsed "
-            "category. Returns the count, sample ids and aggregate stats.",
-            args_schema=_AudienceArgs,
-        ),
-        StructuredTool.from_function(
-            func=bind(segment_overview, ctx),
-            name="segment_overview",
-            description="All RFM customer segments with size, revenue share and average recency.",
-        ),
-    ]
+
+class OrderLine(TypedDict):
+    order_id: str
+    ordered_at: str | None
+    status: str
+    total: float | None
+    lines: int
+    units: int
+    products: list[str]
+
+
+class OrdersSummary(TypedDict):
+    completed: int
+    returned: int
+    total: int
+    recent: list[OrderLine]
+    first_order: str | None
+    last_order: str | None
+
+
+class Favourite(TypedDict):
+    category: str
+    units: int
+    spend: float | None
+
+
+class Browsing(TypedDict):
+    events: int
+    categories: list[dict[str, Any]]
+    interests_not_bought: list[str]
+    top_viewed_products: list[dict[str, Any]]
+    abandoned_carts: list[dict[str, Any]]
+    searches: list[dict[str, Any]]
+
+
+class ChurnSummary(TypedDict):
+    risk: str | None
+    days_since_last_order: int | None
+    usual_gap_days: float | None
+    gap_from: str | None
+    ratio: float | None
+    expected_next_order: str | None
+
+
+class ProfileReview(TypedDict):
+    review_id: str
+    product_id: str
+    product_title: str | None
+    rating: int | None
+    created_at: str | None
+    title: str | None
+    text: str
+    sentiment: str | None
+    sentiment_score: float | None
+    aspects: list[dict[str, Any]]
+
+
+class Ticket(TypedDict):
+    ticket_id: str
+    order_id: str | None
+    opened_at: str | None
+    status: str
+    subject: str | None
+    text: str | None
+
+
+class Action(TypedDict):
+    action: str
+    text: str
+
+
+@strict
+class CustomerProfileResult(TypedDict):
+    customer_id: str
+    identity: dict[str, Any]
+    identity_masked: bool
+    orders: OrdersSummary
+    spend: float | None
+    average_order_value: float | None
+    favourite_categories: list[Favourite]
+    browsing: Browsing
+    rfm: dict[str, Any]
+    segment: str
+    clv: dict[str, Any]
+    churn: ChurnSummary
+    reviews: list[ProfileReview]
+    open_tickets: list[Ticket]
+    next_best_action: Action
+    n: dict[str, int]
+    evidence: dict[str, list[str]]
+
+
+class AudienceMember(TypedDict):
+    customer_id: str
+    segment: str
+    spend: float | None
+    orders: int
+    days_since_last_order: int | None
+    churn_risk: str | None
+
+
+class AudienceStats(TypedDict):
+    total_spend: float | None
+    average_spend: float | None
+    average_orders: float | None
+    average_recency_days: float | None
+    average_clv: float | None
+    segments: dict[str, int]
+    churn_risk: dict[str, int]
+
+
+@strict
+class FindCustomersResult(TypedDict):
+    filters: dict[str, Any]
+    count: int
+    of_customers: int
+    sample_ids: list[str]
+    customers: list[AudienceMember]
+    stats: AudienceStats
+    as_of: str | None
+    n: int
+    evidence: dict[str, list[str]]
+    notes: NotRequired[list[str]]
+    ids: NotRequired[list[str]]
+
+
+class SegmentRow(TypedDict):
+    segment: str
+    customers: int
+    share_of_customers: float
+    revenue: float | None
+    revenue_share: float
+    average_recency_days: float | None
+    average_orders: float | None
+    average_clv: float | None
+    high_churn_risk: int
+
+
+@strict
+class SegmentOverviewResult(TypedDict):
+    segments: list[SegmentRow]
+    customers: int
+    revenue: float | None
+    as_of: str | None
+    method: str
+    n: int
+    evidence: dict[str, list[str]]
+
+
+AUDIENCE_ROLES = frozenset({"marketer", "admin"})
+
+SPECS = (
+    ToolSpec(
+        name="customer_profile",
+        engine=customer_profile,
+        args=_ProfileArgs,
+        result=CustomerProfileResult,
+        roles=frozenset({"marketer", "support", "admin"}),
+        subject="customer",
+        label="Customer profile",
+        purpose="profile a customer",
+        description="Buyer context for one customer: orders, spend, average order value, "
+        "favourite categories, browsing interests and abandoned carts, RFM segment, CLV, "
+        "churn risk, reviews with sentiment, open tickets and a next best action.",
+    ),
+    # Support works one buyer at a time: audiences that list many customers are not theirs.
+    ToolSpec(
+        name="find_customers",
+        engine=find_customers,
+        args=_AudienceArgs,
+        options=AudienceOptions,
+        call=_find_customers_call,
+        result=FindCustomersResult,
+        roles=AUDIENCE_ROLES,
+        subject="none",
+        label="Audience",
+        purpose="find audiences of customers",
+        description="Build an audience of customers by segment, category bought, spend, "
+        "inactivity, churn risk, review sentiment or aspect complained about, or browsed "
+        "category. Returns the count, sample ids and aggregate stats.",
+    ),
+    ToolSpec(
+        name="segment_overview",
+        engine=segment_overview,
+        args=_NoArgs,
+        result=SegmentOverviewResult,
+        roles=AUDIENCE_ROLES,
+        subject="none",
+        label="Segments",
+        purpose="give an overview of customer segments",
+        description="All RFM customer segments with size, share of customers, revenue share, "
+        "average recency and average CLV.",
+    ),
+)

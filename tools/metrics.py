@@ -10,13 +10,15 @@ brand and country. Every row says how many records it comes from.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
+from typing import Literal, NotRequired
 
 from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
 
 from assistant.errors import UserError
 from tools import resolve
-from tools.context import ToolContext, bind
+from tools.context import ToolContext
+from tools.spec import ToolSpec, strict
 
 ORDER_METRICS = {
     # metric: (aggregate, count of records behind it)
@@ -165,7 +167,7 @@ def _round(metric: str, value):
     return round(float(value), 4 if metric == "return_rate" else 2)
 
 
-# -- LangChain tool ------------------------------------------------------------------
+# -- declaration ------------------------------------------------------------------
 class _MetricsArgs(BaseModel):
     metric: Literal[
         "revenue", "orders", "units", "return_rate", "average_rating", "review_count"
@@ -181,16 +183,38 @@ class _MetricsArgs(BaseModel):
     country: str | None = Field(None, description="Only customers in this country.")
 
 
-def build_tools(ctx: ToolContext) -> list:
-    from langchain_core.tools import StructuredTool
+class MetricRow(TypedDict):
+    group: str
+    value: float | int | None
+    n: int
+    title: NotRequired[str]
 
-    return [
-        StructuredTool.from_function(
-            func=bind(sales_metrics, ctx),
-            name="sales_metrics",
-            description="Shop figures: revenue, orders, units, return rate, average rating or "
-            "review count, over a period, optionally by day/week/month, category, product, "
-            "brand or country, filtered by category, product, brand or country.",
-            args_schema=_MetricsArgs,
-        )
-    ]
+
+@strict
+class SalesMetricsResult(TypedDict):
+    metric: str
+    group_by: str | None
+    filters: dict[str, str]
+    total: float | int | None
+    n: int
+    counted_in: Literal["orders", "reviews"]
+    rows: list[MetricRow]
+    evidence: dict[str, list[str]]
+    note: NotRequired[str]
+
+
+SPECS = (
+    ToolSpec(
+        name="sales_metrics",
+        engine=sales_metrics,
+        args=_MetricsArgs,
+        result=SalesMetricsResult,
+        roles=frozenset({"marketer", "support", "admin"}),
+        subject="none",
+        label="Sales metrics",
+        purpose="report sales metrics",
+        description="Shop figures: revenue, orders, units, return rate, average rating or "
+        "review count, over a period, optionally by day/week/month, category, product, "
+        "brand or country, filtered by category, product, brand or country.",
+    ),
+)

@@ -18,13 +18,15 @@ from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
 
 from assistant.errors import BackendError, UserError
 from tools import resolve
-from tools.context import ToolContext, bind
+from tools.context import ToolContext
 from tools.recsys.health import held_back
 from tools.recsys.models import RecModel
 from tools.recsys.training import MODEL_DIR, evaluate_recommender, train_models
+from tools.spec import ToolSpec, strict
 
 MAX_K = 100
 __all__ = ["train_models", "evaluate_recommender"]
@@ -371,7 +373,7 @@ def _count_orders_with(ctx: ToolContext, pid: str) -> int:
     )
 
 
-# -- LangChain tools --------------------------------------------------------------
+# -- declarations --------------------------------------------------------------
 class _RecommendArgs(BaseModel):
     customer_id: str = Field(description="The customer's id as stored in the shop data.")
     k: int = Field(10, ge=1, le=MAX_K, description="How many products to return.")
@@ -383,30 +385,110 @@ class _ProductArgs(BaseModel):
     k: int = Field(10, ge=1, le=MAX_K, description="How many products to return.")
 
 
-def build_tools(ctx: ToolContext) -> list:
-    from langchain_core.tools import StructuredTool
+class Recommendation(TypedDict):
+    rank: int
+    product_id: str
+    title: str | None
+    category: str | None
+    price: float | None
+    score: float
+    reason: str
+    scorer: str
 
-    return [
-        StructuredTool.from_function(
-            func=bind(recommend_for_customer, ctx),
-            name="recommend_for_customer",
-            description="Personalised product recommendations for one customer (never items they "
-            "already bought), each with the reason from their own purchases, ratings and browsing. "
-            "Optionally limited to one category.",
-            args_schema=_RecommendArgs,
-        ),
-        StructuredTool.from_function(
-            func=bind(similar_products, ctx),
-            name="similar_products",
-            description="Products similar to a given product: chosen by the same customers or "
-            "with a similar description.",
-            args_schema=_ProductArgs,
-        ),
-        StructuredTool.from_function(
-            func=bind(bought_together, ctx),
-            name="bought_together",
-            description="Products bought in the same orders as a given product, with how many "
-            "orders and the lift over chance.",
-            args_schema=_ProductArgs,
-        ),
-    ]
+
+class HeldBack(TypedDict):
+    product_id: str
+    reason: str
+
+
+@strict
+class RecommendResult(TypedDict):
+    customer_id: str
+    category: str | None
+    k: int
+    cold_start: bool
+    history_items: int
+    recommendations: list[Recommendation]
+    held_back: list[HeldBack]
+    method: str
+    n: int
+    evidence: dict[str, list[str]]
+
+
+class SimilarItem(TypedDict):
+    product_id: str
+    title: str | None
+    category: str | None
+    score: float
+    reason: str
+
+
+@strict
+class SimilarResult(TypedDict):
+    product_id: str
+    title: str | None
+    similar: list[SimilarItem]
+    n: int
+    evidence: dict[str, list[str]]
+
+
+class TogetherItem(TypedDict):
+    product_id: str
+    title: str | None
+    category: str | None
+    orders_together: int
+    share_of_orders: float
+    lift: float
+    example_order: str
+
+
+@strict
+class BoughtTogetherResult(TypedDict):
+    product_id: str
+    title: str | None
+    orders_with_product: int
+    bought_together: list[TogetherItem]
+    n: int
+    note: str | None
+    evidence: dict[str, list[str]]
+
+
+SPECS = (
+    ToolSpec(
+        name="recommend_for_customer",
+        engine=recommend_for_customer,
+        args=_RecommendArgs,
+        result=RecommendResult,
+        roles=frozenset({"marketer", "support", "admin"}),
+        subject="customer",
+        label="Recommendations",
+        purpose="recommend products for a customer",
+        description="Personalised product recommendations for one customer (never items they "
+        "already bought), each with the reason from their own purchases, ratings and browsing. "
+        "Optionally limited to one category.",
+    ),
+    ToolSpec(
+        name="similar_products",
+        engine=similar_products,
+        args=_ProductArgs,
+        result=SimilarResult,
+        roles=frozenset({"marketer", "support", "admin"}),
+        subject="product",
+        label="Similar products",
+        purpose="find similar products",
+        description="Products similar to a given product: chosen by the same customers or "
+        "with a similar description.",
+    ),
+    ToolSpec(
+        name="bought_together",
+        engine=bought_together,
+        args=_ProductArgs,
+        result=BoughtTogetherResult,
+        roles=frozenset({"marketer", "support", "admin"}),
+        subject="product",
+        label="Bought together",
+        purpose="find products bought together",
+        description="Products bought in the same orders as a given product, with how many "
+        "orders and the lift over chance.",
+    ),
+)

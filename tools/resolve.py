@@ -34,7 +34,7 @@ stored id that the text abbreviates by leaving out zeros (``shorthand_id``).
 Aspects come from the workspace's taxonomy, carried by the ToolContext
 (``ctx.aspect_taxonomy``), so an aspect a shop adds is recognised in chat as well as
 labelled. Dates: tools take ISO days, checked here; periods named in words ("since
-March", "last quarter") are read by the planner (assistant/planning/periods.py),
+March", "last quarter") are read by the planner (assistant/planner/periods.py),
 which needs the pinned "today" of a conversation that a tool does not have.
 """
 

@@ -12,16 +12,18 @@ from __future__ import annotations
 import re
 import threading
 from datetime import date
+from typing import NotRequired
 
 import numpy as np
-from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
 
 from assistant.errors import BackendError, UserError
 from tools import resolve
 from tools.bm25 import Corpus, build_corpus, tokenize
-from tools.context import ToolContext, bind
+from tools.context import ToolContext
 from tools.safety import redact_pii
+from tools.spec import ToolSpec, strict
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of top ranks
 MAX_K = 50
@@ -303,7 +305,7 @@ def _titles(ctx: ToolContext, product_ids: set[str]) -> dict[str, str]:
     return dict(rows.fetchall())
 
 
-# -- the agent's tool ------------------------------------------------------------
+# -- declaration ------------------------------------------------------------
 class SearchReviewsArgs(BaseModel):
     query: str = Field(
         "", description="What to look for, in the customer's words (may be empty when filtering)."
@@ -323,16 +325,50 @@ class SearchReviewsArgs(BaseModel):
     k: int | None = Field(10, description=f"How many reviews to return (1-{MAX_K}).")
 
 
-def build_tools(ctx: ToolContext) -> list[BaseTool]:
-    return [
-        StructuredTool.from_function(
-            func=bind(search_reviews, ctx),
-            name="search_reviews",
-            description="Find customer reviews about a topic (meaning and exact words, e.g. a "
-            "complaint, a model number), optionally only for one product, category, customer, "
-            "star range, date range or sentiment. Returns review ids, product, rating, date, "
-            "a redacted snippet and a relevance score for each, plus how many reviews matched "
-            "the filters.",
-            args_schema=SearchReviewsArgs,
-        )
-    ]
+class ReviewHit(TypedDict):
+    review_id: str
+    product_id: str
+    product_title: str | None
+    category: str | None
+    customer_id: str | None
+    rating: int
+    date: str
+    sentiment: str | None
+    snippet: str
+    score: float
+    similarity: float | None
+    bm25: float | None
+    exact_terms: int
+
+
+@strict
+class SearchReviewsResult(TypedDict):
+    query: str
+    filters: dict[str, str | int]
+    results: list[ReviewHit]
+    n: int
+    matched: int
+    indexed: int
+    evidence: dict[str, list[str]]
+    note: str
+    title: NotRequired[str]
+    message: NotRequired[str]
+
+
+SPECS = (
+    ToolSpec(
+        name="search_reviews",
+        engine=search_reviews,
+        args=SearchReviewsArgs,
+        result=SearchReviewsResult,
+        roles=frozenset({"marketer", "support", "admin"}),
+        subject="none",
+        label="Review search",
+        purpose="search and quote reviews",
+        description="Find customer reviews about a topic (meaning and exact words, e.g. a "
+        "complaint, a model number), optionally only for one product, category, customer, "
+        "star range, date range or sentiment. Returns review ids, product, rating, date, "
+        "a redacted snippet and a relevance score for each, plus how many reviews matched "
+        "the filters.",
+    ),
+)

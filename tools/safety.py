@@ -207,20 +207,18 @@ def redact_names(text: str | None, names: Iterable[str]) -> str:
 # (tools/injection_cues.yaml); each flag names the trick it catches, and the names are what
 # tools and answers report. Flags are reported, never obeyed.
 
-# The tool names an attacker may ask for by name. Kept as one tuple so it can be derived
-# from the tool registry instead of restated here.
-TOOL_NAMES_FOR_FLAGS: tuple[str, ...] = (
-    "search_reviews",
-    "product_insights",
-    "customer_profile",
-    "find_customers",
-    "segment_overview",
-    "recommend_for_customer",
-    "similar_products",
-    "bought_together",
-    "find_product",
-    "sales_metrics",
-)
+
+def tool_names_for_flags() -> tuple[str, ...]:
+    """The tool names an attacker may ask for by name: every declared tool.
+
+    Read from the registry when the cues are first compiled, not at import: the
+    registry imports the tool modules, which import this one.
+    """
+    from tools.registry import TOOL_NAMES
+
+    return TOOL_NAMES
+
+
 CUES_FILE = "injection_cues.yaml"
 # ASCII word boundaries: "请ignore all previous instructions" has a boundary before "ignore"
 # (a CJK character is no ASCII word character), and matching runs about twice as fast.
@@ -270,7 +268,7 @@ def load_cues(text: str) -> dict[str, list[re.Pattern]]:
 @functools.cache
 def _cues() -> dict[str, list[re.Pattern]]:
     cues = load_cues(resources.files("tools").joinpath(CUES_FILE).read_text(encoding="utf-8"))
-    names = "|".join(sorted(map(re.escape, TOOL_NAMES_FOR_FLAGS), key=len, reverse=True))
+    names = "|".join(sorted(map(re.escape, tool_names_for_flags()), key=len, reverse=True))
     # A tool asked for by name is a tool request even without "call the ... tool".
     cues.setdefault("tool_request", []).append(re.compile(rf"\b(?:{names})\b", _CUE_FLAGS))
     return cues

@@ -54,6 +54,14 @@ def open_workspace(data_dir: Path | None, **kwargs):
     return Workspace.open(data_dir, **kwargs)
 
 
+def echo_flags(result: dict) -> None:
+    """Name the records whose text tried to instruct the assistant, as chat answers do."""
+    if result.get("flags"):
+        typer.echo(
+            "flags (instruction-like customer text, never followed): " + ", ".join(result["flags"])
+        )
+
+
 def stderr_is_tty() -> bool:
     return sys.stderr.isatty()
 

@@ -7,7 +7,7 @@ import json
 
 import typer
 
-from assistant.commands import DataDir, app, open_workspace, stderr_is_tty
+from assistant.commands import DataDir, app, echo_flags, open_workspace, stderr_is_tty
 
 
 @app.command()
@@ -43,30 +43,22 @@ def search(
     data_dir: DataDir = None,
 ):
     """Search reviews by meaning and exact words, within filters."""
-    from tools.context import ToolContext
-    from tools.reviews import search_reviews
-
+    args = {
+        "query": query,
+        "product_id": product,
+        "category": category,
+        "min_rating": min_rating,
+        "max_rating": max_rating,
+        "since": since,
+        "until": until,
+        "sentiment": sentiment,
+        "customer_id": customer,
+        "k": k,
+    }
     with open_workspace(data_dir, read_only=True) as ws:
-        ctx = ToolContext(
-            ws.cursor,
-            role=ws.settings.role,
-            models_dir=ws.settings.models_dir,
-            embedder_loader=lambda: ws.embedder,
-            index_loader=lambda: ws.review_index,
-        )
-        result = search_reviews(
-            ctx,
-            query,
-            product_id=product,
-            category=category,
-            min_rating=min_rating,
-            max_rating=max_rating,
-            since=since,
-            until=until,
-            sentiment=sentiment,
-            customer_id=customer,
-            k=k,
-        )
+        toolbox = ws.toolbox(ws.settings.role)
+        args = {k: v for k, v in args.items() if v is not None}
+        result = toolbox.call("search_reviews", **args).unwrap()
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
         return
@@ -81,3 +73,4 @@ def search(
             f"score {row['score']:.4f}"
         )
         typer.echo(f"    {row['snippet']}")
+    echo_flags(result)

@@ -8,21 +8,15 @@ from pathlib import Path
 
 import typer
 
-from assistant.commands import DataDir, app, open_workspace
+from assistant.commands import DataDir, app, echo_flags, open_workspace
 from assistant.errors import UserError
 
 JsonOpt = typer.Option(False, "--json", help="Print JSON.")
 
 
-def _context(ws, role: str | None):
-    from tools.context import ToolContext
-
-    return ToolContext(
-        ws.cursor,
-        role or ws.settings.role,
-        ws.settings.models_dir,
-        embedder_loader=lambda: ws.embedder,
-    )
+def _toolbox(ws, role: str | None):
+    """The role's guarded entry to the tools: the CLI sees what chat would see."""
+    return ws.toolbox(role or ws.settings.role)
 
 
 def _dump(data) -> None:
@@ -37,10 +31,8 @@ def profile(
     as_json: bool = JsonOpt,
 ):
     """Buyer context for one customer: orders, segment, churn risk, CLV, browsing, reviews."""
-    from tools.customers import customer_profile
-
     with open_workspace(data_dir, read_only=True) as ws:
-        p = customer_profile(_context(ws, role), customer_id)
+        p = _toolbox(ws, role).call("customer_profile", customer_id=customer_id).unwrap()
     if as_json:
         _dump(p)
         return
@@ -75,6 +67,7 @@ def profile(
     for t in p["open_tickets"]:
         typer.echo(f"open ticket {t['ticket_id']} ({t['status']}): {t['subject']}")
     typer.echo(f"next best action: {p['next_best_action']['text']}")
+    echo_flags(p)
 
 
 @app.command()
@@ -96,23 +89,28 @@ def audience(
     as_json: bool = JsonOpt,
 ):
     """Count and sample an audience of customers; --csv exports all their ids."""
-    from tools.customers import find_customers
-
+    filters = {
+        "segment": segment or None,
+        "category": category,
+        "min_spend": min_spend,
+        "max_spend": max_spend,
+        "inactive_days": inactive_days,
+        "active_within_days": active_within_days,
+        "churn_risk": churn_risk or None,
+        "sentiment": sentiment,
+        "aspect": aspect,
+        "viewed_category": viewed_category,
+        "country": country,
+    }
     with open_workspace(data_dir, read_only=True) as ws:
-        result = find_customers(
-            _context(ws, role),
-            segment=segment or None,
-            category=category,
-            min_spend=min_spend,
-            max_spend=max_spend,
-            inactive_days=inactive_days,
-            active_within_days=active_within_days,
-            churn_risk=churn_risk or None,
-            sentiment=sentiment,
-            aspect=aspect,
-            viewed_category=viewed_category,
-            country=country,
-            all_ids=csv_path is not None,
+        result = (
+            _toolbox(ws, role)
+            .call(
+                "find_customers",
+                **{k: v for k, v in filters.items() if v is not None},
+                all_ids=csv_path is not None,
+            )
+            .unwrap()
         )
     if csv_path is not None:
         from assistant.csv_export import write_table
@@ -141,10 +139,8 @@ def segments(
     data_dir: DataDir = None, role: str = typer.Option(None, "--role"), as_json: bool = JsonOpt
 ):
     """RFM segments with size, revenue share and average recency."""
-    from tools.customers import segment_overview
-
     with open_workspace(data_dir, read_only=True) as ws:
-        result = segment_overview(_context(ws, role))
+        result = _toolbox(ws, role).call("segment_overview").unwrap()
     if as_json:
         _dump(result)
         return
@@ -168,20 +164,24 @@ def recommend(
     as_json: bool = JsonOpt,
 ):
     """Recommendations for one customer, or for a file of ids (one JSON line per customer)."""
-    from tools.recommend import recommend_batch, recommend_for_customer
+    from tools.recommend import recommend_batch
 
     if (customer is None) == (customers is None):
         raise UserError("give exactly one of --customer ID or --customers FILE")
     with open_workspace(data_dir, read_only=True) as ws:
-        ctx = _context(ws, None)
+        toolbox = _toolbox(ws, None)
         if customers is not None:
             if not customers.exists():
                 raise UserError(f"no such file {customers}")
+            # The batch scores many customers at once; each row is guarded like a call.
             with open(customers) as fh:
-                for row in recommend_batch(ctx, (line for line in fh), k=k):
-                    typer.echo(json.dumps(row))
+                for row in recommend_batch(toolbox.ctx, (line for line in fh), k=k):
+                    typer.echo(json.dumps(toolbox.guard(row)))
             return
-        result = recommend_for_customer(ctx, customer, k=k, category=category)
+        args = {"customer_id": customer, "k": k, "category": category}
+        result = toolbox.call(
+            "recommend_for_customer", **{k: v for k, v in args.items() if v is not None}
+        ).unwrap()
     if as_json:
         _dump(result)
         return
@@ -247,11 +247,21 @@ def metrics(
     as_json: bool = JsonOpt,
 ):
     """A shop figure over a period, optionally broken down by time or dimension."""
-    from tools.metrics import sales_metrics
-
+    args = {
+        "metric": metric,
+        "group_by": by,
+        "since": since,
+        "until": until,
+        "category": category,
+        "product_id": product,
+        "brand": brand,
+        "country": country,
+    }
     with open_workspace(data_dir, read_only=True) as ws:
-        result = sales_metrics(
-            _context(ws, role), metric, by, since, until, category, product, brand, country
+        result = (
+            _toolbox(ws, role)
+            .call("sales_metrics", **{k: v for k, v in args.items() if v is not None})
+            .unwrap()
         )
     if as_json:
         _dump(result)

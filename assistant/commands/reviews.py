@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from assistant.commands import DataDir, app, open_workspace
+from assistant.commands import DataDir, app, echo_flags, open_workspace
 from assistant.errors import UserError
 
 BATCH = 256
@@ -147,12 +147,12 @@ def insights(
 ):
     """Product insight: reviews, rating trend, sentiment, praised and complained aspects,
     return rate, and the change versus the previous period."""
-    from tools.context import ToolContext
-    from tools.insights import product_insights
-
+    args = {"product_id": product, "category": category, "since": since, "until": until}
     with open_workspace(data_dir, read_only=True) as ws:
-        ctx = ToolContext(ws.cursor, role=ws.settings.role, models_dir=ws.settings.models_dir)
-        res = product_insights(ctx, product, category, since, until)
+        toolbox = ws.toolbox(ws.settings.role)
+        res = toolbox.call(
+            "product_insights", **{k: v for k, v in args.items() if v is not None}
+        ).unwrap()
     if as_json:
         typer.echo(json.dumps(res, ensure_ascii=False, default=str))
         return
@@ -203,3 +203,4 @@ def _print_insights(res: dict) -> None:
                 f"  rising: {r['aspect']} {r['share_before'] or 0:.0%} -> {r['share_now']:.0%}"
                 + (" (new)" if r["new"] else "")
             )
+    echo_flags(res)

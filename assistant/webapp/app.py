@@ -22,6 +22,7 @@ from assistant.webapp import handlers, panels
 from assistant.webapp.auth import UserDirectory, role_resolver
 from tools.aspects import workspace_taxonomy
 from tools.customers import SEGMENTS
+from tools.registry import SPEC_BY_NAME
 
 # A click on an id link inside an HTML panel becomes a 'click' event carrying kind and id.
 LINK_JS = """
@@ -52,7 +53,7 @@ LOGIN_NOTE = (
 )
 
 # What each role is told on the panels; the tools enforce the same limits on every call.
-AUDIENCE_ROLES = ("marketer", "admin")
+AUDIENCE_ROLES = SPEC_BY_NAME["find_customers"].roles
 ROLE_NOTES = {
     "buyer": {"marketer": "Contact details (name, email, phone, city) are hidden for marketers."},
     "audiences": {

@@ -1,14 +1,18 @@
 """The side panels: buyer context, product insight, audiences.
 
-Plain functions over the tools (through ``assistant.tool_context(role)``, so the
-tools enforce the role). Each returns what its components show; an error of the
-product's own hierarchy becomes a visible message, never a traceback.
+Plain functions over the tools, called through the role's Toolbox
+(``assistant.toolbox(role)``) exactly as the chat agent calls them: the role is
+checked, contact details are stripped for marketers, PII is redacted and
+instruction-like review text is flagged (and the flags shown). Each returns what
+its components show; an error of the product's own hierarchy becomes a visible
+message, never a traceback.
 """
 
 from __future__ import annotations
 
 import logging
 import tempfile
+from html import escape
 from pathlib import Path
 
 from assistant.csv_export import write_table
@@ -30,23 +34,31 @@ def _error_text(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def flags_html(*results: dict) -> str:
+    """A visible warning naming the records whose text tried to instruct the assistant
+    (the same flags a chat answer reports)."""
+    flags = list(dict.fromkeys(f for r in results for f in (r.get("flags") or [])))
+    if not flags:
+        return ""
+    items = ", ".join(escape(str(f)) for f in flags)
+    return (
+        f'<div class="panel-flags">⚠️ Instruction-like customer text (shown as data, '
+        f"never followed): {items}</div>"
+    )
+
+
 # -- buyer context ---------------------------------------------------------------------
 def buyer_context(assistant, customer_id: str | None, role: str) -> str:
     """The profile card of one customer: segment, RFM, CLV, churn, orders, reviews,
     tickets and recommendations with reasons; contact details only for roles that may."""
-    from tools.customers import customer_profile
-    from tools.recommend import recommend_for_customer
-
     try:
         if not (customer_id or "").strip():
             raise UserError("enter a customer id, or click one in the chat's evidence")
-        ctx = assistant.tool_context(role)
-        profile = customer_profile(ctx, customer_id.strip())
-        try:
-            recs = recommend_for_customer(ctx, profile["customer_id"], k=5)
-        except InsightError as exc:
-            recs = {"error": str(exc)}
-        return profile_html(profile, recs)
+        toolbox = assistant.toolbox(role)
+        profile = toolbox.call("customer_profile", customer_id=customer_id.strip()).unwrap()
+        found = toolbox.call("recommend_for_customer", customer_id=profile["customer_id"], k=5)
+        recs = found.result if found.ok else {"error": str(found.error)}
+        return flags_html(profile, recs) + profile_html(profile, recs)
     except Exception as exc:
         return error_html(_error_text(exc))
 
@@ -141,14 +153,16 @@ def _summary(result: dict) -> str:
 
 def product_insight(assistant, choice: str, since: str | None, until: str | None, role: str):
     """Summary, three figures and the quotes behind them for a product or category."""
-    from tools.insights import product_insights
-
     try:
-        ctx = assistant.tool_context(role)
-        subject = resolve_subject(ctx, choice)
-        result = product_insights(
-            ctx, **subject, since=(since or None), until=(until or None), top=ALL_ASPECTS
-        )
+        toolbox = assistant.toolbox(role)
+        subject = resolve_subject(toolbox.ctx, choice)
+        result = toolbox.call(
+            "product_insights",
+            **subject,
+            since=(since or None),
+            until=(until or None),
+            top=ALL_ASPECTS,
+        ).unwrap()
         months = result["rating_trend"]["months"]
         # Plotly reads a subset of HTML in titles: the name is shown as text.
         label = html_text(subject.get("product_id") or subject.get("category"))
@@ -163,7 +177,7 @@ def product_insight(assistant, choice: str, since: str | None, until: str | None
                 f"Sentiment by month · {label}",
             ),
             charts.aspect_balance(aspect_rows(result), f"Aspects · {label}"),
-            quotes_html(result),
+            flags_html(result) + quotes_html(result),
         )
     except Exception as exc:
         message = _error_text(exc)
@@ -256,13 +270,11 @@ def write_csv(rows: list[dict], folder: Path | None = None) -> Path:
 
 def build_audience(assistant, role: str, *values):
     """(stats markdown, table rows, CSV path) for the audience the form describes."""
-    from tools.customers import find_customers
-
     try:
-        ctx = assistant.tool_context(role)
+        toolbox = assistant.toolbox(role)
         filters = audience_filters(*values)
-        result = find_customers(ctx, **filters, all_ids=True)
-        rows = audience_rows(ctx, result["ids"])
+        result = toolbox.call("find_customers", **filters, all_ids=True).unwrap()
+        rows = audience_rows(toolbox.ctx, result["ids"])
         stats = result["stats"]
         lines = [
             f"**{result['count']}** of {result['of_customers']} customers match "

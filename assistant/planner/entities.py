@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from assistant.planning.periods import MONTHS, Period, parse_period
-from assistant.planning.resources import prompts
+from assistant.planner.periods import MONTHS, Period, parse_period
+from assistant.planner.resources import prompts
 from tools import resolve
 from tools.context import ToolContext
 from tools.resolve import catalog, lookup_ids, match_categories, similar_ids, words

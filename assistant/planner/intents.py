@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.planning.resources import prompts
+from assistant.planner.resources import prompts
 from tools.catalog import encode_queries
 
 # A cue is strong evidence but not decisive: a clause with a cue and a middling

@@ -11,9 +11,9 @@ import random
 import numpy as np
 import pandas as pd
 
-from assistant.data.demo_catalog import Product
-from assistant.data.demo_columns import ids, timestamps
-from assistant.data.demo_sales import DAY, N_DAYS, Shop
+from assistant.demo.catalog import Product
+from assistant.demo.columns import ids, timestamps
+from assistant.demo.sales import DAY, N_DAYS, Shop
 
 # Extra return rate on top of the base rate, for categories bought by size.
 SIZE_FIT_RETURNS = {"Running Shoes": 0.09, "Outdoor": 0.06, "Pet Supplies": 0.05, "Home": 0.04}

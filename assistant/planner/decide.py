@@ -1,6 +1,6 @@
 """From a question (and the thread) to a plan: refuse, ask back, or call tools with
 arguments. Pure decisions over the intent ranking and the extracted entities; the
-chat model (assistant/planner.py) turns a plan into messages.
+chat model (assistant/planner/model.py) turns a plan into messages.
 """
 
 from __future__ import annotations
@@ -10,17 +10,29 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from assistant.planning.entities import Entities, extract
-from assistant.planning.intents import OUT_OF_SCOPE, Intent, IntentModel, Speller
-from assistant.planning.resources import prompts
-from assistant.planning.thread import Thread
+from assistant.planner.entities import Entities, extract
+from assistant.planner.intents import OUT_OF_SCOPE, Intent, IntentModel, Speller
+from assistant.planner.resources import prompts
+from assistant.planner.thread import Thread
+from assistant.templates import fill_all
 from tools.context import ToolContext
+from tools.registry import PURPOSES, SPEC_BY_NAME, tools_needing
 from tools.resolve import aspect_words, catalog, words
 
-CUSTOMER_TOOLS = {"customer_profile", "recommend_for_customer"}
-PRODUCT_TOOLS = {"similar_products", "bought_together"}
+# What each tool needs before it can be called, from its spec.
+CUSTOMER_TOOLS = tools_needing("customer")
+PRODUCT_TOOLS = tools_needing("product")
 # Tools that take a product or a category (one of them is needed).
-SUBJECT_TOOLS = {"product_insights"}
+SUBJECT_TOOLS = tools_needing("product_or_category")
+# Tools that can take a named product or category: only they need find_product first.
+SUBJECT_ARGS = frozenset(
+    name
+    for name, spec in SPEC_BY_NAME.items()
+    if {"product_id", "category"} & set(spec.args.model_fields)
+)
+# Text the user pasted to be read: in double quotes, or after the question's colon.
+QUOTED = re.compile(r'["“]([^"”]{3,})["”]')
+AFTER_COLON = re.compile(r":\s*(\S.{2,})$", re.S)
 FOLLOW_UP = re.compile(
     r"^\s*(and|also|what about|how about|same for|now|ok(ay)?,? and|then)\b", re.I
 )
@@ -44,11 +56,12 @@ def _texts() -> dict:
 
 def refusal() -> Plan:
     spec = _texts()
-    return Plan("refuse", spec["refusal"].format(example=spec["refusal_example"]).strip())
+    text = fill_all(spec["refusal"], where="refusal", example=spec["refusal_example"])
+    return Plan("refuse", text.strip())
 
 
 def clarify(key: str, **values: Any) -> Plan:
-    return Plan("clarify", _texts()["clarify"][key].format(**values).strip())
+    return Plan("clarify", fill_all(_texts()["clarify"][key], where=key, **values).strip())
 
 
 class Decider:
@@ -122,16 +135,10 @@ class Decider:
         return tools
 
     def _not_allowed(self, missing: list[str]) -> Plan:
-        spec = _texts()
-        labels = spec["tool_descriptions"]
-        return Plan(
-            "clarify",
-            spec["clarify"]["not_allowed"]
-            .format(
-                tools=", ".join(labels.get(t, t) for t in missing),
-                available=", ".join(labels.get(t, t) for t in sorted(self.available)),
-            )
-            .strip(),
+        return clarify(
+            "not_allowed",
+            tools=", ".join(PURPOSES.get(t, t) for t in missing),
+            available=", ".join(PURPOSES.get(t, t) for t in sorted(self.available)),
         )
 
     def _arguments(self, tools: list[str], e: Entities, thread: Thread, follow_up: bool) -> Plan:
@@ -172,9 +179,13 @@ class Decider:
                     raw = next(iter(e.unknown_ids))
                     return clarify("product_unknown", text=raw)
                 return clarify("product")
-        if tools == ["find_product"]:
-            resolve = None  # the lookup is the answer
+        if not SUBJECT_ARGS & set(tools):
+            resolve = None  # no tool takes a product: the lookup is the answer, or not needed
+        pasted = pasted_texts(thread.question)
+        if "review_sentiment" in tools and not pasted:
+            return clarify("text")
         calls = [(t, self._args_for(t, e, customer, product, category)) for t in tools]
+        calls = [(t, {"texts": pasted} if t == "review_sentiment" else a) for t, a in calls]
         return Plan("tools", calls=calls, resolve=resolve, entities=e)
 
     def _args_for(self, tool: str, e: Entities, customer, product, category) -> dict[str, Any]:
@@ -197,7 +208,7 @@ class Decider:
             args = {"customer_id": customer}
         elif tool == "recommend_for_customer":
             args = {"customer_id": customer, "k": e.k, "category": category}
-        elif tool in ("similar_products", "bought_together"):
+        elif tool in PRODUCT_TOOLS:
             args = {"product_id": product, "k": e.k}
         elif tool == "find_customers":
             args = {
@@ -254,6 +265,14 @@ def _known_words(ctx: ToolContext) -> list[str]:
     known += aspect_words(ctx)  # the workspace's taxonomy, so a shop's own aspects stay
     known += prompts("planner.yaml")["ignore_words"].split()
     return known
+
+
+def pasted_texts(question: str) -> list[str]:
+    """The texts a question quotes for reading (``review_sentiment``), in order."""
+    found = [t.strip() for t in QUOTED.findall(question or "")]
+    if not found:
+        found = [t.strip() for t in AFTER_COLON.findall(question or "")]
+    return [t for t in found if t]
 
 
 def _query(e: Entities) -> str:

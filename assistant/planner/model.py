@@ -2,8 +2,8 @@
 
 ``LocalPlanner`` is a real LangChain ``BaseChatModel``: ``create_agent`` binds the
 role's tools to it and sends it the message list. On each call it reads the thread
-(assistant/planning/thread.py), decides what the question needs
-(assistant/planning/decide.py: intent from exemplars + keyword cues, entities from
+(assistant/planner/thread.py), decides what the question needs
+(assistant/planner/decide.py: intent from exemplars + keyword cues, entities from
 the store), and answers with one of:
 
 - tool calls (several when the question asks for several things; a product named in
@@ -29,9 +29,9 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field
 
 from assistant.errors import InsightError
-from assistant.planning.compose import compose
-from assistant.planning.decide import Decider, Plan, clarify
-from assistant.planning.thread import Thread
+from assistant.planner.compose import compose
+from assistant.planner.decide import PRODUCT_TOOLS, Decider, Plan, clarify
+from assistant.planner.thread import Thread
 from tools import resolve
 from tools.context import ToolContext
 
@@ -143,7 +143,7 @@ class LocalPlanner(BaseChatModel):
             result = resolve.products(self.ctx, plan.resolve)
         else:
             return None
-        need_product = any(n in ("similar_products", "bought_together") for n, _ in plan.calls)
+        need_product = any(n in PRODUCT_TOOLS for n, _ in plan.calls)
         return choose(result, plan.resolve, need_product)
 
     @staticmethod
@@ -154,7 +154,7 @@ class LocalPlanner(BaseChatModel):
                 args.pop("category", None)
             if name != "find_customers" or "category" not in args:
                 args["product_id"] = subject["product_id"]
-        elif "category" in subject and name not in ("similar_products", "bought_together"):
+        elif "category" in subject and name not in PRODUCT_TOOLS:
             args["category"] = subject["category"]
         return args
 

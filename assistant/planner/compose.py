@@ -1,15 +1,20 @@
 """The final answer, written from the tool results of the turn with the templates in
 prompts/answers.yaml: concise, figures with the number of records behind them,
-quotes with review ids. An unexpected result shape falls back to a generic
-rendering of the result's figures rather than costing the user the answer.
+quotes with review ids. Formatters read the declared result types; a result that
+is not of its declared type (a test double, a tool bug) is logged and falls back to
+a generic rendering of its figures rather than costing the user the answer.
 """
 
 from __future__ import annotations
 
-from assistant.planning.decide import Plan
-from assistant.planning.formatters import FORMATTERS, generic
-from assistant.planning.render import label, spec
-from assistant.planning.thread import Call, Thread
+import logging
+
+from assistant.planner.decide import Plan
+from assistant.planner.formatters import FORMATTERS, generic
+from assistant.planner.render import label, spec
+from assistant.planner.thread import Call, Thread
+
+log = logging.getLogger(__name__)
 
 
 def render_call(call: Call) -> list[str]:
@@ -25,8 +30,8 @@ def render_call(call: Call) -> list[str]:
     formatter = FORMATTERS.get(call.name, generic)
     try:
         lines = formatter(call, templates.get(call.name, {}))
-    except (KeyError, TypeError, ValueError, AttributeError):
-        # An unexpected result shape must not cost the user the answer.
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        log.warning("%s result is not of its declared type (%r): generic answer", call.name, exc)
         lines = generic(call, {})
     return [line for line in lines if line]
 

@@ -17,32 +17,32 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from assistant.data.demo_activity import (
+from assistant.demo.activity import (
     browser_events,
     pick_browsers,
     simulate_events,
     simulate_reviews,
 )
-from assistant.data.demo_catalog import (
+from assistant.demo.catalog import (
     CATEGORIES,
     CATEGORY_BY_NAME,
     CURRENCY,
     DEFECTS,
     build_catalog,
 )
-from assistant.data.demo_columns import ids as _ids
-from assistant.data.demo_columns import money as _money
-from assistant.data.demo_columns import timestamps as _ts
-from assistant.data.demo_people import make_customers
-from assistant.data.demo_sales import (
+from assistant.demo.columns import ids as _ids
+from assistant.demo.columns import money as _money
+from assistant.demo.columns import timestamps as _ts
+from assistant.demo.people import make_customers
+from assistant.demo.sales import (
     DAY,
     N_DAYS,
     day_index,
     product_popularity,
     simulate_shop,
 )
-from assistant.data.demo_support import SIZE_FIT_RETURNS, make_tickets
-from assistant.data.demo_text import (
+from assistant.demo.support import SIZE_FIT_RETURNS, make_tickets
+from assistant.demo.text import (
     RARE_TOKEN,
     compose_review,
     hostile_review,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 
-from assistant.data.demo_phrases import (
+from assistant.demo.phrases import (
     ASPECT_TITLES,
     CATEGORY_NEG,
     CATEGORY_POS,

@@ -1,33 +1,47 @@
 """Small helpers that fill answer templates (prompts/answers.yaml) from tool results:
-values formatted for people, the main rows of a result, the scope of a question."""
+values formatted for people, the scope of a question, tool labels (from the specs)."""
 
 from __future__ import annotations
 
 import string
 from typing import Any
 
-from assistant.planning.resources import prompts
+from assistant import templates
+from assistant.templates import TemplateError
+from tools.registry import LABELS
 
 MAX_ITEMS = 5
 MAX_QUOTE = 220
-# Keys under which tools return their main list of rows, in order of preference.
-LIST_KEYS = (
-    "reviews", "results", "hits", "recommendations", "similar", "bought_together",
-    "customers", "segments", "series", "rows", "groups", "items", "aspects", "candidates",
-)  # fmt: skip
-
-
-class _Values(dict):
-    def __missing__(self, key: str) -> str:
-        raise KeyError(key)
+ANSWERS = "answers.yaml"
+# The templates of answers.yaml not tied to one tool, and the names the code fills in.
+templates.declare(
+    ANSWERS,
+    {
+        "scope": {
+            "product": {"title", "product_id"},
+            "category": {"category"},
+            "customer": {"customer_id"},
+            "since": {"since"},
+            "until": {"until"},
+        },
+        "error": {"tool_label", "message", "hint"},
+        "empty": {"tool_label", "scope"},
+        "generic": {"field": {"key", "value"}},
+    },
+)
 
 
 def fill(template: str, **values: Any) -> str | None:
-    """The template filled in, or None when a placeholder has no value."""
+    """The template filled in, or None when the data has no value for a placeholder
+    (that part of the answer is left out). A placeholder the caller does not pass at
+    all is a bug, reported as such."""
     names = [f for _, f, _, _ in string.Formatter().parse(template) if f]
-    if any(values.get(n) is None or values.get(n) == [] for n in names):
+    missing = [n for n in names if n not in values]
+    if missing:
+        raise TemplateError(f"answer template {template!r}: no value passed for {{{missing[0]}}}")
+    if any(values[n] is None or values[n] == [] for n in names):
         return None
-    return template.format_map(_Values({k: fmt(v) for k, v in values.items()}))
+    return template.format(**{k: fmt(v) for k, v in values.items()})
 
 
 def fmt(value: Any) -> Any:
@@ -44,7 +58,7 @@ def pct(value: Any) -> str | None:
 
 
 def spec() -> dict:
-    return prompts("answers.yaml")
+    return templates.load(ANSWERS)
 
 
 def first(d: dict, *keys: str, default: Any = None) -> Any:
@@ -52,14 +66,6 @@ def first(d: dict, *keys: str, default: Any = None) -> Any:
         if d.get(k) not in (None, "", []):
             return d[k]
     return default
-
-
-def rows_of(result: dict) -> list[dict]:
-    for key in LIST_KEYS:
-        value = result.get(key)
-        if isinstance(value, list) and value and isinstance(value[0], dict):
-            return value
-    return []
 
 
 def shorten(text: str) -> str:
@@ -93,4 +99,4 @@ def more(template: str, total: Any, shown: int) -> list[str]:
 
 
 def label(name: str) -> str:
-    return spec()["tool_labels"].get(name, name)
+    return LABELS.get(name, name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.data.demo_sales import START_DAY
+from assistant.demo.sales import START_DAY
 
 
 def ids(prefix: str, n: int, width: int) -> np.ndarray:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.data.demo_sales import DAY, N_DAYS, Shop, demand_curve, draw_days, draw_seconds
+from assistant.demo.sales import DAY, N_DAYS, Shop, demand_curve, draw_days, draw_seconds
 
 # Star distributions for unhappy buyers: a returned order, a unit with the planted defect.
 RETURNED_STARS = np.array([0.38, 0.30, 0.18, 0.09, 0.05])

@@ -1,0 +1,1 @@
+"""The demo shop generator: a seeded, realistic shop written as canonical files."""

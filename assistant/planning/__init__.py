@@ -1,2 +1,0 @@
-"""The offline planner's parts: intent classification, entity extraction, period
-parsing and answer composition. ``assistant.planner.LocalPlanner`` ties them together."""

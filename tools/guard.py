@@ -1,0 +1,91 @@
+"""What every tool result passes before anyone sees it, whichever front end asked.
+
+- limited by role: a marketer never gets contact fields, whatever a tool forgot;
+- redacted: PII typed into review or ticket text is replaced for every role;
+- marked: untrusted text (reviews, tickets) is checked for instruction-like content,
+  which is flagged on the record and on the result, and never acted upon.
+
+The result handed in is never changed: the guarded one is a copy.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from tools.access import CONTACT_FIELDS, can_see_contact
+from tools.safety import EMAIL, flag_untrusted, redact_pii
+
+# A dict holding one of these ids is a record of shop text written by a customer.
+UNTRUSTED_RECORD_KEYS = ("review_id", "ticket_id")
+# Free-text fields of such records (and quote fields anywhere) are untrusted.
+UNTRUSTED_TEXT_KEYS = frozenset(
+    {"text", "title", "subject", "body", "quote", "snippet", "excerpt", "review_text"}
+)
+QUOTE_KEYS = frozenset({"quote", "quotes", "snippet", "snippets", "excerpt", "review_text"})
+DATA_TAG = re.compile(r"</?\s*data\b[^>]*>", re.IGNORECASE)
+# Contact details a marketer never gets: these keys anywhere, and any key naming an
+# email or phone; in a customer record (a dict with customer_id) also name and city.
+CONTACT_KEYS = frozenset(CONTACT_FIELDS) - {"name", "city"} | {
+    "address",
+    "street",
+    "postcode",
+    "zip",
+    "full_name",
+    "first_name",
+    "last_name",
+    "customer_name",
+}
+CUSTOMER_RECORD_KEYS = frozenset(CONTACT_FIELDS)
+
+
+def guard_result(result: Mapping[str, Any], role: str) -> dict:
+    """The result as the role may see it, with untrusted text redacted and flagged."""
+    flags: list[str] = []
+    guarded = _guard(json.loads(json.dumps(result, default=str)), role, flags, None)
+    if flags:
+        guarded["flags"] = sorted(set(guarded.get("flags") or []) | set(flags))
+    return guarded
+
+
+def _guard(value: Any, role: str, flags: list[str], record_id: str | None) -> Any:
+    if isinstance(value, dict):
+        own_id = next((str(value[k]) for k in UNTRUSTED_RECORD_KEYS if value.get(k)), None)
+        untrusted_record = own_id is not None
+        out: dict[str, Any] = {}
+        record_flags: list[str] = []
+        for key, item in value.items():
+            if not can_see_contact(role) and _is_contact(key, value):
+                continue
+            untrusted = key in QUOTE_KEYS or (untrusted_record and key in UNTRUSTED_TEXT_KEYS)
+            if untrusted and isinstance(item, str):
+                record_flags += flag_untrusted(item)
+                out[key] = redact_pii(item)
+            elif untrusted and isinstance(item, list) and all(isinstance(x, str) for x in item):
+                for text in item:
+                    record_flags += flag_untrusted(text)
+                out[key] = [redact_pii(text) for text in item]
+            else:
+                out[key] = _guard(item, role, flags, own_id or record_id)
+        if record_flags:
+            names = sorted(set(record_flags))
+            out["injection_flags"] = names
+            where = own_id or record_id or "text"
+            flags.extend(f"{where}: {name}" for name in names)
+        return out
+    if isinstance(value, list):
+        return [_guard(item, role, flags, record_id) for item in value]
+    if isinstance(value, str) and not can_see_contact(role):
+        # Marketers never see an email address, even in a field no one thought of.
+        # (Not the full redact_pii: its phone rule would also eat ISO dates.)
+        return EMAIL.sub("[email]", value)
+    return value
+
+
+def _is_contact(key: str, record: dict) -> bool:
+    lowered = key.lower()
+    if lowered in CONTACT_KEYS or "email" in lowered or "phone" in lowered:
+        return True
+    return lowered in CUSTOMER_RECORD_KEYS and "customer_id" in record
