@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tools.access import CONTACT_FIELDS, can_see_contact
-from tools.safety import EMAIL, flag_untrusted, redact_pii
+from tools.safety import EMAIL, flag_untrusted, redact_pii, review_part
 
 # A dict holding one of these ids is a record of shop text written by a customer.
 UNTRUSTED_RECORD_KEYS = ("review_id", "ticket_id")
@@ -61,12 +61,16 @@ def _guard(value: Any, role: str, flags: list[str], record_id: str | None) -> An
                 continue
             untrusted = key in QUOTE_KEYS or (untrusted_record and key in UNTRUSTED_TEXT_KEYS)
             if untrusted and isinstance(item, str):
-                record_flags += flag_untrusted(item)
-                out[key] = redact_pii(item)
+                found = flag_untrusted(item)
+                record_flags += found
+                out[key] = redact_pii(_quotable(item, found, out))
             elif untrusted and isinstance(item, list) and all(isinstance(x, str) for x in item):
+                texts = []
                 for text in item:
-                    record_flags += flag_untrusted(text)
-                out[key] = [redact_pii(text) for text in item]
+                    found = flag_untrusted(text)
+                    record_flags += found
+                    texts.append(redact_pii(_quotable(text, found, out)))
+                out[key] = texts
             else:
                 out[key] = _guard(item, role, flags, own_id or record_id)
         if record_flags:
@@ -82,6 +86,17 @@ def _guard(value: Any, role: str, flags: list[str], record_id: str | None) -> An
         # (Not the full redact_pii: its phone rule would also eat ISO dates.)
         return EMAIL.sub("[email]", value)
     return value
+
+
+def _quotable(text: str, flags: list[str], record: dict[str, Any]) -> str:
+    """A flagged text cut to the part that reads as a review, so no front end repeats an
+    instruction found in data as if it were content; the record says it was cut."""
+    if not flags:
+        return text
+    kept = review_part(text)
+    if kept != text:
+        record["instruction_removed"] = True
+    return kept
 
 
 def _is_contact(key: str, record: dict) -> bool:
