@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from tools.access import CONTACT_FIELDS, can_see_contact
-from tools.safety import EMAIL, flag_untrusted, redact_pii, review_part
+from tools.safety import EMAIL, flag_untrusted, redact_names, redact_pii, review_part
 
 # A dict holding one of these ids is a record of shop text written by a customer.
 UNTRUSTED_RECORD_KEYS = ("review_id", "ticket_id")
@@ -41,10 +41,26 @@ CONTACT_KEYS = frozenset(CONTACT_FIELDS) - {"name", "city"} | {
 CUSTOMER_RECORD_KEYS = frozenset(CONTACT_FIELDS)
 
 
-def guard_result(result: Mapping[str, Any], role: str) -> dict:
-    """The result as the role may see it, with untrusted text redacted and flagged."""
+# For roles that may not see contact details: the names of the customers who wrote
+# the records in a result, by customer id (a store lookup the caller supplies).
+AuthorNames = Callable[[list[str]], dict[str, str]]
+
+
+def guard_result(
+    result: Mapping[str, Any], role: str, author_names: AuthorNames | None = None
+) -> dict:
+    """The result as the role may see it, with untrusted text redacted and flagged.
+
+    With ``author_names``, a role that may not see contact details also gets the
+    author's own name redacted where they typed it into their review or ticket.
+    """
     flags: list[str] = []
-    guarded = _guard(json.loads(json.dumps(result, default=str)), role, flags, None)
+    copy = json.loads(json.dumps(result, default=str))
+    if author_names is not None and not can_see_contact(role):
+        authors = sorted(set(_authors(copy)))
+        names = author_names(authors) if authors else {}
+        copy = _redact_authors(copy, names)
+    guarded = _guard(copy, role, flags, None)
     if flags:
         guarded["flags"] = sorted(set(guarded.get("flags") or []) | set(flags))
     return guarded
@@ -86,6 +102,45 @@ def _guard(value: Any, role: str, flags: list[str], record_id: str | None) -> An
         # (Not the full redact_pii: its phone rule would also eat ISO dates.)
         return EMAIL.sub("[email]", value)
     return value
+
+
+def _authors(value: Any) -> list[str]:
+    """Customer ids of the untrusted records (reviews, tickets) anywhere in ``value``."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        if any(value.get(k) for k in UNTRUSTED_RECORD_KEYS) and value.get("customer_id"):
+            found.append(str(value["customer_id"]))
+        for item in value.values():
+            found += _authors(item)
+    elif isinstance(value, list):
+        for item in value:
+            found += _authors(item)
+    return found
+
+
+def _redact_authors(value: Any, names: dict[str, str]) -> Any:
+    if isinstance(value, dict):
+        name = names.get(str(value.get("customer_id"))) if _is_record(value) else None
+        out = {}
+        for key, item in value.items():
+            if name and key in UNTRUSTED_TEXT_KEYS | QUOTE_KEYS and isinstance(item, str):
+                out[key] = redact_names(item, _name_forms(name))
+            else:
+                out[key] = _redact_authors(item, names)
+        return out
+    if isinstance(value, list):
+        return [_redact_authors(item, names) for item in value]
+    return value
+
+
+def _is_record(value: dict) -> bool:
+    return any(value.get(k) for k in UNTRUSTED_RECORD_KEYS)
+
+
+def _name_forms(name: str) -> list[str]:
+    """The full name and its longer parts: "Ada here" gives Ada Lovelace away too."""
+    parts = [p for p in name.split() if len(p) >= 3]
+    return [name, *parts] if len(parts) > 1 else [name]
 
 
 def _quotable(text: str, flags: list[str], record: dict[str, Any]) -> str:

@@ -84,7 +84,23 @@ class Toolbox:
 
     def guard(self, result: Mapping[str, Any]) -> dict:
         """A result this role may see (for engines a front end runs in bulk)."""
-        return guard_result(result, self.role)
+        return guard_result(result, self.role, self._author_names)
+
+    def _author_names(self, customer_ids: list[str]) -> dict[str, str]:
+        """Names of the customers who wrote the records in a result (for redaction)."""
+        try:
+            rows = (
+                self.ctx.cursor()
+                .execute(
+                    "SELECT customer_id, name FROM customers "
+                    "WHERE customer_id IN (SELECT unnest(?)) AND name IS NOT NULL",
+                    [customer_ids],
+                )
+                .fetchall()
+            )
+        except Exception:  # noqa: BLE001 - a context without a store redacts no names
+            return {}
+        return {str(cid): str(name) for cid, name in rows}
 
     def call(self, name: str, /, **args: Any) -> Outcome:
         """Run one tool as this role; never raises for a product error."""
@@ -99,7 +115,7 @@ class Toolbox:
             log.exception("tool %s failed", name)
             error = BackendError(f"{name} failed: {exc}")
             raw = error.to_dict()
-        result = guard_result(raw, self.role)
+        result = guard_result(raw, self.role, self._author_names)
         duration_ms = round((time.perf_counter() - started) * 1000, 2)
         return Outcome(name, dict(args), result, duration_ms, error)
 
