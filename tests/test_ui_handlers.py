@@ -102,7 +102,7 @@ def test_chat_turn_streams_tool_calls_text_and_evidence():
     assert '"query": "battery"' in tool["content"]
     history, _, _, _ = updates[2]
     done = history[1]["metadata"]
-    assert done["status"] == "done" and done["duration"] == 1.25 and done["log"] == "n=2"
+    assert done["status"] == "done" and done["duration"] == 1.25 and done["log"] == "2 records"
     assert '"query": "battery"' in history[1]["content"]  # arguments kept from the start event
     assert updates[3][0][-1]["content"] == "Buyers complain "
     history, evidence, notice, thread = updates[-1]
@@ -161,11 +161,16 @@ def test_evidence_html_lists_remaining_ids_and_handles_no_evidence():
 
 
 def test_result_summary_and_backend_notice():
-    assert render.result_summary({"n": 3, "review_count": 40}) == "n=3, review_count=40"
+    assert render.result_summary({"n": 3, "review_count": 40}) == "3 records, 40 reviews"
     assert render.result_summary(None, "boom") == "error: boom"
     assert render.result_summary({"error": "NotFoundError", "message": "no P9"}) == "error: no P9"
     notice = render.backend_notice({"backend": "local", "fell_back": False})
     assert notice == "Answered by **local**"
+    flagged = render.backend_notice(
+        {"backend": "local", "flags": ["R003001: override_instructions"]}
+    )
+    assert "override_instructions" not in flagged and "flags:" not in flagged
+    assert "R003001 tells the assistant to ignore its instructions" in flagged
 
 
 def test_chart_builders_carry_the_counts():

@@ -366,7 +366,7 @@ def _sales_metrics(call: Call, t: dict) -> list[str]:
                 t["item"],
                 key=str(key)[:10] if group in ("month", "week") else key,
                 value=first(row, "value", metric),
-                n_item=f" (n={n_item})" if n_item is not None else "",
+                n_item=f" (from {n_item:,} records)" if isinstance(n_item, int | float) else "",
             )
             or ""
         )

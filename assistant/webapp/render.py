@@ -12,6 +12,8 @@ import json
 from html import escape
 from typing import Any
 
+from assistant.flag_words import flags_sentence
+
 MAX_QUOTES = 6
 MAX_IDS = 30
 
@@ -114,6 +116,16 @@ def evidence_html(answer: dict) -> str:
     return "".join(parts)
 
 
+# A tool's record counts as a user reads them, not as its result's keys.
+COUNT_WORDS = {
+    "n": "records",
+    "review_count": "reviews",
+    "count": "matches",
+    "size": "in the group",
+    "order_count": "orders",
+}
+
+
 def result_summary(result: Any, error: Any = None) -> str:
     """One line for a finished tool call: the error, or the record counts it reports."""
     if error:
@@ -122,8 +134,8 @@ def result_summary(result: Any, error: Any = None) -> str:
         if result.get("error"):
             return f"error: {result.get('message') or result['error']}"
         counts = [
-            f"{k}={result[k]}"
-            for k in ("n", "review_count", "count", "size", "order_count")
+            f"{result[k]:,} {noun}"
+            for k, noun in COUNT_WORDS.items()
             if isinstance(result.get(k), int | float)
         ]
         if counts:
@@ -155,5 +167,5 @@ def backend_notice(answer: dict) -> str:
         text += f" — ⚠️ fell back to the local planner: {escape(str(reason))}"
     flags = answer.get("flags") or []
     if flags:
-        text += " — flags: " + ", ".join(escape(str(f)) for f in flags)
+        text += " — ⚠️ " + escape(flags_sentence([str(f) for f in flags]))
     return text
