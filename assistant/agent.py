@@ -16,7 +16,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import date
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -43,6 +42,7 @@ from assistant.models import (
     parse_model_spec,
     remote_model,
 )
+from assistant.planning.now import reference
 from assistant.workspace import Workspace
 from tools.access import check_role
 from tools.context import ToolContext
@@ -155,10 +155,13 @@ class Assistant:
                 model, tools, checkpointer=self.threads.saver, name=f"insight-{role}-local"
             )
         _, name = parse_model_spec(backend)
+        now = reference(self.tool_context(role).cursor(), self.settings.today)
         system = prompt(
             "system.md",
             role=role,
-            today=(self.settings.today or date.today()).isoformat(),
+            today=now.today.isoformat(),
+            period_day=now.day.isoformat(),
+            period_rule=f"the data runs to {now.data_end}" if now.from_data else "today",
             tools=", ".join(names),
             privacy=prompt(f"privacy_{role}.md").strip(),
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from assistant.planning.decide import Plan
 from assistant.planning.formatters import FORMATTERS, generic
+from assistant.planning.now import Now, period_line
 from assistant.planning.render import label, spec
 from assistant.planning.thread import Call, Thread
 
@@ -31,7 +32,14 @@ def render_call(call: Call) -> list[str]:
     return [line for line in lines if line]
 
 
-def compose(thread: Thread, plan: Plan) -> str:
+def compose(thread: Thread, plan: Plan, now: Now | None = None) -> str:
+    text = _compose(thread, plan)
+    period = plan.entities.period if plan.entities else None
+    line = period_line(period, now) if now else ""
+    return f"{line}\n\n{text}" if line else text
+
+
+def _compose(thread: Thread, plan: Plan) -> str:
     calls = [c for c in thread.calls if c.result is not None]
     # The product lookup only served the other tools; show it when it was the question.
     if any(c.name != "find_product" for c in calls):
