@@ -93,4 +93,4 @@ def test_revenue_and_recency_answers_count_from_the_end_of_the_demo_data(demo_di
     assert metrics, answer.text
     assert metrics[0].args["since"] == (end + timedelta(days=1) - timedelta(days=30)).isoformat()
     assert f"data runs to {end.isoformat()}" in answer.text.splitlines()[0]
-    assert "'last 30 days'" in answer.text
+    assert "last 30 days' = since " in answer.text
