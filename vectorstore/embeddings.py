@@ -42,25 +42,69 @@ def text_key(text: str) -> str:
 
 
 class Embedder:
-    """Encodes texts in length-sorted batches; remembers recent vectors by text hash.
+    """Encodes texts in length-sorted batches; remembers vectors by text hash.
 
     The memory cache lets steps of one run that embed the same texts (sentiment
-    labelling, then indexing) pay for encoding once.
+    labelling, then indexing) pay for encoding once. The optional persistent ``store``
+    (a VectorCache in the workspace) carries vectors across processes; with it the
+    model itself (torch and all) is loaded only when a text is not in it, so a
+    command whose texts were all seen before never pays for the model.
     """
 
-    def __init__(self, model, name: str, batch_size: int = 64, cache_size: int = 50_000):
-        self.model = model
+    def __init__(
+        self,
+        model=None,
+        name: str = "",
+        batch_size: int = 64,
+        cache_size: int = 50_000,
+        *,
+        loader=None,
+        store=None,
+    ):
+        if model is None and loader is None:
+            raise ValueError("Embedder needs a model or a loader")
+        self._model = model
+        self._loader = loader
+        self._model_lock = threading.Lock()
         self.name = name
         self.batch_size = batch_size
-        self.dim = int(
+        self.store = store
+        self._dim = self._model_dim(model) if model is not None else None
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    @staticmethod
+    def _model_dim(model) -> int:
+        return int(
             (
                 getattr(model, "get_embedding_dimension", None)
                 or model.get_sentence_embedding_dimension
             )()
         )
-        self.cache_size = cache_size
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_lock = threading.Lock()
+
+    @property
+    def model(self):
+        if self._model is None:
+            with self._model_lock:
+                if self._model is None:
+                    self._model = self._loader()
+                    self._dim = self._model_dim(self._model)
+        return self._model
+
+    @property
+    def model_loaded(self) -> bool:
+        return self._model is not None
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            known = self.store.dim() if self.store is not None else None
+            if known is None:
+                self.model  # noqa: B018 -- loading the model sets the dimension
+            else:
+                self._dim = known
+        return self._dim
 
     def encode_uncached(self, texts: list[str]) -> np.ndarray:
         """Encode without the cache; longest texts first so batches pad little."""
@@ -93,6 +137,12 @@ class Embedder:
                     missing.setdefault(key, []).append(i)
                 else:
                     out[i] = hit
+        if missing and self.store is not None:
+            stored = self.store.get_many(list(missing), self.dim)
+            with self._cache_lock:
+                for key, vec in stored.items():
+                    out[missing.pop(key)] = vec
+                    self._cache[key] = vec
         if missing:
             first = [rows[0] for rows in missing.values()]
             fresh = self.encode_uncached([texts[i] for i in first])
@@ -102,13 +152,27 @@ class Embedder:
                     self._cache[key] = vec
                 while len(self._cache) > self.cache_size:
                     self._cache.popitem(last=False)
+            if self.store is not None:
+                self.store.put_many(dict(zip(missing, fresh, strict=True)), self.dim)
         return out
 
     def encode_query(self, text: str) -> np.ndarray:
         """One short text on one torch thread: on a busy 2-core machine the two
         intra-op threads of a tiny batch mostly wait for each other (~10x slower)."""
+        key = text_key(text or "")
+        with self._cache_lock:
+            hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        if self.store is not None:
+            stored = self.store.get_many([key], self.dim)
+            if key in stored:
+                with self._cache_lock:
+                    self._cache[key] = stored[key]
+                return stored[key]
         import torch
 
+        self.model  # noqa: B018 -- load before pinning threads: loading sets them too
         with _THREADS_LOCK:
             before = torch.get_num_threads()
             torch.set_num_threads(1)
@@ -122,8 +186,13 @@ class Embedder:
         return LangChainEmbeddings(self)
 
 
-def load_embedder(model: str = "", batch_size: int = 64) -> Embedder:
-    """Load the sentence model offline; ``model`` empty means the packaged all-MiniLM-L6-v2."""
+def load_embedder(
+    model: str = "", batch_size: int = 64, cache_path: Path | str | None = None
+) -> Embedder:
+    """The sentence model, offline; ``model`` empty means the packaged all-MiniLM-L6-v2.
+
+    With ``cache_path`` the vectors persist there (see VectorCache) and the model is
+    loaded on the first text the cache does not hold; without it, loaded now."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     location = Path(model).expanduser() if model else packaged_model_path()
@@ -134,21 +203,32 @@ def load_embedder(model: str = "", batch_size: int = 64) -> Embedder:
             hint=f"set {SETTING} to a local sentence-transformers model directory, "
             "or unset it to use the packaged all-MiniLM-L6-v2",
         )
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()  # a weights-loading bar on every command is noise
-
-    try:
-        st = SentenceTransformer(str(location), device="cpu", local_files_only=True)
-    except Exception as exc:  # noqa: BLE001 - any load failure means the same thing to the user
-        raise BackendError(
-            f"cannot load the embedding model {model or location!r}: {exc}",
-            hint=f"models are never downloaded; set {SETTING} to a local model directory "
-            "or unset it to use the packaged all-MiniLM-L6-v2",
-        ) from exc
     name = model or "all-MiniLM-L6-v2"
-    return Embedder(st, name=name, batch_size=batch_size)
+
+    def load():
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # a weights-loading bar on every command is noise
+        try:
+            return SentenceTransformer(str(location), device="cpu", local_files_only=True)
+        except Exception as exc:  # noqa: BLE001 - any load failure means the same thing to the user
+            raise BackendError(
+                f"cannot load the embedding model {model or location!r}: {exc}",
+                hint=f"models are never downloaded; set {SETTING} to a local model directory "
+                "or unset it to use the packaged all-MiniLM-L6-v2",
+            ) from exc
+
+    if cache_path is None:
+        return Embedder(load(), name=name, batch_size=batch_size)
+    from vectorstore.vector_cache import VectorCache
+
+    # The model's identity in the cache: its name and where its weights are, so two
+    # models that share a name in different directories never share vectors.
+    identity = f"{name}@{location.resolve() if location.exists() else location}"
+    return Embedder(
+        name=name, batch_size=batch_size, loader=load, store=VectorCache(cache_path, identity)
+    )
 
 
 try:
