@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +37,26 @@ def packaged_model_path() -> Path:
 
 # torch's thread count is process-wide: query encodes change it one at a time.
 _THREADS_LOCK = threading.Lock()
+
+
+# A handful of short texts (a question, a product mention) encode faster on one torch
+# thread on a busy machine: see encode_query.
+_FEW_TEXTS = 8
+
+
+@contextmanager
+def _few_texts_on_one_thread(n: int):
+    torch = sys.modules.get("torch") if n <= _FEW_TEXTS else None
+    if torch is None:
+        yield
+        return
+    with _THREADS_LOCK:
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
 
 
 def text_key(text: str) -> str:
@@ -111,13 +133,15 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         order = np.argsort([-len(t) for t in texts], kind="stable")
-        vectors = self.model.encode(
-            [texts[i] for i in order],
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        ).astype(np.float32, copy=False)
+        model = self.model  # loads on first use
+        with _few_texts_on_one_thread(len(texts)):
+            vectors = model.encode(
+                [texts[i] for i in order],
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            ).astype(np.float32, copy=False)
         out = np.empty_like(vectors)
         out[order] = vectors
         return out
@@ -157,29 +181,9 @@ class Embedder:
         return out
 
     def encode_query(self, text: str) -> np.ndarray:
-        """One short text on one torch thread: on a busy 2-core machine the two
-        intra-op threads of a tiny batch mostly wait for each other (~10x slower)."""
-        key = text_key(text or "")
-        with self._cache_lock:
-            hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        if self.store is not None:
-            stored = self.store.get_many([key], self.dim)
-            if key in stored:
-                with self._cache_lock:
-                    self._cache[key] = stored[key]
-                return stored[key]
-        import torch
-
-        self.model  # noqa: B018 -- load before pinning threads: loading sets them too
-        with _THREADS_LOCK:
-            before = torch.get_num_threads()
-            torch.set_num_threads(1)
-            try:
-                return self.encode([text])[0]
-            finally:
-                torch.set_num_threads(before)
+        """One short text: from the caches when seen before, else encoded on one torch
+        thread (see _few_texts_on_one_thread)."""
+        return self.encode([text])[0]
 
     def langchain(self):
         """The same model as a LangChain ``Embeddings`` object."""
