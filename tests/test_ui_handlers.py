@@ -386,3 +386,34 @@ def test_evidence_quotes_follow_the_answer_and_show_the_passage_it_quoted():
     assert html.index('data-review="R1"') < html.index('data-review="R2"')
     assert "Charging problem." in html and "Great sound." not in html
     assert html.index("R2") < html.index("R3")  # unquoted ids come after the quoted ones
+
+
+def test_audience_form_defaults_give_the_cli_audience_for_every_segment(demo_assistant, demo_dir):
+    """The form's untouched values, as its components hold them, filter nothing but the
+    segment: the same count as `insight audience --segment S` for every segment."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from assistant.cli import app as cli_app
+    from assistant.config import Settings
+    from assistant.webapp import panels
+    from assistant.webapp.app import create_app
+    from tools.customers import SEGMENTS
+
+    demo = create_app(demo_assistant, Settings(data_dir=demo_dir))
+    by_label = {getattr(c, "label", None): c for c in demo.blocks.values()}
+    labels = ["Bought in category", "Min spend", "Max spend", "No order for (days)",
+              "Churn risk", "Wrote a review that is", "Complained about",
+              "Browsed, never bought", "Country"]  # fmt: skip
+    defaults = [by_label[label].value for label in labels]
+    runner = CliRunner()
+    for segment in SEGMENTS:
+        stats, table, _ = panels.build_audience(demo_assistant, "marketer", [segment], *defaults)
+        cli = runner.invoke(
+            cli_app, ["audience", "--segment", segment, "--json", "--data-dir", str(demo_dir)]
+        )
+        expected = json.loads(cli.stdout)["count"]
+        assert f"**{expected}** of" in stats, (segment, stats)
+        assert len(table["data"]) == expected
+        assert "None" not in stats
