@@ -74,6 +74,7 @@ def main() -> int:
     from assistant.agent import Assistant
     from assistant.users import ensure_demo_users
     from assistant.webapp.app import create_app, launch
+    from assistant.webapp.readiness import warm_up
 
     try:
         settings = load_settings()
@@ -93,14 +94,25 @@ def main() -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     demo = create_app(assistant, settings, users_path=settings.users_path)
-    print(f"Customer insight app: http://{settings.host}:{settings.port}", flush=True)
+    print("Warming up: loading models and answering the example questions…", flush=True)
+    ready = warm_up(assistant)
+    if not ready.answered:
+        failed = [t for t in ready.turns if not t["answered"]]
+        print(f"warning: {len(failed)} warm-up question(s) got no answer", file=sys.stderr)
     for line in login_lines(settings, created):
         print(line, flush=True)
     try:
-        launch(demo, settings, users_path=settings.users_path)
+        # Not listening until warm: the first question after "ready" runs at warm speed.
+        launch(demo, settings, users_path=settings.users_path, prevent_thread_lock=True)
     except OSError as exc:  # the port was taken between the check and the start
         print(f"error: {_bind_error(settings.host, settings.port, exc)}", file=sys.stderr)
         return 2
+    print(
+        f"Customer insight app ready (warm-up {ready.seconds:.1f} s): "
+        f"http://{settings.host}:{settings.port}",
+        flush=True,
+    )
+    demo.block_thread()
     return 0
 
 

@@ -16,7 +16,6 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +41,7 @@ from assistant.models import (
     remote_model,
 )
 from assistant.outbound import store_people
+from assistant.planner.now import reference
 from assistant.workspace import Workspace
 from tools.access import check_role
 from tools.context import ToolContext
@@ -54,11 +54,29 @@ RECURSION_LIMIT = 24
 WARM_UP_QUESTION = "What do buyers say about the best-selling product since last month?"
 
 
-def system_prompt(role: str, today: str, specs: list[ToolSpec]) -> str:
-    """The remote model's instructions; the tool list comes from the role's specs."""
+def system_prompt(
+    role: str,
+    today: str,
+    specs: list[ToolSpec],
+    *,
+    period_day: str | None = None,
+    period_rule: str = "today",
+) -> str:
+    """The remote model's instructions; the tool list comes from the role's specs.
+
+    Relative periods count from ``period_day`` (the day after the data ends, when it
+    ends before today; see assistant/planner/now.py)."""
     tools = "\n".join(f"- `{s.name}`: {s.purpose}" for s in specs)
     privacy = templates.text(f"privacy_{role}.md").strip()
-    return templates.text("system.md", role=role, today=today, tools=tools, privacy=privacy)
+    return templates.text(
+        "system.md",
+        role=role,
+        today=today,
+        tools=tools,
+        privacy=privacy,
+        period_day=period_day or today,
+        period_rule=period_rule,
+    )
 
 
 class Assistant:
@@ -155,10 +173,13 @@ class Assistant:
                 model, tools, checkpointer=self.threads.saver, name=f"insight-{role}-local"
             )
         _, name = parse_model_spec(backend)
+        now = reference(self.tool_context(role).cursor(), self.settings.today)
         system = system_prompt(
             role,
-            (self.settings.today or date.today()).isoformat(),
+            now.today.isoformat(),
             [toolbox.specs[n] for n in toolbox.names()],
+            period_day=now.day.isoformat(),
+            period_rule=f"the data runs to {now.data_end}" if now.from_data else "today",
         )
         return create_agent(
             self._remote_factory(name, self.settings),

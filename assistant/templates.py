@@ -34,7 +34,7 @@ class TemplateError(InsightError):
 # the code supplies; DATA marks a section that holds data, not templates.
 DATA = None
 _contracts: dict[str, Any] = {
-    "system.md": {"role", "today", "tools", "privacy"},
+    "system.md": {"role", "today", "tools", "privacy", "period_day", "period_rule"},
     "fallback_note.md": {"backend", "reason"},
     "privacy_marketer.md": set(),
     "privacy_support.md": set(),

@@ -212,7 +212,9 @@ class Workspace:
         from vectorstore.embeddings import load_embedder
 
         return load_embedder(
-            self.settings.embedding_model, batch_size=self.settings.embedding_batch_size
+            self.settings.embedding_model,
+            batch_size=self.settings.embedding_batch_size,
+            cache_path=self.path / "cache" / "embeddings.sqlite",
         )
 
     @cached_property

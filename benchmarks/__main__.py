@@ -69,6 +69,12 @@ PLANS: dict[str, dict[str, list[str]]] = {
         "100k": ["--scale", "22", "--repeat", "2"],
         "100k-quick": ["--scale", "4.4", "--repeat", "1"],
     },
+    "startup": {
+        "demo": ["--scale", "1.0", "--runs", "3"],
+        "demo-quick": ["--scale", "0.1", "--runs", "1"],
+        "100k": ["--scale", "22", "--runs", "3"],
+        "100k-quick": ["--scale", "4.4", "--runs", "1"],
+    },
     "login": {
         "demo": ["--scale", "1.0"],
         "demo-quick": ["--scale", "0.1", "--seconds", "6", "--modes", "before,shipped"],

@@ -96,3 +96,40 @@ def test_long_texts_are_cut_before_tokenising(embedder):
     assert embedder.max_chars == embedder.model.max_seq_length * 32
     assert max(seen) <= embedder.max_chars < len(long_text)
     assert np.allclose(vec, head, atol=1e-6)
+
+
+def test_vectors_persist_across_processes_without_loading_the_model_again(tmp_path):
+    import sqlite3
+
+    texts = ["battery dies after two hours", "great sound", "battery dies after two hours"]
+    cache = tmp_path / "cache" / "embeddings.sqlite"
+    first = load_embedder("", batch_size=4, cache_path=cache)
+    assert not first.model_loaded  # nothing is loaded until a text needs encoding
+    vecs = first.encode(texts)
+    assert first.model_loaded and first.dim == 384
+    # A new embedder (a new process) answers from the file alone: no model, same vectors.
+    second = load_embedder("", batch_size=4, cache_path=cache)
+    again = second.encode(texts)
+    assert not second.model_loaded and second.dim == 384
+    assert np.array_equal(vecs, again)
+    assert np.array_equal(second.encode_query("great sound"), vecs[1])
+    assert not second.model_loaded
+    # Raw float32 bytes keyed by model and text hash: no pickle anywhere in the file.
+    with sqlite3.connect(cache) as con:
+        models = {m for (m,) in con.execute("SELECT DISTINCT model FROM vectors")}
+        blob = con.execute("SELECT vector FROM vectors LIMIT 1").fetchone()[0]
+    assert len(models) == 1 and next(iter(models)).startswith("all-MiniLM-L6-v2@")
+    assert len(blob) == 384 * 4
+    # Vectors of another model are never served for this one.
+    from vectorstore.vector_cache import VectorCache
+
+    other = VectorCache(cache, "another-model")
+    assert other.get_many(["x"], 384) == {}
+
+
+def test_an_unreadable_cache_file_costs_nothing_but_speed(tmp_path):
+    cache = tmp_path / "embeddings.sqlite"
+    cache.write_bytes(b"this is not a database")
+    embedder = load_embedder("", batch_size=4, cache_path=cache)
+    vec = embedder.encode(["great sound"])
+    assert vec.shape == (1, 384) and embedder.model_loaded

@@ -44,7 +44,7 @@ def eval_run(demo_dir, tmp_path_factory):
             "2026-11-01",
             "--workers",
             "2",
-            "--json",
+            "--json-out",
             str(json_path),
             "--markdown",
             str(md_path),

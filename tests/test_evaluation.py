@@ -237,9 +237,51 @@ def test_eval_command_exits_nonzero_below_min_score(shop, tmp_path, monkeypatch)
             str(shop.path),
             "--min-score",
             "0.5",
-            "--json",
+            "--json-out",
             str(report),
         ],
     )
     assert result.exit_code == 1, result.output
     assert json.loads(report.read_text())["totals"]["passed"] == 0
+
+
+def test_eval_json_is_a_flag_and_a_directory_as_report_path_is_one_clear_error(
+    shop, tmp_path, monkeypatch
+):
+    """`--json` prints like ask/search/recommend do; `--json-out` takes the file. The
+    issue's `eval set.yaml --json --data-dir ws` read the workspace as the report path."""
+    from assistant.cli import app
+
+    path = write_set(
+        tmp_path,
+        [{"id": "seg", "question": "Show the segments", "expect_tools": ["segment_overview"]}],
+    )
+    answer = FakeAnswer("Segments.", [Call("segment_overview", {}, {"segments": []})])
+    ws_dir = shop.path
+    shop.close()
+
+    class FakeAssistantCls:
+        @staticmethod
+        def open(settings=None):
+            from assistant.workspace import Workspace
+
+            return ScriptedAssistant(
+                Workspace.open(settings.data_dir, read_only=True), {"Show the segments": answer}
+            )
+
+    monkeypatch.setattr("assistant.agent.Assistant", FakeAssistantCls, raising=False)
+    runner = CliRunner()
+    result = runner.invoke(app, ["eval", str(path), "--json", "--data-dir", str(ws_dir)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["totals"]["cases"] == 1 and report["totals"]["passed"] == 1
+
+    for option in ("--json-out", "--markdown"):
+        bad = runner.invoke(
+            app, ["eval", str(path), option, str(ws_dir), "--data-dir", str(ws_dir)]
+        )
+        assert bad.exit_code == 2
+        assert f"{option} {ws_dir} is a directory" in bad.stderr
+        assert "Traceback" not in bad.output
+    bad = runner.invoke(app, ["eval", str(tmp_path), "--data-dir", str(ws_dir)])
+    assert bad.exit_code == 2 and "is a directory, not a file" in bad.stderr

@@ -50,6 +50,7 @@ def app_url(demo_dir, tmp_path_factory):
 
     users = tmp_path_factory.mktemp("users") / "users.json"
     add_user(users, "sue", "support", "sue-password", rounds=4)
+    add_user(users, "mia", "marketer", "mia-password", rounds=4)
     settings = Settings(data_dir=demo_dir, port=free_port(), ui_concurrency=4)
     bot = Assistant.open(demo_dir, settings=settings)
     demo = create_app(bot, settings, users_path=users)
@@ -309,3 +310,54 @@ def test_hostile_review_renders_as_text_and_the_browser_fetches_nothing(
         page.evaluate(f"fetch('{beacon.url}/control', {{mode: 'no-cors'}})")
         page.wait_for_timeout(500)
     assert beacon.hits == ["/control"]
+
+
+def _log_in(page, name: str, password: str) -> None:
+    page.locator("input[type=text]").first.fill(name)
+    page.locator("input[type=password]").fill(password)
+    page.locator("button", has_text="Login").click()
+
+
+def test_log_out_then_a_marketer_exports_the_audience_the_cli_finds(page, app_url, demo_dir):
+    """The form as a browser sends it: untouched spend and day boxes mean "any", so the
+    audience is the CLI's; the CSV holds every one of its customers."""
+    import csv
+    import json
+
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    page.goto(app_url, wait_until="load")
+    # Still logged in from the test before, or at the login form when run alone.
+    page.locator("#logout, button:has-text('Login')").first.wait_for()
+    if page.locator("#logout").count() == 0:
+        _log_in(page, "sue", "sue-password")
+    page.locator("#who", has_text="role support").wait_for()
+    page.locator("#logout").click()
+    page.locator("button", has_text="Login").wait_for()
+    _log_in(page, "mia", "mia-password")
+    page.locator("#who", has_text="role marketer").wait_for()
+
+    page.get_by_role("tab", name="Audiences").click()
+    # Before a build the table shows the export's column names, not placeholders.
+    assert "customer_id" in page.locator("#audience-table").inner_text()
+    page.locator("#aud-seg label", has_text="At risk").click()
+    page.locator("#audience-go").click()
+    stats = page.locator("#audience-stats")
+    stats.get_by_text("customers match").wait_for()
+
+    cli = CliRunner().invoke(
+        app, ["audience", "--segment", "At risk", "--json", "--data-dir", str(demo_dir)]
+    )
+    assert cli.exit_code == 0, cli.output
+    expected = json.loads(cli.stdout)["count"]
+    assert expected > 0
+    text = stats.inner_text()
+    assert f"{expected} of" in text and "None" not in text
+
+    with page.expect_download() as info:
+        page.locator("#audience-csv a").first.click()
+    with open(info.value.path(), newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == expected and {r["segment"] for r in rows} == {"At risk"}

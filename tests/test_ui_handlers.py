@@ -102,7 +102,7 @@ def test_chat_turn_streams_tool_calls_text_and_evidence():
     assert '"query": "battery"' in tool["content"]
     history, _, _, _ = updates[2]
     done = history[1]["metadata"]
-    assert done["status"] == "done" and done["duration"] == 1.25 and done["log"] == "n=2"
+    assert done["status"] == "done" and done["duration"] == 1.25 and done["log"] == "2 records"
     assert '"query": "battery"' in history[1]["content"]  # arguments kept from the start event
     assert updates[3][0][-1]["content"] == "Buyers complain "
     history, evidence, notice, thread = updates[-1]
@@ -161,11 +161,16 @@ def test_evidence_html_lists_remaining_ids_and_handles_no_evidence():
 
 
 def test_result_summary_and_backend_notice():
-    assert render.result_summary({"n": 3, "review_count": 40}) == "n=3, review_count=40"
+    assert render.result_summary({"n": 3, "review_count": 40}) == "3 records, 40 reviews"
     assert render.result_summary(None, "boom") == "error: boom"
     assert render.result_summary({"error": "NotFoundError", "message": "no P9"}) == "error: no P9"
     notice = render.backend_notice({"backend": "local", "fell_back": False})
     assert notice == "Answered by **local**"
+    flagged = render.backend_notice(
+        {"backend": "local", "flags": ["R003001: override_instructions"]}
+    )
+    assert "override_instructions" not in flagged and "flags:" not in flagged
+    assert "R003001 tells the assistant to ignore its instructions" in flagged
 
 
 def test_chart_builders_carry_the_counts():
@@ -381,3 +386,34 @@ def test_evidence_quotes_follow_the_answer_and_show_the_passage_it_quoted():
     assert html.index('data-review="R1"') < html.index('data-review="R2"')
     assert "Charging problem." in html and "Great sound." not in html
     assert html.index("R2") < html.index("R3")  # unquoted ids come after the quoted ones
+
+
+def test_audience_form_defaults_give_the_cli_audience_for_every_segment(demo_assistant, demo_dir):
+    """The form's untouched values, as its components hold them, filter nothing but the
+    segment: the same count as `insight audience --segment S` for every segment."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from assistant.cli import app as cli_app
+    from assistant.config import Settings
+    from assistant.webapp import panels
+    from assistant.webapp.app import create_app
+    from tools.customers import SEGMENTS
+
+    demo = create_app(demo_assistant, Settings(data_dir=demo_dir))
+    by_label = {getattr(c, "label", None): c for c in demo.blocks.values()}
+    labels = ["Bought in category", "Min spend", "Max spend", "No order for (days)",
+              "Churn risk", "Wrote a review that is", "Complained about",
+              "Browsed, never bought", "Country"]  # fmt: skip
+    defaults = [by_label[label].value for label in labels]
+    runner = CliRunner()
+    for segment in SEGMENTS:
+        stats, table, _ = panels.build_audience(demo_assistant, "marketer", [segment], *defaults)
+        cli = runner.invoke(
+            cli_app, ["audience", "--segment", segment, "--json", "--data-dir", str(demo_dir)]
+        )
+        expected = json.loads(cli.stdout)["count"]
+        assert f"**{expected}** of" in stats, (segment, stats)
+        assert len(table["data"]) == expected
+        assert "None" not in stats

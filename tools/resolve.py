@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import threading
 from collections import Counter
 from contextlib import contextmanager
@@ -183,9 +184,10 @@ def _one_thread():
     """Torch on one thread for the span of a short query encode. On a busy 2-core
     machine a one-sentence encode takes ~40 ms on one thread but ~600 ms on two,
     because the intra-op threads wait for each other."""
-    try:
-        import torch
-    except ImportError:  # an embedder that is not torch-based
+    # Only when torch is already loaded: importing it (seconds) just to pin threads
+    # cost every command whose vectors all came from the embedding cache.
+    torch = sys.modules.get("torch")
+    if torch is None:
         yield
         return
     with _THREADS_LOCK:

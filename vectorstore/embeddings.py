@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -43,32 +45,100 @@ DEFAULT_MAX_TOKENS = 512
 _THREADS_LOCK = threading.Lock()
 
 
+# A handful of short texts (a question, a product mention) encode faster on one torch
+# thread on a busy machine: see encode_query.
+_FEW_TEXTS = 8
+
+
+@contextmanager
+def _few_texts_on_one_thread(n: int):
+    torch = sys.modules.get("torch") if n <= _FEW_TEXTS else None
+    if torch is None:
+        yield
+        return
+    with _THREADS_LOCK:
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
+
+
 def text_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 class Embedder:
-    """Encodes texts in length-sorted batches; remembers recent vectors by text hash.
+    """Encodes texts in length-sorted batches; remembers vectors by text hash.
 
     The memory cache lets steps of one run that embed the same texts (sentiment
-    labelling, then indexing) pay for encoding once.
+    labelling, then indexing) pay for encoding once. The optional persistent ``store``
+    (a VectorCache in the workspace) carries vectors across processes; with it the
+    model itself (torch and all) is loaded only when a text is not in it, so a
+    command whose texts were all seen before never pays for the model.
     """
 
-    def __init__(self, model, name: str, batch_size: int = 64, cache_size: int = 50_000):
-        self.model = model
+    def __init__(
+        self,
+        model=None,
+        name: str = "",
+        batch_size: int = 64,
+        cache_size: int = 50_000,
+        *,
+        loader=None,
+        store=None,
+    ):
+        if model is None and loader is None:
+            raise ValueError("Embedder needs a model or a loader")
+        self._model = model
+        self._loader = loader
+        self._model_lock = threading.Lock()
         self.name = name
         self.batch_size = batch_size
-        self.dim = int(
+        self.store = store
+        self._dim = self._model_dim(model) if model is not None else None
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    @staticmethod
+    def _model_dim(model) -> int:
+        return int(
             (
                 getattr(model, "get_embedding_dimension", None)
                 or model.get_sentence_embedding_dimension
             )()
         )
-        self.cache_size = cache_size
-        max_tokens = getattr(model, "max_seq_length", None) or DEFAULT_MAX_TOKENS
-        self.max_chars = int(max_tokens) * CHARS_PER_TOKEN
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_lock = threading.Lock()
+
+    @property
+    def model(self):
+        if self._model is None:
+            with self._model_lock:
+                if self._model is None:
+                    self._model = self._loader()
+                    self._dim = self._model_dim(self._model)
+        return self._model
+
+    @property
+    def model_loaded(self) -> bool:
+        return self._model is not None
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            known = self.store.dim() if self.store is not None else None
+            if known is None:
+                self.model  # noqa: B018 -- loading the model sets the dimension
+            else:
+                self._dim = known
+        return self._dim
+
+    @property
+    def max_chars(self) -> int:
+        """Texts are cut to this many characters before the tokenizer reads them."""
+        max_tokens = getattr(self.model, "max_seq_length", None) or DEFAULT_MAX_TOKENS
+        return int(max_tokens) * CHARS_PER_TOKEN
 
     def encode_uncached(self, texts: list[str]) -> np.ndarray:
         """Encode without the cache; longest texts first so batches pad little."""
@@ -76,13 +146,15 @@ class Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         texts = [t[: self.max_chars] for t in texts]
         order = np.argsort([-len(t) for t in texts], kind="stable")
-        vectors = self.model.encode(
-            [texts[i] for i in order],
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        ).astype(np.float32, copy=False)
+        model = self.model  # loads on first use
+        with _few_texts_on_one_thread(len(texts)):
+            vectors = model.encode(
+                [texts[i] for i in order],
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            ).astype(np.float32, copy=False)
         out = np.empty_like(vectors)
         out[order] = vectors
         return out
@@ -102,6 +174,12 @@ class Embedder:
                     missing.setdefault(key, []).append(i)
                 else:
                     out[i] = hit
+        if missing and self.store is not None:
+            stored = self.store.get_many(list(missing), self.dim)
+            with self._cache_lock:
+                for key, vec in stored.items():
+                    out[missing.pop(key)] = vec
+                    self._cache[key] = vec
         if missing:
             first = [rows[0] for rows in missing.values()]
             fresh = self.encode_uncached([texts[i] for i in first])
@@ -111,28 +189,27 @@ class Embedder:
                     self._cache[key] = vec
                 while len(self._cache) > self.cache_size:
                     self._cache.popitem(last=False)
+            if self.store is not None:
+                self.store.put_many(dict(zip(missing, fresh, strict=True)), self.dim)
         return out
 
     def encode_query(self, text: str) -> np.ndarray:
-        """One short text on one torch thread: on a busy 2-core machine the two
-        intra-op threads of a tiny batch mostly wait for each other (~10x slower)."""
-        import torch
-
-        with _THREADS_LOCK:
-            before = torch.get_num_threads()
-            torch.set_num_threads(1)
-            try:
-                return self.encode([text])[0]
-            finally:
-                torch.set_num_threads(before)
+        """One short text: from the caches when seen before, else encoded on one torch
+        thread (see _few_texts_on_one_thread)."""
+        return self.encode([text])[0]
 
     def langchain(self):
         """The same model as a LangChain ``Embeddings`` object."""
         return LangChainEmbeddings(self)
 
 
-def load_embedder(model: str = "", batch_size: int = 64) -> Embedder:
-    """Load the sentence model offline; ``model`` empty means the packaged all-MiniLM-L6-v2."""
+def load_embedder(
+    model: str = "", batch_size: int = 64, cache_path: Path | str | None = None
+) -> Embedder:
+    """The sentence model, offline; ``model`` empty means the packaged all-MiniLM-L6-v2.
+
+    With ``cache_path`` the vectors persist there (see VectorCache) and the model is
+    loaded on the first text the cache does not hold; without it, loaded now."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     location = Path(model).expanduser() if model else packaged_model_path()
@@ -143,21 +220,32 @@ def load_embedder(model: str = "", batch_size: int = 64) -> Embedder:
             hint=f"set {SETTING} to a local sentence-transformers model directory, "
             "or unset it to use the packaged all-MiniLM-L6-v2",
         )
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()  # a weights-loading bar on every command is noise
-
-    try:
-        st = SentenceTransformer(str(location), device="cpu", local_files_only=True)
-    except Exception as exc:  # noqa: BLE001 - any load failure means the same thing to the user
-        raise BackendError(
-            f"cannot load the embedding model {model or location!r}: {exc}",
-            hint=f"models are never downloaded; set {SETTING} to a local model directory "
-            "or unset it to use the packaged all-MiniLM-L6-v2",
-        ) from exc
     name = model or "all-MiniLM-L6-v2"
-    return Embedder(st, name=name, batch_size=batch_size)
+
+    def load():
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # a weights-loading bar on every command is noise
+        try:
+            return SentenceTransformer(str(location), device="cpu", local_files_only=True)
+        except Exception as exc:  # noqa: BLE001 - any load failure means the same thing to the user
+            raise BackendError(
+                f"cannot load the embedding model {model or location!r}: {exc}",
+                hint=f"models are never downloaded; set {SETTING} to a local model directory "
+                "or unset it to use the packaged all-MiniLM-L6-v2",
+            ) from exc
+
+    if cache_path is None:
+        return Embedder(load(), name=name, batch_size=batch_size)
+    from vectorstore.vector_cache import VectorCache
+
+    # The model's identity in the cache: its name and where its weights are, so two
+    # models that share a name in different directories never share vectors.
+    identity = f"{name}@{location.resolve() if location.exists() else location}"
+    return Embedder(
+        name=name, batch_size=batch_size, loader=load, store=VectorCache(cache_path, identity)
+    )
 
 
 try:

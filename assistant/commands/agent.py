@@ -43,8 +43,10 @@ def _print_footer(answer) -> None:
     ids = "; ".join(f"{kind}: {', '.join(v[:8])}" for kind, v in answer.evidence.items() if v)
     if ids:
         typer.secho(f"evidence — {ids}", dim=True, err=True)
-    for flag in answer.flags:
-        typer.secho(f"flag — {flag}", fg="yellow", err=True)
+    if answer.flags:
+        from assistant.flag_words import flags_sentence
+
+        typer.secho(flags_sentence(answer.flags), fg="yellow", err=True)
     typer.secho(
         f"[{answer.backend}{' after fallback' if answer.fell_back else ''}, "
         f"{answer.timings.get('total_ms', 0):.0f} ms, thread {answer.thread_id}]",

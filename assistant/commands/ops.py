@@ -21,8 +21,14 @@ def eval_command(
         int, typer.Option(min=1, help="Runs per case; a case passes only if all pass.")
     ] = 1,
     workers: Annotated[int, typer.Option(min=1, help="Cases run in parallel.")] = 4,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print the report as JSON on stdout (the table goes to stderr)."
+        ),
+    ] = False,
     json_report: Annotated[
-        Path | None, typer.Option("--json", help="Write a JSON report here.")
+        Path | None, typer.Option("--json-out", help="Write the JSON report to this file.")
     ] = None,
     markdown: Annotated[
         Path | None, typer.Option("--markdown", help="Write a Markdown report here.")
@@ -42,8 +48,15 @@ def eval_command(
     from assistant.config import load_settings
     from assistant.evaluation import load_cases, run_cases
     from assistant.evaluation.cases import declared_today
-    from assistant.evaluation.report import print_table, write_reports
+    from assistant.evaluation.report import (
+        check_report_paths,
+        print_table,
+        report_json,
+        write_reports,
+    )
 
+    # Before the run, which can take minutes: a directory where a file is meant fails now.
+    check_report_paths(files=files, json_out=json_report, markdown=markdown)
     cases = load_cases(files)
     today = today or declared_today(files)
     settings = load_settings(data_dir=data_dir, model=backend, today=today)
@@ -56,8 +69,10 @@ def eval_command(
         run = run_cases(
             assistant, cases, workers=workers, repeat=repeat, on_result=lambda _r: bar.advance(task)
         )
-    print_table(run, Console())
+    print_table(run, console if as_json else Console())
     write_reports(run, json_report, markdown)
+    if as_json:
+        typer.echo(report_json(run))
     score = run.totals["score"]
     if score < min_score:
         typer.secho(f"score {score:.1%} is below --min-score {min_score:.1%}", fg="red", err=True)

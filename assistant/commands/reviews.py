@@ -159,6 +159,22 @@ def insights(
     _print_insights(res)
 
 
+def _points(delta: float | None) -> str:
+    # Shares change by percentage points; a bare fraction like 0.6701 read as a raw value.
+    return "n/a" if delta is None else f"{delta * 100:+.1f} points"
+
+
+def change_line(ch: dict) -> str:
+    """The comparison with the previous period in words: counts, stars and points."""
+    rating = ch["average_rating"]
+    return (
+        f"reviews {ch['review_count']:+,d}, average rating "
+        f"{'n/a' if rating is None else f'{rating:+.2f} stars'}, "
+        f"negative share {_points(ch['negative_share'])}, "
+        f"return rate {_points(ch['return_rate'])}"
+    )
+
+
 def _pct(s: dict | None) -> str:
     if not s or s.get("share") is None:
         return "n/a"
@@ -194,10 +210,7 @@ def _print_insights(res: dict) -> None:
     if ch:
         prev = res["previous_period"]
         typer.echo(f"vs {prev['since']} .. {prev['until']}:")
-        typer.echo(
-            f"  reviews {ch['review_count']:+d}, rating {ch['average_rating']}, "
-            f"negative share {ch['negative_share']}, return rate {ch['return_rate']}"
-        )
+        typer.echo("  " + change_line(ch))
         for r in ch["rising_complaints"]:
             typer.echo(
                 f"  rising: {r['aspect']} {r['share_before'] or 0:.0%} -> {r['share_now']:.0%}"

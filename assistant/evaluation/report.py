@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from assistant.errors import UserError
 from assistant.evaluation.runner import EvalRun
 
 _TOTAL_LABELS = [
@@ -87,10 +88,31 @@ def to_markdown(run: EvalRun) -> str:
     return "\n".join(lines) + "\n"
 
 
+def check_report_paths(*, files: list[Path], json_out: Path | None, markdown: Path | None) -> None:
+    """Every path names a file: question sets to read, reports to write. A directory in
+    either place is a mistyped argument (e.g. a workspace taken as a report path)."""
+    for path in files:
+        if Path(path).is_dir():
+            raise UserError(
+                f"question set {path} is a directory, not a file",
+                hint="pass the YAML or JSONL files, e.g. evals/*.yaml",
+            )
+    for option, path in (("--json-out", json_out), ("--markdown", markdown)):
+        if path is not None and Path(path).is_dir():
+            raise UserError(
+                f"{option} {path} is a directory; it needs a file path for the report",
+                hint="e.g. --json-out eval.json; --json alone prints the report on stdout",
+            )
+
+
+def report_json(run: EvalRun) -> str:
+    return json.dumps(run.to_dict(), indent=2, default=str)
+
+
 def write_reports(run: EvalRun, json_path: Path | None, markdown_path: Path | None) -> None:
     if json_path:
         json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(run.to_dict(), indent=2, default=str), encoding="utf-8")
+        json_path.write_text(report_json(run), encoding="utf-8")
     if markdown_path:
         markdown_path.parent.mkdir(parents=True, exist_ok=True)
         markdown_path.write_text(to_markdown(run), encoding="utf-8")

@@ -11,6 +11,7 @@ import logging
 
 from assistant.planner.decide import Plan
 from assistant.planner.formatters import FORMATTERS, generic
+from assistant.planner.now import Now, period_line
 from assistant.planner.render import label, spec
 from assistant.planner.thread import Call, Thread
 
@@ -36,7 +37,14 @@ def render_call(call: Call) -> list[str]:
     return [line for line in lines if line]
 
 
-def compose(thread: Thread, plan: Plan) -> str:
+def compose(thread: Thread, plan: Plan, now: Now | None = None) -> str:
+    text = _compose(thread, plan)
+    period = plan.entities.period if plan.entities else None
+    line = period_line(period, now) if now else ""
+    return f"{line}\n\n{text}" if line else text
+
+
+def _compose(thread: Thread, plan: Plan) -> str:
     calls = [c for c in thread.calls if c.result is not None]
     # The product lookup only served the other tools; show it when it was the question.
     if any(c.name != "find_product" for c in calls):

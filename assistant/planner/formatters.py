@@ -469,7 +469,7 @@ def _sales_metrics(call: Call, t: dict) -> list[str]:
                 t["item"],
                 key=str(key)[:10] if group in ("month", "week") else key,
                 value=shown_value(row["value"]),
-                n_item=f" (n={row['n']})",
+                n_item=f" (from {row['n']:,} records)",
             )
             or ""
         )

@@ -31,6 +31,7 @@ from pydantic import ConfigDict, Field
 from assistant.errors import InsightError
 from assistant.planner.compose import compose
 from assistant.planner.decide import PRODUCT_TOOLS, Decider, Plan, clarify
+from assistant.planner.now import reference
 from assistant.planner.thread import Thread
 from tools import resolve
 from tools.context import ToolContext
@@ -108,7 +109,9 @@ class LocalPlanner(BaseChatModel):
 
     def _respond(self, messages: list[BaseMessage]) -> AIMessage:
         thread = Thread.read(messages)
-        decider = Decider(self.ctx, self.today, set(self.tool_schemas))
+        # One "now" for every relative period of the turn (see planning/now.py).
+        now = reference(self.ctx.cursor(), self.today)
+        decider = Decider(self.ctx, now.day, set(self.tool_schemas))
         plan = decider.plan(thread)
         if plan.kind != "tools":
             return AIMessage(content=plan.text)
@@ -117,7 +120,7 @@ class LocalPlanner(BaseChatModel):
             return AIMessage(content=pending.text)
         if pending:
             return self._tool_message(thread, pending)
-        return AIMessage(content=compose(thread, plan))
+        return AIMessage(content=compose(thread, plan, now))
 
     def _next_calls(self, plan: Plan, thread: Thread) -> list[tuple[str, dict]] | Plan:
         """Calls still to make this turn (empty when all results are in)."""

@@ -47,15 +47,19 @@ table.mini td, table.mini th { border-bottom: 1px solid #e5e7eb; padding: 3px 6p
 """
 
 # Gradio renders the login note as HTML.
+# Plain words only: markup would show literally wherever Gradio escapes the note.
 LOGIN_NOTE = (
-    "Log in with your shop account (an admin lists them with <code>insight users list</code>). "
+    "Log in with your shop account (an admin lists the accounts with the command "
+    "insight users list). "
     "After repeated failed attempts, logins for that name or from that address wait a while."
 )
 
 # What each role is told on the panels; the tools enforce the same limits on every call.
 AUDIENCE_ROLES = SPEC_BY_NAME["find_customers"].roles
+# The buyer card says itself which contact details a role cannot see; a second note
+# above it only repeated that.
 ROLE_NOTES = {
-    "buyer": {"marketer": "Contact details (name, email, phone, city) are hidden for marketers."},
+    "buyer": {},
     "audiences": {
         "support": "Audiences are for marketers and admins; the support role cannot build them."
     },
@@ -102,6 +106,15 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
         with gr.Row():
             gr.Markdown("## Customer insight")
             who = gr.Markdown(elem_id="who")
+            # Gradio serves /logout (it clears the session cookie); without login it is hidden.
+            gr.Button(
+                "Log out",
+                link="/logout",
+                size="sm",
+                scale=0,
+                elem_id="logout",
+                visible=users_path is not None,
+            )
         with gr.Tabs(elem_id="tabs") as tabs:
             with gr.Tab("Chat", id="chat"):
                 chatbot = gr.Chatbot(
@@ -162,9 +175,13 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
                     viewed = gr.Dropdown([], label="Browsed, never bought", allow_custom_value=True)
                     country = gr.Textbox(label="Country")
                 with gr.Row():
-                    min_spend = gr.Number(label="Min spend", elem_id="aud-min")
-                    max_spend = gr.Number(label="Max spend")
-                    inactive = gr.Number(label="No order for (days)", precision=0)
+                    # Text, not gr.Number: the browser sends an empty Number as 0, and a
+                    # "Max spend" of 0 silently emptied every audience. Blank means any.
+                    min_spend = gr.Textbox(label="Min spend", placeholder="any", elem_id="aud-min")
+                    max_spend = gr.Textbox(label="Max spend", placeholder="any", elem_id="aud-max")
+                    inactive = gr.Textbox(
+                        label="No order for (days)", placeholder="any", elem_id="aud-inactive"
+                    )
                     sentiment = gr.Dropdown(
                         ["", "positive", "neutral", "negative"], label="Wrote a review that is"
                     )
@@ -183,7 +200,12 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
                 ]
                 build = gr.Button("Build audience", variant="primary", elem_id="audience-go")
                 audience_stats = gr.Markdown(elem_id="audience-stats")
-                audience_table = gr.Dataframe(elem_id="audience-table", interactive=False)
+                audience_table = gr.Dataframe(
+                    value={"headers": panels.CSV_COLUMNS, "data": []},
+                    headers=panels.CSV_COLUMNS,
+                    elem_id="audience-table",
+                    interactive=False,
+                )
                 audience_csv = gr.File(label="CSV", elem_id="audience-csv")
 
         # -- load: who is logged in, what they may see, the product picker ----------------

@@ -268,6 +268,22 @@ def write_csv(rows: list[dict], folder: Path | None = None) -> Path:
     return path
 
 
+def _figure(value, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def audience_stat_lines(stats: dict) -> list[str]:
+    """The audience's figures in words; an empty audience has none to show (its averages
+    are undefined, and printing them read as "average spend None")."""
+    return [
+        f"Total spend {_figure(stats['total_spend'])}, average spend "
+        f"{_figure(stats['average_spend'])}, average orders {_figure(stats['average_orders'], 1)}, "
+        f"average CLV {_figure(stats['average_clv'])}.",
+        "Segments: " + ", ".join(f"{md_text(k)} {v}" for k, v in stats["segments"].items()),
+        "Churn risk: " + ", ".join(f"{md_text(k)} {v}" for k, v in stats["churn_risk"].items()),
+    ]
+
+
 def build_audience(assistant, role: str, *values):
     """(stats markdown, table rows, CSV path) for the audience the form describes."""
     try:
@@ -275,14 +291,10 @@ def build_audience(assistant, role: str, *values):
         filters = audience_filters(*values)
         result = toolbox.call("find_customers", **filters, all_ids=True).unwrap()
         rows = audience_rows(toolbox.ctx, result["ids"])
-        stats = result["stats"]
         lines = [
             f"**{result['count']}** of {result['of_customers']} customers match "
             f"(as of {result['as_of']}).",
-            f"Total spend {stats['total_spend']}, average spend {stats['average_spend']}, "
-            f"average orders {stats['average_orders']}, average CLV {stats['average_clv']}.",
-            "Segments: " + ", ".join(f"{md_text(k)} {v}" for k, v in stats["segments"].items()),
-            "Churn risk: " + ", ".join(f"{md_text(k)} {v}" for k, v in stats["churn_risk"].items()),
+            *(audience_stat_lines(result["stats"]) if result["count"] else []),
         ]
         lines += [f"_{md_text(note)}_" for note in result.get("notes") or []]
         table = [[r[c] for c in CSV_COLUMNS] for r in rows]

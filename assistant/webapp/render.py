@@ -14,6 +14,7 @@ import json
 import re
 from typing import Any
 
+from assistant.flag_words import flags_sentence
 from assistant.sanitize import code_block, html_text, md_text, safe_markdown, strip_controls
 
 MAX_QUOTES = 6
@@ -119,6 +120,16 @@ def evidence_html(answer: dict) -> str:
     return "".join(parts)
 
 
+# A tool's record counts as a user reads them, not as its result's keys.
+COUNT_WORDS = {
+    "n": "records",
+    "review_count": "reviews",
+    "count": "matches",
+    "size": "in the group",
+    "order_count": "orders",
+}
+
+
 def result_summary(result: Any, error: Any = None) -> str:
     """One line for a finished tool call: the error, or the record counts it reports."""
     if error:
@@ -128,8 +139,8 @@ def result_summary(result: Any, error: Any = None) -> str:
         if result.get("error"):
             return f"error: {strip_controls(str(result.get('message') or result['error']))}"
         counts = [
-            f"{k}={result[k]}"
-            for k in ("n", "review_count", "count", "size", "order_count")
+            f"{result[k]:,} {noun}"
+            for k, noun in COUNT_WORDS.items()
             if isinstance(result.get(k), int | float)
         ]
         if counts:
@@ -176,5 +187,5 @@ def backend_notice(answer: dict) -> str:
         text += f" — ⚠️ fell back to the local planner: {md_text(reason)}"
     flags = answer.get("flags") or []
     if flags:
-        text += " — flags: " + ", ".join(md_text(f) for f in flags)
+        text += " — ⚠️ " + md_text(flags_sentence([str(f) for f in flags]))
     return text
