@@ -13,6 +13,11 @@ TRICKS = {
     "tool_request": "asks the assistant to run a tool",
     "data_exfiltration": "asks for data to be sent or revealed",
     "assistant_addressed": "speaks to the assistant directly",
+    "response_instructions": "tells the assistant how to write its answer",
+    "task_request": "asks the assistant to do an unrelated task",
+    "fake_delimiter": "fakes a message boundary or a role marker",
+    "encoded_payload": "carries an encoded message",
+    "hidden_characters": "hides characters a reader cannot see",
 }
 
 

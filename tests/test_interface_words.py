@@ -69,3 +69,10 @@ def test_log_out_button_only_with_login_and_audience_boxes_start_blank(tmp_path)
         "clv",
         "churn_risk",
     ]
+
+
+def test_every_injection_flag_has_words_a_shop_user_reads():
+    from assistant.flag_words import TRICKS
+    from tools.safety import flag_names
+
+    assert set(flag_names()) <= set(TRICKS)
