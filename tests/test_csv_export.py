@@ -69,15 +69,7 @@ def test_cli_audience_csv_is_neutralised(tmp_path, monkeypatch):
     from assistant.cli import app
     from assistant.commands import people
 
-    @contextmanager
-    def fake_workspace(_data_dir, **_kwargs):
-        yield SimpleNamespace(
-            cursor=lambda: None,
-            settings=SimpleNamespace(role="marketer", models_dir=tmp_path),
-            embedder=None,
-        )
-
-    def fake_find_customers(_ctx, **_filters):
+    def fake_find_customers(**_filters):
         return {
             "count": len(HOSTILE),
             "of_customers": 10,
@@ -87,8 +79,19 @@ def test_cli_audience_csv_is_neutralised(tmp_path, monkeypatch):
             "ids": HOSTILE,
         }
 
+    class FakeToolbox:
+        def call(self, name, **args):
+            assert name == "find_customers"
+            return SimpleNamespace(unwrap=lambda: fake_find_customers(**args))
+
+    @contextmanager
+    def fake_workspace(_data_dir, **_kwargs):
+        yield SimpleNamespace(
+            settings=SimpleNamespace(role="marketer", models_dir=tmp_path),
+            toolbox=lambda role: FakeToolbox(),
+        )
+
     monkeypatch.setattr(people, "open_workspace", fake_workspace)
-    monkeypatch.setattr("tools.customers.find_customers", fake_find_customers)
     out = tmp_path / "audience.csv"
     result = CliRunner().invoke(app, ["audience", "--csv", str(out)])
     assert result.exit_code == 0, result.output

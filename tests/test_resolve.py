@@ -135,7 +135,7 @@ def embedder():
 
 
 def test_workspace_aspect_is_recognised_in_chat_and_by_tools(empty_ws, embedder):
-    from assistant.planner import LocalPlanner
+    from assistant.planner.model import LocalPlanner
     from tests.test_planner import SCHEMAS, TODAY, calls, fake_tool
     from tools.customers import find_customers
 
@@ -232,7 +232,7 @@ def test_category_resolves_the_same_everywhere(
     assert find_product(demo_ctx, text)["categories"][0]["category"] == canonical
     assert resolve_subject(demo_ctx, text) == {"category": canonical}
     # The chat planner reads the same name into the same category.
-    from assistant.planner import LocalPlanner
+    from assistant.planner.model import LocalPlanner
 
     planner = LocalPlanner(demo_ctx.with_role("marketer")).bind_tools(
         [t for t in demo_tools.langchain_tools() if t.name != "customer_profile"]
@@ -250,7 +250,7 @@ def test_product_typo_gets_the_same_candidates_everywhere(
 ):
     """The planner's reading of a misspelt product, find_product, every tool taking a
     product id and the panel all see the same ranked candidates."""
-    from assistant.planner import LocalPlanner
+    from assistant.planner.model import LocalPlanner
     from assistant.webapp.panels import resolve_subject
 
     title = demo_ws.cursor().execute("SELECT title FROM products ORDER BY product_id").fetchone()[0]
