@@ -128,6 +128,18 @@ class Decider:
                 for t in tools
             ]
             tools = list(dict.fromkeys(tools))
+        # "Emails of all customers at risk" asks for an audience (which never carries
+        # contact details); contact details are for one buyer.
+        if "contact_details" in tools and "find_customers" in tools:
+            tools = [t for t in tools if t != "contact_details"]
+        # A role that may not see contact details gets the profile, masked by the guard.
+        if (
+            "contact_details" in tools
+            and self.available
+            and "contact_details" not in self.available
+        ):
+            tools = ["customer_profile" if t == "contact_details" else t for t in tools]
+            tools = list(dict.fromkeys(tools))
         # "Which buyers ... suggest what to send them" with no customer id: the audience
         # is the answer; recommendations need one customer and come per customer later.
         if "find_customers" in tools and "recommend_for_customer" in tools and not e.customer_ids:
@@ -204,8 +216,18 @@ class Decider:
             }
         elif tool == "product_insights":
             args = {"product_id": product, "category": None if product else category, **period}
-        elif tool in ("customer_profile",):
+        elif tool in ("customer_profile", "contact_details", "offer_for_customer"):
             args = {"customer_id": customer}
+        elif tool == "tickets":
+            args = {
+                "customer_id": customer,
+                "product_id": product,
+                "status": _ticket_status(e.masked or ""),
+                "k": e.k,
+                **period,
+            }
+            if e.exact_terms or e.aspects or e.topic:
+                args["query"] = _query(e)
         elif tool == "recommend_for_customer":
             args = {"customer_id": customer, "k": e.k, "category": category}
         elif tool in PRODUCT_TOOLS:
@@ -241,6 +263,17 @@ class Decider:
 
 
 SUBJECT_KEYS = ("product_id", "category", "customer_id")
+OPEN_WORDS = re.compile(r"\b(open|unresolved|pending|outstanding|current)\b", re.I)
+CLOSED_WORDS = re.compile(r"\b(closed|resolved|solved|past|old)\b", re.I)
+
+
+def _ticket_status(question: str) -> str:
+    """Which tickets a question asks about: "open tickets", "closed ones", or all."""
+    if OPEN_WORDS.search(question):
+        return "open"
+    if CLOSED_WORDS.search(question):
+        return "closed"
+    return "any"
 
 
 def _carry_over(previous: dict, new: dict) -> dict:
