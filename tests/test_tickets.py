@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from assistant.errors import PermissionDenied, UserError
-from tools.context import ToolContext
 from tools.customer_history import OPEN_TICKET_EXCLUDES
 from tools.safety import redact_pii
 from tools.tickets import find_tickets
@@ -14,7 +13,7 @@ from tools.toolbox import Toolbox
 
 
 def ctx_for(ws, role="support"):
-    return ToolContext(ws.cursor, role=role, models_dir=ws.settings.models_dir)
+    return ws.tool_context(role)
 
 
 def q(ws, sql, params=()):

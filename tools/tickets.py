@@ -113,9 +113,7 @@ def find_tickets(
     if product_id:
         found = resolve.product(ctx, product_id)
         filters["product_id"] = found["product_id"]
-        mask &= np.array(
-            [found["product_id"] in (p if p is not None else []) for p in df["products"]]
-        )
+        mask &= np.array([found["product_id"] in _ids(p) for p in df["products"]], dtype=bool)
     if wanted != "any":
         opened = np.array([is_open(s) for s in df["status"]], dtype=bool)
         mask &= opened if wanted == "open" else ~opened
@@ -175,6 +173,11 @@ def _rank(ctx: ToolContext, hits: pd.DataFrame, query: str, k: int):
     return hits.iloc[ranked], {ids[r]: round(fused[r], 5) for r in ranked}
 
 
+def _ids(value) -> list[str]:
+    """A list cell as a list (a ticket without an order has none: NULL, read as NA)."""
+    return [str(v) for v in value] if isinstance(value, list | tuple | np.ndarray) else []
+
+
 def _record(row, as_of, scores: dict[str, float], terms: set[str]) -> dict:
     opened = row.opened_at
     text = row.text if isinstance(row.text, str) else ""
@@ -184,7 +187,7 @@ def _record(row, as_of, scores: dict[str, float], terms: set[str]) -> dict:
         "order_id": row.order_id if isinstance(row.order_id, str) else None,
         "order_status": row.order_status if isinstance(row.order_status, str) else None,
         "ordered_at": iso_day(row.ordered_at) if isinstance(row.order_id, str) else None,
-        "products": list(row.products) if row.products is not None else [],
+        "products": _ids(row.products),
         "opened_at": iso_day(opened),
         "age_days": int((as_of - opened).days) if as_of is not None else None,
         "status": str(row.status or "open"),
