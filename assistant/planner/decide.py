@@ -15,6 +15,7 @@ from assistant.planner.intents import OUT_OF_SCOPE, Intent, IntentModel, Speller
 from assistant.planner.resources import prompts
 from assistant.planner.thread import Thread
 from assistant.templates import fill_all
+from tools.bm25 import tokenize
 from tools.context import ToolContext
 from tools.registry import PURPOSES, SPEC_BY_NAME, tools_needing
 from tools.resolve import aspect_words, catalog, words
@@ -226,8 +227,9 @@ class Decider:
                 "k": e.k,
                 **period,
             }
-            if e.exact_terms or e.aspects or e.topic:
-                args["query"] = _query(e)
+            query = _ticket_query(e)
+            if query:
+                args["query"] = query
         elif tool == "recommend_for_customer":
             args = {"customer_id": customer, "k": e.k, "category": category}
         elif tool in PRODUCT_TOOLS:
@@ -265,6 +267,25 @@ class Decider:
 SUBJECT_KEYS = ("product_id", "category", "customer_id")
 OPEN_WORDS = re.compile(r"\b(open|unresolved|pending|outstanding|current)\b", re.I)
 CLOSED_WORDS = re.compile(r"\b(closed|resolved|solved|past|old)\b", re.I)
+
+
+# Words of a question about tickets that say which tickets, not what they say.
+TICKET_WORDS = frozenset(
+    "ticket tickets support mention mentions mentioning about open closed resolved any "
+    "which what show find list customer customers product this their them they write wrote "
+    "written say says said".split()
+)
+
+
+def _ticket_query(e: Entities) -> str:
+    """The words to search ticket text for: codes, else the question's own content words
+    (ticket text is searched for what the customer wrote, not mapped to a review aspect)."""
+    if e.exact_terms:
+        return " ".join(e.exact_terms)
+    if not (e.topic or e.aspects):
+        return ""
+    words = [w for w in tokenize(e.masked) if w not in TICKET_WORDS and not w.isdigit()]
+    return " ".join(dict.fromkeys(words))
 
 
 def _ticket_status(question: str) -> str:
