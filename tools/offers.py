@@ -113,7 +113,7 @@ def complaint_spike(ctx, product_id: str, rules: Rules) -> dict | None:
 
 def _title(ctx, pid: str) -> str:
     row = ctx.cursor().execute("SELECT title FROM products WHERE product_id = ?", [pid]).fetchone()
-    return (row[0] if row and row[0] else pid) if row else pid
+    return row[0] if row and row[0] else pid
 
 
 def _recent_returns(ctx, cid: str, days: int) -> list[dict]:
@@ -151,105 +151,14 @@ def offer_for_customer(ctx, customer_id: str) -> dict:
     rules = load_rules()
     profile = customer_profile(ctx, customer_id)
     cid = profile["customer_id"]
-    tickets = profile["open_tickets"]
-    orders = {o["order_id"]: o for o in profile["orders"]["recent"]}
+    state = {"spiked_tickets": set()}
     candidates: list[dict] = []
-    spiked_tickets: set[str] = set()
     for opt in rules.options:
-        if opt.kind == "replacement":
-            for t in tickets:
-                products = _order_products(ctx, t["order_id"], orders)
-                for pid in products:
-                    spike = complaint_spike(ctx, pid, rules)
-                    if spike and t["ticket_id"] not in spiked_tickets:
-                        spiked_tickets.add(t["ticket_id"])
-                        candidates.append(
-                            _option(
-                                opt,
-                                reason=f"open ticket {t['ticket_id']} about order {t['order_id']}; "
-                                f"{spike['low']} of {spike['reviews']} reviews of {pid} in the last "
-                                f"{rules.complaint_spike.window_days} days are 1-2 stars",
-                                evidence={
-                                    "tickets": [t["ticket_id"]],
-                                    "orders": [t["order_id"]],
-                                    "products": [pid],
-                                    "reviews": spike["review_ids"],
-                                },
-                                product=_title(ctx, pid),
-                                order_id=t["order_id"],
-                                ticket_id=t["ticket_id"],
-                                low=spike["low"],
-                                reviews=spike["reviews"],
-                            )
-                        )
-        elif opt.kind == "resolve_ticket":
-            for t in tickets:
-                if t["ticket_id"] in spiked_tickets:
-                    continue
-                candidates.append(
-                    _option(
-                        opt,
-                        reason=f"ticket {t['ticket_id']} is open ({t['status']}) since {t['opened_at']}",
-                        evidence={
-                            "tickets": [t["ticket_id"]],
-                            "orders": [t["order_id"]] if t["order_id"] else [],
-                        },
-                        ticket_id=t["ticket_id"],
-                        subject=t["subject"] or "no subject",
-                        age_days=t["age_days"],
-                        order_note=f", order {t['order_id']}" if t["order_id"] else "",
-                    )
-                )
-        elif opt.kind == "return_follow_up":
-            for r in _recent_returns(ctx, cid, rules.recent_return_days):
-                candidates.append(
-                    _option(
-                        opt,
-                        reason=f"order {r['order_id']} of {r['ordered_at']} was returned "
-                        f"(within {rules.recent_return_days} days of the shop's latest order)",
-                        evidence={"orders": [r["order_id"]], "products": r["products"]},
-                        order_id=r["order_id"],
-                        products=", ".join(_title(ctx, p) for p in r["products"]) or "no items",
-                    )
-                )
-        elif opt.kind == "discount":
-            risk, m = profile["churn"]["risk"], int(profile["rfm"]["m"])
-            tier = _tier(rules, m, risk)
-            if tier:
-                clv = profile["clv"]["estimate"]
-                candidates.append(
-                    _option(
-                        opt,
-                        reason=f"value M{m} of 5, churn risk {risk or 'none'}, segment {profile['segment']}: "
-                        f"tier '{tier['label']}'",
-                        evidence={"customers": [cid]},
-                        percent=f"{tier['percent']:g}",
-                        label=tier["label"],
-                        segment=profile["segment"],
-                        risk=risk or "none",
-                        clv=f"{clv:.2f}" if clv is not None else "unknown",
-                    )
-                )
-        elif opt.kind == "products":
-            recs = recommend_for_customer(ctx, cid, k=3)["recommendations"]
-            if recs:
-                candidates.append(
-                    _option(
-                        opt,
-                        reason="; ".join(
-                            f"{r['title'] or r['product_id']}: {r['reason']}" for r in recs
-                        ),
-                        evidence={"products": [r["product_id"] for r in recs]},
-                        products=", ".join(
-                            f"{r['title'] or r['product_id']} ({r['product_id']})" for r in recs
-                        ),
-                    )
-                )
+        candidates += BUILDERS[opt.kind](ctx, opt, rules, profile, state)
     options = candidates[: rules.max_options]
+    evidence: dict[str, list[str]] = {"customers": [cid]}
     for rank, o in enumerate(options, start=1):
         o["rank"] = rank
-    evidence: dict[str, list[str]] = {"customers": [cid]}
-    for o in options:
         for key, ids in o["evidence"].items():
             evidence.setdefault(key, [])
             evidence[key] += [i for i in ids if i not in evidence[key]]
@@ -257,13 +166,127 @@ def offer_for_customer(ctx, customer_id: str) -> dict:
         "customer_id": cid,
         "segment": profile["segment"],
         "churn_risk": profile["churn"]["risk"],
-        "open_tickets": len(tickets),
+        "open_tickets": len(profile["open_tickets"]),
         "options": options,
         "considered": len(candidates),
         "rules": RULES_FILE.name,
         "n": len(options),
         "evidence": evidence,
     }
+
+
+def _replacements(ctx, opt, rules: Rules, profile: dict, state: dict) -> list[dict]:
+    """An open ticket about an order holding a product with a complaint spike."""
+    orders = {o["order_id"]: o for o in profile["orders"]["recent"]}
+    out = []
+    for t in profile["open_tickets"]:
+        for pid in _order_products(ctx, t["order_id"], orders):
+            spike = complaint_spike(ctx, pid, rules)
+            if not spike or t["ticket_id"] in state["spiked_tickets"]:
+                continue
+            state["spiked_tickets"].add(t["ticket_id"])
+            out.append(
+                _option(
+                    opt,
+                    reason=f"open ticket {t['ticket_id']} about order {t['order_id']}; "
+                    f"{spike['low']} of {spike['reviews']} reviews of {pid} in the last "
+                    f"{rules.complaint_spike.window_days} days are 1-2 stars",
+                    evidence={
+                        "tickets": [t["ticket_id"]],
+                        "orders": [t["order_id"]],
+                        "products": [pid],
+                        "reviews": spike["review_ids"],
+                    },
+                    product=_title(ctx, pid),
+                    order_id=t["order_id"],
+                    ticket_id=t["ticket_id"],
+                    low=spike["low"],
+                    reviews=spike["reviews"],
+                )
+            )
+    return out
+
+
+def _open_tickets(ctx, opt, rules: Rules, profile: dict, state: dict) -> list[dict]:
+    """Every open ticket not already answered by a replacement."""
+    return [
+        _option(
+            opt,
+            reason=f"ticket {t['ticket_id']} is open ({t['status']}) since {t['opened_at']}",
+            evidence={
+                "tickets": [t["ticket_id"]],
+                "orders": [t["order_id"]] if t["order_id"] else [],
+            },
+            ticket_id=t["ticket_id"],
+            subject=t["subject"] or "no subject",
+            age_days=t["age_days"],
+            order_note=f", order {t['order_id']}" if t["order_id"] else "",
+        )
+        for t in profile["open_tickets"]
+        if t["ticket_id"] not in state["spiked_tickets"]
+    ]
+
+
+def _returns(ctx, opt, rules: Rules, profile: dict, state: dict) -> list[dict]:
+    days = rules.recent_return_days
+    return [
+        _option(
+            opt,
+            reason=f"order {r['order_id']} of {r['ordered_at']} was returned "
+            f"(within {days} days of the shop's latest order)",
+            evidence={"orders": [r["order_id"]], "products": r["products"]},
+            order_id=r["order_id"],
+            products=", ".join(_title(ctx, p) for p in r["products"]) or "no items",
+        )
+        for r in _recent_returns(ctx, profile["customer_id"], days)
+    ]
+
+
+def _discount(ctx, opt, rules: Rules, profile: dict, state: dict) -> list[dict]:
+    risk, m = profile["churn"]["risk"], int(profile["rfm"]["m"])
+    tier = _tier(rules, m, risk)
+    if not tier:
+        return []
+    clv = profile["clv"]["estimate"]
+    return [
+        _option(
+            opt,
+            reason=f"value M{m} of 5, churn risk {risk or 'none'}, segment "
+            f"{profile['segment']}: tier '{tier['label']}'",
+            evidence={"customers": [profile["customer_id"]]},
+            percent=f"{tier['percent']:g}",
+            label=tier["label"],
+            segment=profile["segment"],
+            risk=risk or "none",
+            clv=f"{clv:.2f}" if clv is not None else "unknown",
+        )
+    ]
+
+
+def _products(ctx, opt, rules: Rules, profile: dict, state: dict) -> list[dict]:
+    recs = recommend_for_customer(ctx, profile["customer_id"], k=3)["recommendations"]
+    if not recs:
+        return []
+    return [
+        _option(
+            opt,
+            reason="; ".join(f"{r['title'] or r['product_id']}: {r['reason']}" for r in recs),
+            evidence={"products": [r["product_id"] for r in recs]},
+            products=", ".join(
+                f"{r['title'] or r['product_id']} ({r['product_id']})" for r in recs
+            ),
+        )
+    ]
+
+
+BUILDERS = {
+    "replacement": _replacements,
+    "resolve_ticket": _open_tickets,
+    "return_follow_up": _returns,
+    "discount": _discount,
+    "products": _products,
+}
+assert set(BUILDERS) == set(KINDS)
 
 
 def _order_products(ctx, order_id: str | None, orders: dict) -> list[str]:
