@@ -131,8 +131,9 @@ class Decider:
             tools = list(dict.fromkeys(tools))
         # "Emails of all customers at risk" asks for an audience (which never carries
         # contact details); contact details are for one buyer.
-        if "contact_details" in tools and "find_customers" in tools:
-            tools = [t for t in tools if t != "contact_details"]
+        if "contact_details" in tools and not e.customer_ids and AUDIENCE.search(e.masked):
+            tools = ["find_customers" if t == "contact_details" else t for t in tools]
+            tools = list(dict.fromkeys(tools))
         # A role that may not see contact details gets the profile, masked by the guard.
         if (
             "contact_details" in tools
@@ -268,6 +269,9 @@ SUBJECT_KEYS = ("product_id", "category", "customer_id")
 OPEN_WORDS = re.compile(r"\b(open|unresolved|pending|outstanding|current)\b", re.I)
 CLOSED_WORDS = re.compile(r"\b(closed|resolved|solved|past|old)\b", re.I)
 
+
+# A question about many customers (an audience), not one buyer.
+AUDIENCE = re.compile(r"\b(all|every|customers|buyers|shoppers|clients|audience|segment)\b", re.I)
 
 # Words of a question about tickets that say which tickets, not what they say.
 TICKET_WORDS = frozenset(
