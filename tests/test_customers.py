@@ -193,8 +193,12 @@ def test_audience_filters_match_sql(demo_ws):
         r[0]
         for r in q(
             demo_ws,
-            """WITH s AS (SELECT customer_id, sum(total) AS spend, max(ordered_at) AS last
-                          FROM orders WHERE status = 'completed' GROUP BY 1)
+            # Spend counts completed orders; inactivity runs from the last completed or
+            # returned order (a return is contact).
+            """WITH s AS (SELECT customer_id,
+                                 sum(total) FILTER (WHERE status = 'completed') AS spend,
+                                 max(ordered_at) AS last
+                          FROM orders WHERE status IN ('completed', 'returned') GROUP BY 1)
                SELECT s.customer_id FROM s WHERE s.spend >= 100
                  AND date_diff('day', s.last, (SELECT max(ordered_at) FROM orders)) >= 180
                  AND s.customer_id IN (SELECT o.customer_id FROM orders o

@@ -112,6 +112,30 @@ TOOLS = {
             optional={"aspects": text_list},
         ),
     ),
+    "contact_details": (
+        "tools.customers:contact_details",
+        st.fixed_dictionaries({"customer_id": text}),
+    ),
+    "offer_for_customer": (
+        "tools.offers:offer_for_customer",
+        st.fixed_dictionaries({"customer_id": text}),
+    ),
+    "tickets": (
+        "tools.tickets:find_tickets",
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "query": text,
+                "customer_id": maybe_text,
+                "order_id": maybe_text,
+                "product_id": maybe_text,
+                "status": maybe_text,
+                "since": date,
+                "until": date,
+                "k": number,
+            },
+        ),
+    ),
     "customer_profile": (
         "tools.customers:customer_profile",
         st.fixed_dictionaries({"customer_id": text}),

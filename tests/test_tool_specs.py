@@ -340,6 +340,10 @@ def _demo_calls(manifest) -> list[tuple[str, dict]]:
         ("sales_metrics", {"metric": "revenue", "group_by": "product"}),
         ("sales_metrics", {"metric": "average_rating", "category": "Kitchen"}),
         ("find_product", {"text": "aurora headphones", "k": 3}),
+        ("contact_details", {"customer_id": manifest["pii_customers"][0]}),
+        ("tickets", {"customer_id": buyer, "status": "any"}),
+        ("tickets", {"query": "broken battery", "product_id": aurora, "k": 3}),
+        ("offer_for_customer", {"customer_id": buyer}),
     ]
 
 

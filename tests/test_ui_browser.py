@@ -16,6 +16,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.users import add_user
+from tools.safety import redact_pii
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -132,12 +133,16 @@ def test_login_ask_evidence_product_chart_and_buyer_context(page, app_url, tmp_p
     assert page.locator("#product-quotes blockquote").count() >= 1
     page.screenshot(path=str(tmp_path / "product.png"))
 
-    # A customer id in an answer's evidence opens the buyer context with contact details.
-    cid, email = (
+    # A customer id in an answer's evidence opens the buyer context with contact details
+    # and the text of their open tickets.
+    cid, email, ticket_text = (
         demo_ws.cursor()
         .execute(
-            "SELECT customer_id, email FROM customers WHERE email IS NOT NULL "
-            "AND customer_id IN (SELECT customer_id FROM orders) ORDER BY customer_id LIMIT 1"
+            "SELECT c.customer_id, c.email, t.text FROM customers c "
+            "JOIN tickets t ON t.customer_id = c.customer_id WHERE c.email IS NOT NULL "
+            "AND lower(coalesce(t.status, 'open')) NOT IN ('closed', 'resolved', 'solved') "
+            "AND length(t.text) > 30 AND c.customer_id IN (SELECT customer_id FROM orders) "
+            "ORDER BY c.customer_id, t.opened_at DESC LIMIT 1"
         )
         .fetchone()
     )
@@ -147,6 +152,8 @@ def test_login_ask_evidence_product_chart_and_buyer_context(page, app_url, tmp_p
     card = page.locator("#buyer-card")
     card.get_by_text(f"Buyer {cid}").wait_for()
     assert email in card.inner_text()
+    shown = " ".join(card.inner_text().split())
+    assert " ".join(redact_pii(ticket_text).split())[:60] in shown
     assert page.locator("#buyer-id input, #buyer-id textarea").first.input_value() == cid
     page.screenshot(path=str(tmp_path / "buyer.png"), full_page=True)
     for name in ("chat.png", "product.png", "buyer.png"):

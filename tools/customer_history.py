@@ -174,10 +174,17 @@ def reviews_with_sentiment(cur, cid: str) -> list[dict]:
 
 
 def open_tickets(cur, cid: str) -> list[dict]:
+    """Open tickets with their text, age (days before the shop's latest order or ticket)
+    and the order they concern."""
     rows = cur.execute(
-        """SELECT ticket_id, order_id, opened_at, status, subject, text FROM tickets
-           WHERE customer_id = ? AND lower(coalesce(status, 'open')) NOT IN (?, ?, ?)
-           ORDER BY opened_at DESC, ticket_id""",
+        """SELECT t.ticket_id, t.order_id, t.opened_at, t.status, t.subject, t.text,
+                  date_diff('day', t.opened_at, greatest(
+                      (SELECT max(ordered_at) FROM orders),
+                      (SELECT max(opened_at) FROM tickets))),
+                  o.status, o.ordered_at
+           FROM tickets t LEFT JOIN orders o ON o.order_id = t.order_id
+           WHERE t.customer_id = ? AND lower(coalesce(t.status, 'open')) NOT IN (?, ?, ?)
+           ORDER BY t.opened_at DESC, t.ticket_id""",
         [cid, *OPEN_TICKET_EXCLUDES],
     ).fetchall()
     return [
@@ -188,6 +195,9 @@ def open_tickets(cur, cid: str) -> list[dict]:
             "status": r[3],
             "subject": redact_pii(r[4]),
             "text": redact_pii(r[5]),
+            "age_days": int(r[6]) if r[6] is not None else None,
+            "order_status": r[7],
+            "ordered_at": iso_day(r[8]),
         }
         for r in rows
     ]

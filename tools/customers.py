@@ -26,7 +26,7 @@ from tools.customer_history import (
     rounded,
     text_or_none,
 )
-from tools.rfm import CLV_METHOD, PROSPECT, SEGMENTS, customer_table
+from tools.rfm import CLV_METHOD, COUNTS, PROSPECT, SEGMENTS, customer_table
 from tools.segments import apply_filters
 from tools.spec import ToolSpec, strict
 
@@ -71,6 +71,7 @@ def customer_profile(ctx: ToolContext, customer_id: str) -> dict:
         "m": int(me["m"]),
         "segment": me["segment"],
         "as_of": iso_day(as_of),
+        "counts": {k: COUNTS[k] for k in ("recency", "frequency", "monetary")},
     }
     churn = {
         "risk": text_or_none(me["churn_risk"]),
@@ -78,9 +79,12 @@ def customer_profile(ctx: ToolContext, customer_id: str) -> dict:
         "usual_gap_days": rounded(me["gap_days"], 1) if buyer else None,
         "gap_from": me["gap_source"] if buyer else None,
         "ratio": rounded(me["churn_ratio"]),
-        "expected_next_order": iso_day(me["last_order"] + pd.Timedelta(days=float(me["gap_days"])))
+        "expected_next_order": iso_day(
+            me["last_contact"] + pd.Timedelta(days=float(me["gap_days"]))
+        )
         if buyer
         else None,
+        "counts": f"days since the last {COUNTS['recency']}; usual gap: {COUNTS['churn_gap']}",
     }
     profile = {
         "customer_id": cid,
@@ -92,7 +96,12 @@ def customer_profile(ctx: ToolContext, customer_id: str) -> dict:
             "total": len(orders["all"]),
             "recent": orders["all"][:RECENT_ORDERS],
             "first_order": iso_day(me["first_order"]),
-            "last_order": iso_day(me["last_order"]),
+            # The last order that reached the customer, kept or sent back: both are contact.
+            "last_order": iso_day(me["last_contact"]),
+            "last_order_status": _last_status(orders["all"]),
+            "last_completed": iso_day(me["last_order"]),
+            "last_returned": iso_day(me["last_returned"]),
+            "counts": COUNTS,
         },
         "spend": rounded(me["spend"]),
         "average_order_value": rounded(me["aov"]),
@@ -118,6 +127,43 @@ def customer_profile(ctx: ToolContext, customer_id: str) -> dict:
         "products": sorted({c["product_id"] for c in browsing["abandoned_carts"]}),
     }
     return profile
+
+
+# -- contact details ---------------------------------------------------------------
+CONTACT_ROLES = frozenset({"support", "admin"})
+
+
+def contact_details(ctx: ToolContext, customer_id: str) -> dict:
+    """Name, email, phone and city of one customer, for the roles that may contact them."""
+    require(ctx.role, *sorted(CONTACT_ROLES), what="see customers' contact details")
+    cid = resolve.customer_id(ctx, customer_id)
+    row = (
+        ctx.cursor()
+        .execute(
+            "SELECT name, email, phone, city, country FROM customers WHERE customer_id = ?", [cid]
+        )
+        .fetchone()
+    )
+    name, email, phone, city, country = (text_or_none(v) for v in row)
+    missing = [k for k, v in (("email", email), ("phone", phone)) if not v]
+    return {
+        "customer_id": cid,
+        "name": name,
+        "email": email,
+        "phone": phone,
+        "city": city,
+        "country": country,
+        "missing": missing,
+        "evidence": {"customers": [cid]},
+    }
+
+
+def _last_status(orders: list[dict]) -> str | None:
+    """Status of the newest order that was not cancelled (orders come newest first)."""
+    for o in orders:
+        if o["status"] in ("completed", "returned"):
+            return o["status"]
+    return None
 
 
 def next_best_action(p: dict) -> dict:
@@ -351,6 +397,10 @@ class OrdersSummary(TypedDict):
     recent: list[OrderLine]
     first_order: str | None
     last_order: str | None
+    last_order_status: str | None
+    last_completed: str | None
+    last_returned: str | None
+    counts: dict[str, str]
 
 
 class Favourite(TypedDict):
@@ -375,6 +425,19 @@ class ChurnSummary(TypedDict):
     gap_from: str | None
     ratio: float | None
     expected_next_order: str | None
+    counts: str
+
+
+@strict
+class ContactResult(TypedDict):
+    customer_id: str
+    name: str | None
+    email: str | None
+    phone: str | None
+    city: str | None
+    country: str | None
+    missing: list[str]
+    evidence: dict[str, list[str]]
 
 
 class ProfileReview(TypedDict):
@@ -397,6 +460,9 @@ class Ticket(TypedDict):
     status: str
     subject: str | None
     text: str | None
+    age_days: int | None
+    order_status: str | None
+    ordered_at: str | None
 
 
 class Action(TypedDict):
@@ -497,6 +563,18 @@ SPECS = (
         description="Buyer context for one customer: orders, spend, average order value, "
         "favourite categories, browsing interests and abandoned carts, RFM segment, CLV, "
         "churn risk, reviews with sentiment, open tickets and a next best action.",
+    ),
+    ToolSpec(
+        name="contact_details",
+        engine=contact_details,
+        args=_ProfileArgs,
+        result=ContactResult,
+        roles=CONTACT_ROLES,
+        subject="customer",
+        label="Contact details",
+        purpose="give a customer's contact details",
+        description="Name, email, phone, city and country of one customer, to contact them "
+        "about an order or ticket. Support and admin only.",
     ),
     # Support works one buyer at a time: audiences that list many customers are not theirs.
     ToolSpec(

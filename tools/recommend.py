@@ -29,6 +29,23 @@ from tools.recsys.training import MODEL_DIR, evaluate_recommender, train_models
 from tools.spec import ToolSpec, strict
 
 MAX_K = 100
+# Ratings at or below this are a complaint, not taste to build on.
+LOW_STARS = 2
+# How far (in the blended score's z units) an item exactly like a disliked one drops;
+# items less similar drop in proportion to their similarity.
+DISLIKE_PENALTY = 1.5
+
+DISLIKED_SQL = """
+SELECT i.product_id, 'returned' AS why
+FROM orders o JOIN order_items i ON i.order_id = o.order_id
+WHERE o.customer_id = ? AND o.status = 'returned' AND i.product_id IS NOT NULL
+UNION
+SELECT product_id, 'rated ' || rating || ' stars'
+FROM (SELECT product_id, rating, row_number() OVER (
+          PARTITION BY product_id ORDER BY created_at DESC, review_id DESC) AS n
+      FROM reviews WHERE customer_id = ?)
+WHERE n = 1 AND rating <= ?
+"""
 __all__ = ["train_models", "evaluate_recommender"]
 
 
@@ -101,8 +118,35 @@ def _top(scores: np.ndarray, k: int, allowed: np.ndarray | None) -> np.ndarray:
     return idx[np.argsort(-s[idx], kind="stable")]
 
 
-def _anchor(model: RecModel, row: int, item: int, how: str) -> int | None:
-    """The item of the customer's history that most explains ``item`` under a scorer."""
+def disliked_products(ctx: ToolContext, cid: str) -> dict[str, str]:
+    """Products the customer returned or (last) rated 1-2 stars, with why: negative signals."""
+    out: dict[str, str] = {}
+    for pid, why in ctx.cursor().execute(DISLIKED_SQL, [cid, cid, LOW_STARS]).fetchall():
+        out[pid] = f"{out[pid]}, {why}" if pid in out else why
+    return out
+
+
+def _similarity_to(model: RecModel, items: np.ndarray) -> np.ndarray:
+    """For every catalogue item, its highest similarity (0..1) to any of ``items``."""
+    n = len(model.item_ids)
+    if len(items) == 0:
+        return np.zeros(n)
+    if model.item_emb is not None:
+        emb = model.item_emb
+        norms = np.maximum(np.linalg.norm(emb, axis=1), 1e-9)
+        sims = (emb[items] / norms[items, None]) @ (emb / norms[:, None]).T
+    elif model.similarity is not None:
+        sims = np.asarray(model.similarity[items].todense())
+    else:
+        return np.zeros(n)
+    return np.clip(sims.max(axis=0), 0.0, 1.0)
+
+
+def _anchor(
+    model: RecModel, row: int, item: int, how: str, excluded: frozenset[int] = frozenset()
+) -> int | None:
+    """The item of the customer's history that most explains ``item`` under a scorer,
+    never one in ``excluded`` (returned or poorly rated: nothing to say they liked)."""
     w = model.weights[row]
     if w.nnz == 0:
         return None
@@ -113,12 +157,21 @@ def _anchor(model: RecModel, row: int, item: int, how: str) -> int | None:
         sims = model.item_emb[hist] @ model.item_emb[item]
     else:
         return None
-    contrib = vals * sims
+    contrib = (vals * sims).astype(float)
+    if excluded:
+        contrib[np.isin(hist, list(excluded))] = -np.inf
     best = int(np.argmax(contrib))
     return int(hist[best]) if contrib[best] > 0 else None
 
 
-def _reason(model: RecModel, cat: dict, row: int | None, item: int, shares: dict) -> dict:
+def _reason(
+    model: RecModel,
+    cat: dict,
+    row: int | None,
+    item: int,
+    shares: dict,
+    disliked: frozenset[int] = frozenset(),
+) -> dict:
     pid = model.item_ids[item]
     category = (cat.get(pid) or {}).get("category")
     if row is None:
@@ -126,7 +179,7 @@ def _reason(model: RecModel, cat: dict, row: int | None, item: int, shares: dict
     best = max(shares, key=lambda n: shares[n][0, item])
     if best == "popularity":
         return {"scorer": best, "text": f"popular in {category or 'the shop'} right now"}
-    anchor = _anchor(model, row, item, "knn" if best in ("knn", "als") else "content")
+    anchor = _anchor(model, row, item, "knn" if best in ("knn", "als") else "content", disliked)
     if anchor is None:
         return {"scorer": best, "text": "customers with tastes like yours bought it"}
     aid = model.item_ids[anchor]
@@ -160,6 +213,13 @@ def recommend_for_customer(
     cat_name = _resolve_category(ctx, category)
     row = model.user_index.get(cid)
     scores, shares = _scores_for(model, row)
+    negative = disliked_products(ctx, cid)
+    pos = {p: i for i, p in enumerate(model.item_ids)}
+    disliked = frozenset(pos[p] for p in negative if p in pos)
+    if disliked:
+        # Items like one they sent back or panned rank lower, in proportion to likeness.
+        penalty = DISLIKE_PENALTY * _similarity_to(model, np.array(sorted(disliked)))
+        scores = scores - penalty[None, :]
     unhealthy = held_back(ctx)
     allowed = _healthy_mask(model, unhealthy)
     if cat_name:
@@ -177,7 +237,7 @@ def recommend_for_customer(
     for rank, i in enumerate(top, start=1):
         pid = model.item_ids[i]
         info = cat.get(pid) or {}
-        reason = _reason(model, cat, row, int(i), shares)
+        reason = _reason(model, cat, row, int(i), shares, disliked)
         if reason.get("because_of"):
             anchors.add(reason["because_of"])
         items.append(
@@ -201,6 +261,7 @@ def recommend_for_customer(
         "history_items": history,
         "recommendations": items,
         "held_back": skipped,
+        "negative_signals": [{"product_id": p, "reason": w} for p, w in sorted(negative.items())],
         "method": "blend of ALS, item-item kNN, content similarity and popularity"
         if row is not None and history
         else "popularity (no purchase or browsing history for this customer)",
@@ -410,6 +471,7 @@ class RecommendResult(TypedDict):
     history_items: int
     recommendations: list[Recommendation]
     held_back: list[HeldBack]
+    negative_signals: list[HeldBack]
     method: str
     n: int
     evidence: dict[str, list[str]]

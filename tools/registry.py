@@ -6,7 +6,7 @@ Adding a tool is its module's ToolSpec, one line here, its intent examples
 
 from __future__ import annotations
 
-from tools import catalog, customers, insights, metrics, recommend, reviews
+from tools import catalog, customers, insights, metrics, offers, recommend, reviews, tickets
 from tools.access import ROLES, check_role
 from tools.spec import ToolSpec
 
@@ -17,6 +17,8 @@ SPECS: tuple[ToolSpec, ...] = (
     *recommend.SPECS,
     *metrics.SPECS,
     *catalog.SPECS,
+    *tickets.SPECS,
+    *offers.SPECS,
 )
 
 

@@ -1,13 +1,17 @@
 """RFM scores, segments, churn risk and CLV for every customer, from the orders table.
 
-- Recency, frequency and monetary value count completed orders only (a returned
-  order was refunded, a cancelled one never paid). Recency is measured from the
-  shop's latest order, so a historical export does not make everybody "lost".
+- Frequency and monetary value count completed orders only (a returned order was
+  refunded, a cancelled one never paid). Recency counts completed and returned
+  orders: a customer who ordered and sent it back yesterday was in touch yesterday,
+  and calling them "gone quiet" would be wrong. Cancelled orders count for nothing.
+  Recency is measured from the shop's latest order, so a historical export does not
+  make everybody "lost".
 - Each of R, F, M is scored 1-5 by rank among buyers; ties share a score (most
   customers have one order: they all get the same F).
 - Segments follow the usual R x F map (Champions, Loyal, At risk, Hibernating, ...).
-- Churn risk compares days since the last order with the customer's own average
-  gap between orders (the shop's median gap for one-time buyers).
+- Churn risk compares days since the last contact (completed or returned order)
+  with the customer's own average gap between completed orders (the shop's median
+  gap for one-time buyers).
 - CLV = average order value x orders per year x horizon x probability still active.
 """
 
@@ -53,7 +57,9 @@ SELECT c.customer_id, c.country,
        coalesce(sum(v.value) FILTER (WHERE v.status = 'completed'), 0) AS spend,
        max(v.ordered_at) FILTER (WHERE v.status = 'completed') AS last_order,
        min(v.ordered_at) FILTER (WHERE v.status = 'completed') AS first_order,
-       count(v.order_id) FILTER (WHERE v.status = 'returned') AS returned_orders
+       count(v.order_id) FILTER (WHERE v.status = 'returned') AS returned_orders,
+       max(v.ordered_at) FILTER (WHERE v.status = 'returned') AS last_returned,
+       max(v.ordered_at) FILTER (WHERE v.status IN ('completed', 'returned')) AS last_contact
 FROM customers c LEFT JOIN order_value v ON v.customer_id = c.customer_id
 GROUP BY c.customer_id, c.country
 """
@@ -97,8 +103,10 @@ def customer_table(cur) -> tuple[pd.DataFrame, pd.Timestamp | None]:
     as_of = shop_as_of(cur)
     df["last_order"] = pd.to_datetime(df["last_order"])
     df["first_order"] = pd.to_datetime(df["first_order"])
+    df["last_returned"] = pd.to_datetime(df["last_returned"])
+    df["last_contact"] = pd.to_datetime(df["last_contact"])
     buyers = df["orders"] > 0
-    df["recency_days"] = (as_of - df["last_order"]).dt.days if as_of is not None else np.nan
+    df["recency_days"] = (as_of - df["last_contact"]).dt.days if as_of is not None else np.nan
     df["aov"] = np.where(buyers, df["spend"] / df["orders"].clip(lower=1), np.nan)
     for col in ("r", "f", "m"):
         df[col] = 0
@@ -131,6 +139,14 @@ def customer_table(cur) -> tuple[pd.DataFrame, pd.Timestamp | None]:
     df.attrs["shop_gap_days"] = shop_gap
     return df, as_of
 
+
+# What each figure counts, stated beside the figure in profiles.
+COUNTS = {
+    "recency": "completed and returned orders (a return is still contact); not cancelled",
+    "frequency": "completed orders only",
+    "monetary": "completed orders only (returned ones were refunded)",
+    "churn_gap": "average gap between completed orders",
+}
 
 CLV_METHOD = (
     "average order value x completed orders per year (over at least one year of tenure) "

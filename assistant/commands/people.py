@@ -44,6 +44,11 @@ def profile(
         f"orders {p['orders']['total']} ({p['orders']['completed']} completed, "
         f"{p['orders']['returned']} returned)  spend {p['spend']}  AOV {p['average_order_value']}"
     )
+    last = p["orders"]
+    typer.echo(
+        f"last order {last['last_order']} ({last['last_order_status']}); "
+        f"last completed {last['last_completed']}, last returned {last['last_returned']}"
+    )
     typer.echo(
         f"churn risk {churn['risk']}: {churn['days_since_last_order']} days since last order, "
         f"usual gap {churn['usual_gap_days']} days ({churn['gap_from']})"
@@ -65,7 +70,11 @@ def profile(
             f"review {r['review_id']} {r['rating']}* {r['sentiment'] or '-'}: {r['text'][:100]}"
         )
     for t in p["open_tickets"]:
-        typer.echo(f"open ticket {t['ticket_id']} ({t['status']}): {t['subject']}")
+        order = f", order {t['order_id']} {t['order_status'] or ''}" if t["order_id"] else ""
+        typer.echo(
+            f"open ticket {t['ticket_id']} ({t['status']}, {t['age_days']} days{order}): "
+            f"{t['subject']} — {(t['text'] or '')[:200]}"
+        )
     typer.echo(f"next best action: {p['next_best_action']['text']}")
     echo_flags(p)
 

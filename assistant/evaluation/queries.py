@@ -194,7 +194,34 @@ def pii_customer(cur: duckdb.DuckDBPyConnection, *, index: int = 0) -> str:
     return found[index]
 
 
+OPEN_TICKET = "lower(coalesce(t.status, 'open')) NOT IN ('closed', 'resolved', 'solved')"
+
+
+def ticket_customer(cur: duckdb.DuckDBPyConnection, *, index: int = 0) -> str:
+    """The index-th customer (by id) with every contact field and an open ticket about an
+    order: someone a support agent would call."""
+    rows = cur.execute(
+        "SELECT DISTINCT c.customer_id FROM customers c JOIN tickets t USING (customer_id) "  # noqa: S608 -- OPEN_TICKET is a constant
+        "WHERE c.name IS NOT NULL AND c.email IS NOT NULL AND c.phone IS NOT NULL "
+        f"AND t.order_id IS NOT NULL AND {OPEN_TICKET} ORDER BY 1"
+    ).fetchall()
+    if index >= len(rows):
+        raise UserError(f"ticket_customer: only {len(rows)} reachable customers have open tickets")
+    return rows[index][0]
+
+
+def open_ticket_ids(cur: duckdb.DuckDBPyConnection, *, customer_id: str) -> list[str]:
+    """Ids of a customer's open tickets."""
+    rows = cur.execute(
+        f"SELECT t.ticket_id FROM tickets t WHERE t.customer_id = ? AND {OPEN_TICKET} ORDER BY 1",  # noqa: S608 -- a constant
+        [customer_id],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
 QUERIES: dict[str, Callable[..., Any]] = {
+    "ticket_customer": ticket_customer,
+    "open_ticket_ids": open_ticket_ids,
     "review_count": review_count,
     "avg_rating": avg_rating,
     "order_count": order_count,

@@ -15,6 +15,7 @@ from assistant.planner.intents import OUT_OF_SCOPE, Intent, IntentModel, Speller
 from assistant.planner.resources import prompts
 from assistant.planner.thread import Thread
 from assistant.templates import fill_all
+from tools.bm25 import tokenize
 from tools.context import ToolContext
 from tools.registry import PURPOSES, SPEC_BY_NAME, tools_needing
 from tools.resolve import aspect_words, catalog, words
@@ -128,6 +129,19 @@ class Decider:
                 for t in tools
             ]
             tools = list(dict.fromkeys(tools))
+        # "Emails of all customers at risk" asks for an audience (which never carries
+        # contact details); contact details are for one buyer.
+        if "contact_details" in tools and not e.customer_ids and AUDIENCE.search(e.masked):
+            tools = ["find_customers" if t == "contact_details" else t for t in tools]
+            tools = list(dict.fromkeys(tools))
+        # A role that may not see contact details gets the profile, masked by the guard.
+        if (
+            "contact_details" in tools
+            and self.available
+            and "contact_details" not in self.available
+        ):
+            tools = ["customer_profile" if t == "contact_details" else t for t in tools]
+            tools = list(dict.fromkeys(tools))
         # "Which buyers ... suggest what to send them" with no customer id: the audience
         # is the answer; recommendations need one customer and come per customer later.
         if "find_customers" in tools and "recommend_for_customer" in tools and not e.customer_ids:
@@ -204,8 +218,19 @@ class Decider:
             }
         elif tool == "product_insights":
             args = {"product_id": product, "category": None if product else category, **period}
-        elif tool in ("customer_profile",):
+        elif tool in ("customer_profile", "contact_details", "offer_for_customer"):
             args = {"customer_id": customer}
+        elif tool == "tickets":
+            args = {
+                "customer_id": customer,
+                "product_id": product,
+                "status": _ticket_status(e.masked or ""),
+                "k": e.k,
+                **period,
+            }
+            query = _ticket_query(e)
+            if query:
+                args["query"] = query
         elif tool == "recommend_for_customer":
             args = {"customer_id": customer, "k": e.k, "category": category}
         elif tool in PRODUCT_TOOLS:
@@ -241,6 +266,39 @@ class Decider:
 
 
 SUBJECT_KEYS = ("product_id", "category", "customer_id")
+OPEN_WORDS = re.compile(r"\b(open|unresolved|pending|outstanding|current)\b", re.I)
+CLOSED_WORDS = re.compile(r"\b(closed|resolved|solved|past|old)\b", re.I)
+
+
+# A question about many customers (an audience), not one buyer.
+AUDIENCE = re.compile(r"\b(all|every|customers|buyers|shoppers|clients|audience|segment)\b", re.I)
+
+# Words of a question about tickets that say which tickets, not what they say.
+TICKET_WORDS = frozenset(
+    "ticket tickets support mention mentions mentioning about open closed resolved any "
+    "which what show find list customer customers product this their them they write wrote "
+    "written say says said".split()
+)
+
+
+def _ticket_query(e: Entities) -> str:
+    """The words to search ticket text for: codes, else the question's own content words
+    (ticket text is searched for what the customer wrote, not mapped to a review aspect)."""
+    if e.exact_terms:
+        return " ".join(e.exact_terms)
+    if not (e.topic or e.aspects):
+        return ""
+    words = [w for w in tokenize(e.masked) if w not in TICKET_WORDS and not w.isdigit()]
+    return " ".join(dict.fromkeys(words))
+
+
+def _ticket_status(question: str) -> str:
+    """Which tickets a question asks about: "open tickets", "closed ones", or all."""
+    if OPEN_WORDS.search(question):
+        return "open"
+    if CLOSED_WORDS.search(question):
+        return "closed"
+    return "any"
 
 
 def _carry_over(previous: dict, new: dict) -> dict:

@@ -226,6 +226,7 @@ def _review_sentiment(call: Call, t: dict) -> list[str]:
     review={"text", "rating", "review_id"},
     tickets={"count", "subjects_note"},
     action={"text"},
+    masked=set(),
 )
 def _customer_profile(call: Call, t: dict) -> list[str]:
     r = call.result
@@ -240,7 +241,12 @@ def _customer_profile(call: Call, t: dict) -> list[str]:
             orders=orders["total"],
             returned=orders["returned"],
             spend=r["spend"] or 0,
-            last_order_note=f", last order {last}" if last else ", no orders yet",
+            last_order_note=(
+                f", last order {last}"
+                + (" (returned)" if orders.get("last_order_status") == "returned" else "")
+                if last
+                else ", no orders yet"
+            ),
         )
         or ""
     ]
@@ -286,6 +292,8 @@ def _customer_profile(call: Call, t: dict) -> list[str]:
     action = r["next_best_action"]
     if action["text"]:
         lines.append(fill(t["action"], text=action["text"]) or "")
+    if r["identity_masked"]:
+        lines.append(fill(t["masked"]) or "")
     return lines
 
 
@@ -393,6 +401,97 @@ def _find_customers(call: Call, t: dict) -> list[str]:
             or ""
         )
     return lines + more(t["more"], total, min(len(rows), MAX_ITEMS))
+
+
+@formatter(
+    "tickets",
+    header={"count", "scope_note", "open", "matched"},
+    item={"ticket_id", "status", "opened_at", "age_days", "order_note", "subject", "text"},
+    more={"more"},
+)
+def _tickets(call: Call, t: dict) -> list[str]:
+    r = call.result
+    rows = r["tickets"]
+    f = {k: v for k, v in r["filters"].items() if not (k == "status" and v == "any")}
+    about = ", ".join(f"{k.replace('_id', '')} {v}" for k, v in f.items())
+    query = f' matching "{r["query"]}"' if r["query"] else ""
+    lines = [
+        fill(
+            t["header"],
+            count=len(rows),
+            scope_note=(f" ({about})" if about else "") + query,
+            open=r["open"],
+            matched=r["matched"],
+        )
+        or ""
+    ]
+    for row in rows[:MAX_ITEMS]:
+        order = row["order_id"]
+        status = f", order {row['order_status']}" if row["order_status"] else ""
+        lines.append(
+            fill(
+                t["item"],
+                ticket_id=row["ticket_id"],
+                status=row["status"],
+                opened_at=row["opened_at"],
+                age_days=row["age_days"],
+                order_note=f", about order {order}{status}" if order else "",
+                subject=row["subject"] or "(no subject)",
+                text=shorten(row["text"]),
+            )
+            or ""
+        )
+    return lines + more(t["more"], r["matched"], min(len(rows), MAX_ITEMS))
+
+
+@formatter(
+    "contact_details",
+    header={"customer_id", "name"},
+    line={"key", "value"},
+    missing={"fields"},
+)
+def _contact_details(call: Call, t: dict) -> list[str]:
+    r = call.result
+    lines = [
+        fill(t["header"], customer_id=r["customer_id"], name=r.get("name") or "name not on file")
+        or ""
+    ]
+    # The guard drops contact fields for roles that may not see them: show only what is left.
+    for key in ("email", "phone", "city", "country"):
+        if r.get(key):
+            lines.append(fill(t["line"], key=key, value=r[key]) or "")
+    if r.get("missing"):
+        lines.append(fill(t["missing"], fields=" or ".join(r["missing"])) or "")
+    return lines
+
+
+@formatter(
+    "offer_for_customer",
+    header={"customer_id", "segment", "risk", "tickets"},
+    item={"rank", "text", "reason", "records"},
+    none={"rules"},
+)
+def _offer_for_customer(call: Call, t: dict) -> list[str]:
+    r = call.result
+    lines = [
+        fill(
+            t["header"],
+            customer_id=r["customer_id"],
+            segment=r["segment"],
+            risk=r["churn_risk"] or "none",
+            tickets=r["open_tickets"],
+        )
+        or ""
+    ]
+    for o in r["options"]:
+        records = ", ".join(i for ids in o["evidence"].values() for i in ids[:3]) or "profile"
+        lines.append(
+            fill(t["item"], rank=o["rank"], text=o["text"], reason=o["reason"], records=records)
+            or ""
+        )
+    if not r["options"]:
+        lines.append(fill(t["none"], rules=r["rules"]) or "")
+    return lines
 
 
 @formatter(

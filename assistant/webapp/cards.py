@@ -107,13 +107,21 @@ def profile_html(profile: dict, recs: dict) -> str:
         ),
         "<h4>Open tickets</h4>",
         _table(
-            ["ticket", "opened", "status", "subject"],
+            ["ticket", "opened", "age (days)", "status", "order", "subject", "text"],
             [
                 [
                     html_text(t["ticket_id"]),
                     _v((t.get("opened_at") or "")[:10]),
+                    _v(t.get("age_days")),
                     _v(t.get("status")),
+                    html_text(
+                        f"{t['order_id']} ({t.get('order_status') or '?'})"
+                        if t.get("order_id")
+                        else ""
+                    ),
                     html_text(t.get("subject") or ""),
+                    # Customer-written: escaped like review text, flags shown above the card.
+                    html_text(t.get("text") or ""),
                 ]
                 for t in profile.get("open_tickets") or []
             ],
