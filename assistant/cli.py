@@ -12,6 +12,7 @@ from assistant.commands import (  # noqa: F401  (imported for their @app.command
     data,
     demo,
     index,
+    mcp,
     ops,
     people,
     reviews,

@@ -128,3 +128,9 @@ def delimit(text: str) -> str:
     """Untrusted text inside a data field; a field marker inside the text is defused."""
     safe = DATA_TAG.sub(lambda m: m.group().replace("<", "&lt;").replace(">", "&gt;"), text)
     return f"<data>{safe}</data>"
+
+
+def delimit_customer_text(value: Any) -> Any:
+    """A guarded tool result with its customer-written text inside ``<data>`` fields, as
+    an outside agent reads it (the MCP server); no redaction beyond the role's guard."""
+    return _delimit_untrusted(value, False)

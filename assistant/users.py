@@ -14,6 +14,7 @@ the credential they were opened with and end when it no longer matches.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -219,3 +220,55 @@ def ensure_demo_users(path: Path, *, rounds: int | None = None) -> dict[str, dic
             created[name] = {"role": role, "password": password}
         _save(path, users)
     return created
+
+
+# -- MCP bearer tokens -------------------------------------------------------------
+# A token is 32 random bytes, so unlike a password it cannot be guessed from its hash:
+# a fast SHA-256 digest is enough and keeps the per-request check cheap. Setting a new
+# password with --replace rewrites the entry and so revokes the user's token too.
+TOKEN_PREFIX = "ci_"
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(path: Path, name: str) -> str:
+    """A new bearer token for ``name`` (replacing any earlier one); only its hash is
+    stored, so the returned token is shown once."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with _lock(path):
+        users = _load(path)
+        if name not in users:
+            raise NotFoundError(f"no user {name!r} in {path}", suggestions=sorted(users))
+        users[name]["token_hash"] = token_digest(token)
+        users[name]["token_created_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        _save(path, users)
+    return token
+
+
+def revoke_token(path: Path, name: str) -> bool:
+    """Remove ``name``'s token; False when they had none."""
+    with _lock(path):
+        users = _load(path)
+        if name not in users:
+            raise NotFoundError(f"no user {name!r} in {path}", suggestions=sorted(users))
+        had = users[name].pop("token_hash", None) is not None
+        users[name].pop("token_created_at", None)
+        _save(path, users)
+    return had
+
+
+def user_for_token(path: Path, token: str | None) -> dict | None:
+    """``{"name", "role"}`` of the user holding ``token``, else None."""
+    if not token or not token.startswith(TOKEN_PREFIX):
+        return None
+    digest = token_digest(token)
+    found = None
+    # Compare against every entry in constant time, so timing does not say how close a
+    # guessed token came.
+    for name, entry in _load(path).items():
+        stored = entry.get("token_hash")
+        if isinstance(stored, str) and hmac.compare_digest(stored, digest):
+            found = {"name": name, "role": entry["role"]}
+    return found

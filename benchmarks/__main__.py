@@ -81,6 +81,12 @@ PLANS: dict[str, dict[str, list[str]]] = {
         "100k": ["--scale", "22"],
         "100k-quick": ["--scale", "4.4", "--seconds", "8"],
     },
+    "mcp": {
+        "demo": ["--scale", "1.0", "--repeat", "30"],
+        "demo-quick": ["--scale", "0.1", "--repeat", "10"],
+        "100k": ["--scale", "22", "--repeat", "30"],
+        "100k-quick": ["--scale", "4.4", "--repeat", "10"],
+    },
     # Real public text, fixed size: the scale does not apply.
     "injection": {"demo": [], "demo-quick": [], "100k": [], "100k-quick": []},
 }

@@ -83,3 +83,25 @@ def remove(name: Annotated[str, typer.Argument(help="Login name.")], data_dir: D
     path = _users_path(data_dir)
     removed = remove_user(path, name)
     typer.echo(f"removed user {removed['name']} ({removed['role']}) from {path}")
+
+
+@users_app.command("token")
+def token(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    revoke: Annotated[bool, typer.Option("--revoke", help="Remove the user's token.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Print a new MCP bearer token for a user (shown once; only its hash is kept).
+
+    `insight mcp --transport http` serves each token's holder with that user's role.
+    A new token replaces the old one; --revoke removes it.
+    """
+    from assistant.users import issue_token, revoke_token
+
+    path = _users_path(data_dir)
+    if revoke:
+        had = revoke_token(path, name)
+        typer.echo(f"{'revoked the token of' if had else 'no token for'} {name} in {path}")
+        return
+    typer.echo(issue_token(path, name))
+    typer.echo(f"(the token of {name}; store it now, it is not shown again)", err=True)
