@@ -11,8 +11,9 @@ from typer.testing import CliRunner
 from assistant.cli import app
 from tests.conftest import ROOT
 
-# Commands that build or change data, or wait for a person, are exercised by their own tests.
-NOT_HERE = {"demo", "ingest", "index", "chat", "eval", "users"}
+# Commands that build or change data, or wait for a person or a client, are exercised
+# by their own tests.
+NOT_HERE = {"demo", "ingest", "index", "chat", "eval", "users", "mcp"}
 
 
 def tour_commands() -> list[tuple[str | None, list[str]]]:
