@@ -71,8 +71,7 @@ def peak_rss_mb() -> float:
 
 
 def _build(path: Path, scale: float) -> None:
-    from assistant.demo.build import build_demo
-    from assistant.pipeline import prepare
+    from assistant.pipeline import build_demo, prepare
     from assistant.workspace import Workspace
 
     build_demo(path, seed=7, scale=scale)

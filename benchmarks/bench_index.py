@@ -35,7 +35,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant.demo.build import build_demo  # noqa: E402
+from assistant.pipeline import build_demo  # noqa: E402
 from assistant.workspace import Workspace  # noqa: E402
 from tools.context import ToolContext  # noqa: E402
 from tools.indexing import read_store, review_document, sync_review_index  # noqa: E402

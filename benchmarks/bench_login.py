@@ -190,8 +190,7 @@ def measure(url: str, customers: list[str], attackers: int, seconds: float) -> d
 
 # -- setup --------------------------------------------------------------------------------------
 def _build(path: Path, scale: float) -> None:
-    from assistant.demo.build import build_demo
-    from assistant.pipeline import prepare
+    from assistant.pipeline import build_demo, prepare
     from assistant.workspace import Workspace
 
     build_demo(path, seed=7, scale=scale)

@@ -106,7 +106,7 @@ def load_demo(data_dir: Path | None, scale: float) -> tuple[list[str], list[int]
     import duckdb
 
     if data_dir is None:
-        from assistant.demo.build import build_demo
+        from assistant.pipeline import build_demo
 
         data_dir = Path(tempfile.mkdtemp()) / "ws"
         build_demo(data_dir, seed=7, scale=scale)

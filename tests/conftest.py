@@ -57,8 +57,7 @@ def shared_data(*parts: str) -> Path:
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory) -> Path:
     """A demo workspace (data, sentiment, index, models) built once per session. Read-only."""
-    from assistant.demo.build import build_demo
-    from assistant.pipeline import prepare
+    from assistant.pipeline import build_demo, prepare
     from assistant.workspace import Workspace
 
     path = tmp_path_factory.mktemp("demo") / "ws"

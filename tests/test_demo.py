@@ -8,8 +8,9 @@ import json
 import pytest
 
 from assistant.data.schema import TABLES
-from assistant.demo.build import MANIFEST, SOURCE_DIR, build_demo, generate_demo_files
+from assistant.demo.build import MANIFEST, SOURCE_DIR, generate_demo_files
 from assistant.demo.catalog import CATEGORY_BY_NAME
+from assistant.pipeline import build_demo
 from assistant.workspace import Workspace
 
 SCALE = 0.2

@@ -25,8 +25,7 @@ SMALL_SCALE = 0.1  # ~500 reviews: a rebuild takes seconds, not minutes
 
 @pytest.fixture(scope="module")
 def small_dir(tmp_path_factory):
-    from assistant.demo.build import build_demo
-    from assistant.pipeline import prepare
+    from assistant.pipeline import build_demo, prepare
     from assistant.workspace import Workspace
 
     path = tmp_path_factory.mktemp("drill") / "ws"

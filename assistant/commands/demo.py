@@ -22,7 +22,7 @@ def demo(
 ):
     """Build the seeded demo shop into the workspace, then its derived data."""
     from assistant.config import load_settings
-    from assistant.demo.build import build_demo
+    from assistant.pipeline import build_demo
 
     target = data_dir if data_dir is not None else load_settings().data_dir
     started = time.perf_counter()

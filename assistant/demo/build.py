@@ -1,17 +1,16 @@
-"""The demo shop: a seeded, realistic dataset written as canonical files, then ingested.
+"""The demo shop: a seeded, realistic dataset written as canonical files.
 
-``build_demo(data_dir, seed, scale)`` writes CSV/JSONL under ``<data_dir>/demo_source``,
-loads them with the ingest module, and writes ``demo_manifest.json`` listing what was
-planted (defects, PII, hostile reviews, a rare token, browsers) so tests and
-evaluations can check the assistant finds them. Same seed, same bytes.
+``generate_demo_files(source_dir, seed, scale)`` writes CSV/JSONL and returns the
+manifest of what was planted (defects, PII, hostile reviews, a rare token, browsers)
+so tests and evaluations can check the assistant finds them. Same seed, same bytes.
+This package only generates: loading the files into a workspace, clearing an earlier
+demo and rebuilding derived data is the pipeline's job (``assistant.pipeline.build_demo``).
 """
 
 from __future__ import annotations
 
 import json
 import random
-import shutil
-import time
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +48,7 @@ from assistant.demo.text import (
     rare_token_review,
     with_contact,
 )
-from assistant.errors import DataError, UserError
+from assistant.errors import UserError
 
 SOURCE_DIR = "demo_source"
 MANIFEST = "demo_manifest.json"
@@ -296,63 +295,3 @@ def _events(g_evt, shop, catalog, popularity, pid, cid, scale):
         }
     )
     return events, browser_manifest
-
-
-def _clear_previous_demo(ws) -> bool:
-    """Empty a workspace that holds an earlier demo; refuse to touch anyone's real data."""
-    from assistant.data.schema import TABLES
-
-    counts = ws.table_counts()
-    if not any(counts.values()):
-        return False
-    if not (ws.path / MANIFEST).exists():
-        raise UserError(
-            f"the workspace {ws.path} already holds shop data that is not a demo",
-            hint="pass an empty --data-dir for the demo shop",
-        )
-    cur = ws.cursor()
-    cur.execute("BEGIN")
-    for name in [*TABLES, "review_sentiment"]:
-        cur.execute(f"DELETE FROM {name}")  # noqa: S608 -- table names from the schema constants
-    cur.execute("COMMIT")
-    # Index and models describe the old rows; they are rebuilt by the pipeline.
-    for derived in (ws.settings.index_dir, ws.settings.models_dir):
-        shutil.rmtree(derived, ignore_errors=True)
-    (ws.path / MANIFEST).unlink()
-    return True
-
-
-def build_demo(data_dir: str | Path, seed: int = 7, scale: float = 1.0) -> dict:
-    """Generate the demo shop into ``data_dir`` and ingest it; returns a summary.
-
-    An earlier demo in the same directory is replaced; a workspace holding other
-    data is refused rather than mixed with demo rows.
-    """
-    from assistant.data.ingest import ingest_paths
-    from assistant.workspace import Workspace
-
-    data_dir = Path(data_dir)
-    t0 = time.perf_counter()
-    source = data_dir / SOURCE_DIR
-    manifest = generate_demo_files(source, seed=seed, scale=scale)
-    t1 = time.perf_counter()
-    with Workspace.open(data_dir, create=True) as ws:
-        replaced = _clear_previous_demo(ws)
-        report = ingest_paths(ws, [source], fmt="canonical", progress=False)
-        counts = ws.table_counts()
-    t2 = time.perf_counter()
-    if report.quarantined:
-        raise DataError(
-            f"the demo generator produced {report.quarantined} row(s) that ingest rejected",
-            hint=f"see {report.quarantine_path}",
-        )
-    (data_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    return {
-        "data_dir": str(data_dir),
-        "source_dir": str(source),
-        "manifest": manifest,
-        "row_counts": counts,
-        "replaced_previous_demo": replaced,
-        "ingest": report.to_dict(),
-        "seconds": {"generate": round(t1 - t0, 2), "ingest": round(t2 - t1, 2)},
-    }
