@@ -1,38 +1,28 @@
 """The Gradio app: chat with evidence, buyer context, product insight, audiences.
 
-``create_app`` only lays out components and wires them to the plain functions of
-``handlers`` and ``panels``; ``launch`` starts it with login and explicit
-concurrency limits. Every handler is a synchronous function, so Gradio runs it
-in a worker thread and the event loop stays free while a turn, a DuckDB query or
-a model call blocks.
+``create_app`` composes the header, one module per tab (``tab_chat``, ``tab_buyer``,
+``tab_product``, ``tab_audiences``; each lays out its components and wires its own
+events to the plain functions of ``handlers`` and ``panels``), the load handler and
+the links between tabs; ``launch`` starts it with login and explicit concurrency
+limits. Every handler is a synchronous function, so Gradio runs it in a worker thread
+and the event loop stays free while a turn, a DuckDB query or a model call blocks.
 """
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import gradio as gr
 from starlette.middleware import Middleware
 
 from assistant.config import Settings
-from assistant.errors import InsightError
 from assistant.sanitize import md_text
-from assistant.webapp import handlers, panels
+from assistant.webapp import panels, tab_audiences, tab_buyer, tab_chat, tab_product
 from assistant.webapp.auth import UserDirectory, role_resolver
+from assistant.webapp.tab_chat import TurnMeter
+from assistant.webapp.tab_context import TabContext, user_of
 from tools.aspects import workspace_taxonomy
-from tools.customers import SEGMENTS
 from tools.registry import SPEC_BY_NAME
-
-# A click on an id link inside an HTML panel becomes a 'click' event carrying kind and id.
-LINK_JS = """
-element.addEventListener('click', (e) => {
-  const a = e.target.closest('a.ev-link');
-  if (!a) return;
-  e.preventDefault();
-  trigger('click', {kind: a.dataset.kind, id: a.dataset.id});
-});
-"""
 
 CSS = """
 .evidence blockquote { margin: 6px 0; padding: 6px 10px; border-left: 3px solid #9ca3af; }
@@ -66,27 +56,6 @@ ROLE_NOTES = {
 }
 
 
-class TurnMeter:
-    """Chat turns in flight now and at most so far: the app's own concurrency figure."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.active = 0
-        self.peak = 0
-        self.total = 0
-
-    def __enter__(self) -> TurnMeter:
-        with self._lock:
-            self.active += 1
-            self.total += 1
-            self.peak = max(self.peak, self.active)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        with self._lock:
-            self.active -= 1
-
-
 def create_app(assistant, settings: Settings, *, users_path: Path | None = None) -> gr.Blocks:
     """The app for one ``Assistant``; ``users_path`` None means no login (every request
     gets ``settings.role``)."""
@@ -95,12 +64,10 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
     )
     role_of = role_resolver(directory, settings.role)
     limit = settings.ui_concurrency
+    ctx = TabContext(assistant=assistant, role_of=role_of, limit=limit)
     meter = TurnMeter()
     # The audience form offers the workspace's own aspect taxonomy (users may edit it).
     aspect_ids = workspace_taxonomy(settings.data_dir).ids
-
-    def user_of(request: gr.Request | None) -> str | None:
-        return getattr(request, "username", None)
 
     with gr.Blocks(title="Customer insight") as demo:
         with gr.Row():
@@ -116,108 +83,21 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
                 visible=users_path is not None,
             )
         with gr.Tabs(elem_id="tabs") as tabs:
-            with gr.Tab("Chat", id="chat"):
-                chatbot = gr.Chatbot(
-                    elem_id="chatbot",
-                    height=480,
-                    examples=[{"text": q} for q in handlers.EXAMPLES],
-                    placeholder="Ask about reviews, buyers, products and audiences.",
-                    feedback_options=None,
-                )
-                with gr.Row():
-                    question = gr.Textbox(
-                        show_label=False,
-                        placeholder="Ask a question and press Enter",
-                        elem_id="question",
-                        scale=8,
-                    )
-                    ask = gr.Button("Ask", variant="primary", elem_id="ask", scale=1)
-                    new_thread = gr.Button("New thread", elem_id="new-thread", scale=1)
-                notice = gr.Markdown(elem_id="notice")
-                evidence = gr.HTML(elem_id="evidence", js_on_load=LINK_JS)
-                thread = gr.State(None)
-            with gr.Tab("Buyer context", id="buyer"):
-                with gr.Row():
-                    customer_id = gr.Textbox(label="Customer id", elem_id="buyer-id", scale=4)
-                    look_up = gr.Button("Look up", elem_id="buyer-go", scale=1)
-                buyer_note = gr.Markdown(elem_id="buyer-note")
-                card = gr.HTML(elem_id="buyer-card", js_on_load=LINK_JS)
-            with gr.Tab("Product insight", id="product"):
-                with gr.Row():
-                    subject = gr.Dropdown(
-                        label="Product or category",
-                        choices=[],
-                        allow_custom_value=True,
-                        filterable=True,
-                        elem_id="product-pick",
-                        scale=4,
-                    )
-                    since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="product-since", scale=1)
-                    until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="product-until", scale=1)
-                    show = gr.Button("Show", elem_id="product-go", scale=1)
-                insight_summary = gr.Markdown(elem_id="product-summary")
-                with gr.Row():
-                    rating_plot = gr.Plot(label="Rating by month", elem_id="plot-rating")
-                    sentiment_plot = gr.Plot(label="Sentiment over time", elem_id="plot-sentiment")
-                aspect_plot = gr.Plot(label="Aspects: praise vs complaints", elem_id="plot-aspects")
-                quotes = gr.HTML(elem_id="product-quotes", js_on_load=LINK_JS, max_height=480)
-            with gr.Tab("Audiences", id="audiences"):
-                audience_note = gr.Markdown(elem_id="audience-note")
-                with gr.Row():
-                    segments = gr.CheckboxGroup(SEGMENTS, label="RFM segments", elem_id="aud-seg")
-                    churn = gr.CheckboxGroup(
-                        ["low", "medium", "high"], label="Churn risk", elem_id="aud-churn"
-                    )
-                with gr.Row():
-                    bought = gr.Dropdown(
-                        [], label="Bought in category", allow_custom_value=True, elem_id="aud-cat"
-                    )
-                    viewed = gr.Dropdown([], label="Browsed, never bought", allow_custom_value=True)
-                    country = gr.Textbox(label="Country")
-                with gr.Row():
-                    # Text, not gr.Number: the browser sends an empty Number as 0, and a
-                    # "Max spend" of 0 silently emptied every audience. Blank means any.
-                    min_spend = gr.Textbox(label="Min spend", placeholder="any", elem_id="aud-min")
-                    max_spend = gr.Textbox(label="Max spend", placeholder="any", elem_id="aud-max")
-                    inactive = gr.Textbox(
-                        label="No order for (days)", placeholder="any", elem_id="aud-inactive"
-                    )
-                    sentiment = gr.Dropdown(
-                        ["", "positive", "neutral", "negative"], label="Wrote a review that is"
-                    )
-                    aspect = gr.Dropdown(["", *aspect_ids], label="Complained about")
-                filters = [
-                    segments,
-                    bought,
-                    min_spend,
-                    max_spend,
-                    inactive,
-                    churn,
-                    sentiment,
-                    aspect,
-                    viewed,
-                    country,
-                ]
-                build = gr.Button("Build audience", variant="primary", elem_id="audience-go")
-                audience_stats = gr.Markdown(elem_id="audience-stats")
-                audience_table = gr.Dataframe(
-                    value={"headers": panels.CSV_COLUMNS, "data": []},
-                    headers=panels.CSV_COLUMNS,
-                    elem_id="audience-table",
-                    interactive=False,
-                )
-                audience_csv = gr.File(label="CSV", elem_id="audience-csv")
+            chat = tab_chat.build_chat_tab(ctx, meter)
+            buyer = tab_buyer.build_buyer_tab(ctx)
+            product = tab_product.build_product_tab(ctx)
+            audiences = tab_audiences.build_audiences_tab(ctx, aspect_ids)
 
         # -- load: who is logged in, what they may see, the product picker ----------------
         def on_load(request: gr.Request):
             role = role_of(request)
             categories = panels.category_choices(assistant, role)
-            audiences = role in AUDIENCE_ROLES
+            may_build = role in AUDIENCE_ROLES
             return (
                 f"Logged in as **{md_text(user_of(request) or 'local user')}** · role **{role}**",
                 ROLE_NOTES["buyer"].get(role, ""),
                 ROLE_NOTES["audiences"].get(role, ""),
-                gr.Button(interactive=audiences),
+                gr.Button(interactive=may_build),
                 gr.Dropdown(choices=panels.subject_choices(assistant, role)),
                 gr.Dropdown(choices=categories),
                 gr.Dropdown(choices=categories),
@@ -225,120 +105,49 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
 
         demo.load(
             on_load,
-            outputs=[who, buyer_note, audience_note, build, subject, bought, viewed],
-            concurrency_id="panels",
-            concurrency_limit=limit,
-        )
-
-        # -- chat ---------------------------------------------------------------------------
-        def on_ask(message, history, thread_id, request: gr.Request):
-            try:
-                role = role_of(request)
-            except InsightError as exc:  # the user was removed from the users file
-                yield message, history, "", f"⚠️ {exc}", thread_id
-                return
-            with meter:
-                for update in handlers.chat_turn(
-                    assistant, message, history, thread_id, role=role, user=user_of(request)
-                ):
-                    yield ("", *update)
-
-        chat_io = {
-            "inputs": [question, chatbot, thread],
-            "outputs": [question, chatbot, evidence, notice, thread],
-            "concurrency_id": "agent",
-            "concurrency_limit": limit,
-        }
-        ask.click(on_ask, api_name="ask", **chat_io)
-        question.submit(on_ask, api_name=False, **chat_io)
-
-        def on_example(evt: gr.SelectData, history, thread_id, request: gr.Request):
-            yield from on_ask(evt.value["text"], history, thread_id, request)
-
-        chatbot.example_select(
-            on_example,
-            inputs=[chatbot, thread],
-            outputs=chat_io["outputs"],
-            concurrency_id="agent",
-            concurrency_limit=limit,
-        )
-
-        def on_new_thread():
-            # The assistant starts a fresh thread when it gets no id.
-            return [], "", "New thread started.", None
-
-        new_thread.click(
-            on_new_thread, outputs=[chatbot, evidence, notice, thread], api_name="new_thread"
-        )
-
-        # -- buyer context ----------------------------------------------------------------
-        def on_look_up(cid, request: gr.Request):
-            return panels.buyer_context(assistant, cid, role_of(request))
-
-        look_up.click(
-            on_look_up,
-            inputs=[customer_id],
-            outputs=[card],
-            api_name="buyer_context",
-            concurrency_id="panels",
-            concurrency_limit=limit,
-        )
-        customer_id.submit(
-            on_look_up, [customer_id], [card], concurrency_id="panels", concurrency_limit=limit
-        )
-
-        # -- product insight --------------------------------------------------------------
-        insight_out = [insight_summary, rating_plot, sentiment_plot, aspect_plot, quotes]
-
-        def on_show(choice, start, end, request: gr.Request):
-            return panels.product_insight(assistant, choice, start, end, role_of(request))
-
-        show.click(
-            on_show,
-            inputs=[subject, since, until],
-            outputs=insight_out,
-            api_name="product_insight",
+            outputs=[
+                who,
+                buyer.note,
+                audiences.note,
+                audiences.build,
+                product.subject,
+                audiences.bought,
+                audiences.viewed,
+            ],
             concurrency_id="panels",
             concurrency_limit=limit,
         )
 
         # -- links in evidence, cards and quotes open the right panel ----------------------
+        insight_out = product.outputs
+
         def on_link(evt: gr.EventData, start, end, request: gr.Request):
             role = role_of(request)
             kind, ident = evt._data.get("kind"), evt._data.get("id")
             if kind == "customer":
                 html = panels.buyer_context(assistant, ident, role)
                 rest = [gr.skip()] * (1 + len(insight_out))
-                return (gr.Tabs(selected="buyer"), ident, html, *rest)
+                return (gr.Tabs(selected=tab_buyer.TAB_ID), ident, html, *rest)
             if kind == "product":
                 choice = f"product:{ident}"
                 figures = panels.product_insight(assistant, choice, start, end, role)
-                return (gr.Tabs(selected="product"), gr.skip(), gr.skip(), choice, *figures)
+                return (
+                    gr.Tabs(selected=tab_product.TAB_ID),
+                    gr.skip(),
+                    gr.skip(),
+                    choice,
+                    *figures,
+                )
             return tuple(gr.skip() for _ in range(4 + len(insight_out)))
 
-        for source in (evidence, card, quotes):
+        for source in (chat.evidence, buyer.card, product.quotes):
             source.click(
                 on_link,
-                inputs=[since, until],
-                outputs=[tabs, customer_id, card, subject, *insight_out],
+                inputs=[product.since, product.until],
+                outputs=[tabs, buyer.customer_id, buyer.card, product.subject, *insight_out],
                 concurrency_id="panels",
                 concurrency_limit=limit,
             )
-
-        # -- audiences --------------------------------------------------------------------
-        def on_build(seg, cat, lo, hi, days, risk, sent, asp, seen, ctry, request: gr.Request):
-            return panels.build_audience(
-                assistant, role_of(request), seg, cat, lo, hi, days, risk, sent, asp, seen, ctry
-            )
-
-        build.click(
-            on_build,
-            inputs=filters,
-            outputs=[audience_stats, audience_table, audience_csv],
-            api_name="audience",
-            concurrency_id="panels",
-            concurrency_limit=limit,
-        )
 
     demo.queue(default_concurrency_limit=limit, max_size=max(64, 8 * limit))
     demo.turn_meter = meter

@@ -1,0 +1,89 @@
+"""The Audiences tab: a filter form that builds a customer list and its CSV."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import gradio as gr
+
+from assistant.webapp import panels
+from assistant.webapp.tab_context import TabContext
+from tools.customers import SEGMENTS
+
+TAB_ID = "audiences"
+
+
+class AudiencesTab(NamedTuple):
+    # Filled per role on load: the note, whether the button works, the category lists.
+    note: gr.Markdown
+    build: gr.Button
+    bought: gr.Dropdown
+    viewed: gr.Dropdown
+
+
+def build_audiences_tab(ctx: TabContext, aspect_ids: Sequence[str]) -> AudiencesTab:
+    """Lay out the tab in the current Blocks and wire its events; ``aspect_ids`` are the
+    workspace's own aspect taxonomy."""
+    with gr.Tab("Audiences", id=TAB_ID):
+        note = gr.Markdown(elem_id="audience-note")
+        with gr.Row():
+            segments = gr.CheckboxGroup(SEGMENTS, label="RFM segments", elem_id="aud-seg")
+            churn = gr.CheckboxGroup(
+                ["low", "medium", "high"], label="Churn risk", elem_id="aud-churn"
+            )
+        with gr.Row():
+            bought = gr.Dropdown(
+                [], label="Bought in category", allow_custom_value=True, elem_id="aud-cat"
+            )
+            viewed = gr.Dropdown([], label="Browsed, never bought", allow_custom_value=True)
+            country = gr.Textbox(label="Country")
+        with gr.Row():
+            # Text, not gr.Number: the browser sends an empty Number as 0, and a
+            # "Max spend" of 0 silently emptied every audience. Blank means any.
+            min_spend = gr.Textbox(label="Min spend", placeholder="any", elem_id="aud-min")
+            max_spend = gr.Textbox(label="Max spend", placeholder="any", elem_id="aud-max")
+            inactive = gr.Textbox(
+                label="No order for (days)", placeholder="any", elem_id="aud-inactive"
+            )
+            sentiment = gr.Dropdown(
+                ["", "positive", "neutral", "negative"], label="Wrote a review that is"
+            )
+            aspect = gr.Dropdown(["", *aspect_ids], label="Complained about")
+        # In the order ``panels.build_audience`` takes them.
+        filters = [
+            segments,
+            bought,
+            min_spend,
+            max_spend,
+            inactive,
+            churn,
+            sentiment,
+            aspect,
+            viewed,
+            country,
+        ]
+        build = gr.Button("Build audience", variant="primary", elem_id="audience-go")
+        stats = gr.Markdown(elem_id="audience-stats")
+        table = gr.Dataframe(
+            value={"headers": panels.CSV_COLUMNS, "data": []},
+            headers=panels.CSV_COLUMNS,
+            elem_id="audience-table",
+            interactive=False,
+        )
+        csv = gr.File(label="CSV", elem_id="audience-csv")
+
+    def on_build(seg, cat, lo, hi, days, risk, sent, asp, seen, ctry, request: gr.Request):
+        return panels.build_audience(
+            ctx.assistant, ctx.role_of(request), seg, cat, lo, hi, days, risk, sent, asp, seen, ctry
+        )
+
+    build.click(
+        on_build,
+        inputs=filters,
+        outputs=[stats, table, csv],
+        api_name="audience",
+        concurrency_id="panels",
+        concurrency_limit=ctx.limit,
+    )
+    return AudiencesTab(note=note, build=build, bought=bought, viewed=viewed)
