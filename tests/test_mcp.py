@@ -51,6 +51,9 @@ def _calls(manifest: dict) -> list[tuple[str, dict]]:
         ("bought_together", {"product_id": aurora, "k": 3}),
         ("sales_metrics", {"metric": "revenue", "group_by": "product"}),
         ("find_product", {"text": "aurora headphones", "k": 3}),
+        ("tickets", {"customer_id": buyer, "status": "any"}),
+        ("contact_details", {"customer_id": buyer}),
+        ("offer_for_customer", {"customer_id": buyer}),
     ]
 
 
