@@ -17,7 +17,14 @@ Usage: python benchmarks/bench_sentiment_real.py [--max-per-split 2000] [--data 
 Each split is capped at --max-per-split items (the first by a hash of their text), to
 keep the run within minutes on 2 shared cores.
 
-Measured 2026-11-29 (--max-per-split 2000): see the report of issue 18.
+Measured 2026-11-29 (--max-per-split 2000; workspace 3,072 reviews, 11,610 clauses;
+embedding 65 s, training both heads 4 s on 2 shared cores), human-rated, macro-F1:
+
+    validation n=2000   majority 0.348  VADER 0.736  previous 0.709  ours 0.687
+    test       n=2000   majority 0.356  VADER 0.716  previous 0.711  ours 0.691
+
+A head learnt from one fashion shop's stars does not transfer to tweets and film
+snippets: no setting tried on the validation split beat VADER alone by more than 0.015.
 """
 
 from __future__ import annotations
