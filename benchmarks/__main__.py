@@ -89,6 +89,12 @@ PLANS: dict[str, dict[str, list[str]]] = {
     },
     # Real public text, fixed size: the scale does not apply.
     "injection": {"demo": [], "demo-quick": [], "100k": [], "100k-quick": []},
+    "sentiment_real": {
+        "demo": [],
+        "demo-quick": ["--max-per-split", "300"],
+        "100k": [],
+        "100k-quick": ["--max-per-split", "300"],
+    },
 }
 # A line carrying a ratio or a comparison: "ratio ...", "1.3x", "ours ... VADER ...".
 RATIO = re.compile(r"ratio|\b\d+(?:\.\d+)?x\b|\bvs\b|VADER", re.IGNORECASE)
