@@ -216,7 +216,8 @@ def tool_names_for_flags() -> tuple[str, ...]:
     """
     from tools.registry import TOOL_NAMES
 
-    return TOOL_NAMES
+    # A one-word name ("tickets") is ordinary prose; only identifiers read as a tool.
+    return tuple(name for name in TOOL_NAMES if "_" in name)
 
 
 CUES_FILE = "injection_cues.yaml"
