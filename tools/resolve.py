@@ -42,10 +42,8 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 import threading
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -54,6 +52,7 @@ from rapidfuzz import fuzz, process
 
 from assistant.errors import NotFoundError, UserError
 from tools.context import ToolContext
+from vectorstore.embeddings import one_torch_thread
 
 WORD_TYPO_RATIO = 80
 CATEGORY_WORD_RATIO = 85
@@ -176,32 +175,9 @@ def catalog(ctx: ToolContext) -> Catalog:
         return holder["catalog"]
 
 
-_THREADS_LOCK = threading.Lock()
-
-
-@contextmanager
-def _one_thread():
-    """Torch on one thread for the span of a short query encode. On a busy 2-core
-    machine a one-sentence encode takes ~40 ms on one thread but ~600 ms on two,
-    because the intra-op threads wait for each other."""
-    # Only when torch is already loaded: importing it (seconds) just to pin threads
-    # cost every command whose vectors all came from the embedding cache.
-    torch = sys.modules.get("torch")
-    if torch is None:
-        yield
-        return
-    with _THREADS_LOCK:
-        before = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(before)
-
-
 def encode_queries(embedder, texts: list[str]) -> np.ndarray:
     """Embeddings of a few short query texts (questions, product mentions)."""
-    with _one_thread():
+    with one_torch_thread():
         return np.asarray(embedder.encode(texts), dtype=np.float32)
 
 

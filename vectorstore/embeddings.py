@@ -42,7 +42,8 @@ CHARS_PER_TOKEN = 32
 DEFAULT_MAX_TOKENS = 512
 
 # torch's thread count is process-wide: query encodes change it one at a time.
-_THREADS_LOCK = threading.Lock()
+# Re-entrant: a caller pinning a span (tools/resolve.encode_queries) may encode inside it.
+_THREADS_LOCK = threading.RLock()
 
 
 # A handful of short texts (a question, a product mention) encode faster on one torch
@@ -51,8 +52,12 @@ _FEW_TEXTS = 8
 
 
 @contextmanager
-def _few_texts_on_one_thread(n: int):
-    torch = sys.modules.get("torch") if n <= _FEW_TEXTS else None
+def one_torch_thread():
+    """Torch on one thread for the span: on a busy 2-core machine a one-sentence encode
+    takes ~40 ms on one thread but ~600 ms on two, because the intra-op threads wait for
+    each other. Only when torch is already loaded: importing it (seconds) just to pin
+    threads would cost every command whose vectors all come from the embedding cache."""
+    torch = sys.modules.get("torch")
     if torch is None:
         yield
         return
@@ -63,6 +68,15 @@ def _few_texts_on_one_thread(n: int):
             yield
         finally:
             torch.set_num_threads(before)
+
+
+@contextmanager
+def _few_texts_on_one_thread(n: int):
+    if n > _FEW_TEXTS:
+        yield
+        return
+    with one_torch_thread():
+        yield
 
 
 def text_key(text: str) -> str:
