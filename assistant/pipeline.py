@@ -105,9 +105,10 @@ def clear_previous_demo(ws: Workspace) -> bool:
     return True
 
 
-def build_demo(data_dir: str | Path, seed: int = 7, scale: float = 1.0) -> dict:
+def build_demo(data_dir: str | Path, seed: int = 7, scale: float = 1.0, lang: str = "en") -> dict:
     """Generate the demo shop into ``data_dir`` and ingest it; returns a summary.
     Derived data is left to :func:`prepare` (the old index and models are removed).
+    ``lang="zh"`` builds the Chinese shop (same structure and planted cases).
 
     An earlier demo in the same directory is replaced; a workspace holding other
     data is refused rather than mixed with demo rows.
@@ -115,7 +116,7 @@ def build_demo(data_dir: str | Path, seed: int = 7, scale: float = 1.0) -> dict:
     data_dir = Path(data_dir)
     t0 = time.perf_counter()
     source = data_dir / SOURCE_DIR
-    manifest = generate_demo_files(source, seed=seed, scale=scale)
+    manifest = generate_demo_files(source, seed=seed, scale=scale, lang=lang)
     t1 = time.perf_counter()
     with Workspace.open(data_dir, create=True) as ws:
         replaced = clear_previous_demo(ws)

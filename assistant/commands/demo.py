@@ -15,6 +15,9 @@ def demo(
     scale: float = typer.Option(
         1.0, "--scale", help="Size factor: 1 is ~16k orders and ~5k reviews; 20 is 100k+ reviews."
     ),
+    lang: str = typer.Option(
+        "en", "--lang", help="Language of the shop: en, or zh for the Chinese shop."
+    ),
     data_dir: DataDir = None,
     no_derive: bool = typer.Option(
         False, "--no-derive", help="Only generate and load the data; skip sentiment, index, models."
@@ -26,8 +29,8 @@ def demo(
 
     target = data_dir if data_dir is not None else load_settings().data_dir
     started = time.perf_counter()
-    summary = build_demo(target, seed=seed, scale=scale)
-    typer.echo(f"demo shop (seed {seed}, scale {scale:g}) in {summary['data_dir']}")
+    summary = build_demo(target, seed=seed, scale=scale, lang=lang)
+    typer.echo(f"demo shop (seed {seed}, scale {scale:g}, {lang}) in {summary['data_dir']}")
     if summary["replaced_previous_demo"]:
         typer.echo("  replaced the previous demo data in this workspace")
     for table, n in summary["row_counts"].items():

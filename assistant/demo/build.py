@@ -3,6 +3,8 @@
 ``generate_demo_files(source_dir, seed, scale)`` writes CSV/JSONL and returns the
 manifest of what was planted (defects, PII, hostile reviews, a rare token, browsers)
 so tests and evaluations can check the assistant finds them. Same seed, same bytes.
+``lang="zh"`` tells the same shop in Chinese (see ``assistant.demo.zh``): a
+``Locale`` words everything people read, the simulation underneath is shared.
 This package only generates: loading the files into a workspace, clearing an earlier
 demo and rebuilding derived data is the pipeline's job (``assistant.pipeline.build_demo``).
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -50,10 +53,96 @@ from assistant.demo.text import (
 )
 from assistant.errors import UserError
 
+LANGUAGES = ("en", "zh")
+
 SOURCE_DIR = "demo_source"
 MANIFEST = "demo_manifest.json"
 EVENT_TYPES = np.array(["view", "cart", "wishlist", "search"])
 STATUSES = np.array(["completed", "returned", "cancelled"])
+
+
+@dataclass(frozen=True)
+class Locale:
+    """How the shop reads in one language: the English shop as written here; other
+    languages override what people read and keep every draw of the simulation."""
+
+    language: str = "en"
+    currency: str = CURRENCY
+    rare_token: str = RARE_TOKEN
+    ticket_writer: object = None  # see assistant.demo.support.make_tickets
+
+    def category(self, name: str) -> str:
+        return name
+
+    def prices(self, catalog) -> np.ndarray:
+        return np.array([p.price for p in catalog])
+
+    def products(self, catalog, seed: int) -> dict[str, list[str]]:
+        return {
+            "title": [p.title for p in catalog],
+            "brand": [p.brand for p in catalog],
+            "description": [p.description for p in catalog],
+        }
+
+    def defect(self, d, product) -> dict:
+        """The manifest's words for a planted defect."""
+        return {"title": d.title}
+
+    def customers(self, g, n: int) -> dict[str, list]:
+        return make_customers(g, n)
+
+    def review(self, rnd, stars, category, dkey, daspect) -> tuple[str, str]:
+        cat = CATEGORY_BY_NAME[category]
+        return compose_review(rnd, stars, category, cat.aspects, cat.item, dkey, daspect)
+
+    def hostile(self, rnd, k: int) -> tuple[str, str]:
+        return hostile_review(rnd, k)
+
+    def contact(self, rnd, people: dict, c: int) -> tuple[str, str]:
+        """(kind, value) of the contact detail customer ``c`` writes into a review."""
+        return (
+            ("email", people["email"][c]) if rnd.random() < 0.6 else ("phone", people["phone"][c])
+        )
+
+    def with_contact(self, rnd, text: str, kind: str, value: str) -> str:
+        return with_contact(rnd, text, value)
+
+    def rare_review(self, text: str) -> str:
+        return rare_token_review(text)
+
+    def queries(self, category) -> tuple[str, ...]:
+        return category.queries
+
+    def write_reviews(self, reviews: pd.DataFrame, source_dir: Path) -> None:
+        with open(source_dir / "reviews.jsonl", "w", encoding="utf-8", newline="\n") as fh:
+            for row in reviews.itertuples(index=False):
+                rec = {
+                    "review_id": row.review_id,
+                    "product_id": row.product_id,
+                    "customer_id": row.customer_id,
+                    "rating": int(row.rating),
+                    "title": row.title,
+                    "text": row.text,
+                    "created_at": row.created_at,
+                    "verified": bool(row.verified),
+                    "helpful_votes": int(row.helpful_votes),
+                    "language": row.language,
+                }
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+    def manifest_extra(self, planted: dict) -> dict:
+        """Keys only this language's manifest has (none for English: its manifest is pinned)."""
+        return {}
+
+
+def locale_for(lang: str) -> Locale:
+    if lang == "en":
+        return Locale()
+    if lang == "zh":
+        from assistant.demo.zh.locale import ChineseLocale
+
+        return ChineseLocale()
+    raise UserError(f"demo language must be one of {', '.join(LANGUAGES)}, got {lang!r}")
 
 
 def _streams(seed: int):
@@ -62,10 +151,13 @@ def _streams(seed: int):
     return [np.random.Generator(np.random.PCG64(s)) for s in seqs]
 
 
-def generate_demo_files(source_dir: Path, seed: int = 7, scale: float = 1.0) -> dict:
+def generate_demo_files(
+    source_dir: Path, seed: int = 7, scale: float = 1.0, lang: str = "en"
+) -> dict:
     """Write the canonical files; return the manifest (without row counts)."""
     if not (isinstance(scale, int | float) and 0.01 <= scale <= 200):
         raise UserError(f"demo scale must be between 0.01 and 200, got {scale!r}")
+    loc = locale_for(lang)
     rnd = random.Random(seed)
     g_cat, g_cust, g_shop, g_rev, g_evt, g_tkt = _streams(seed)
     source_dir.mkdir(parents=True, exist_ok=True)
@@ -77,7 +169,7 @@ def generate_demo_files(source_dir: Path, seed: int = 7, scale: float = 1.0) -> 
     pid = _ids("P", n_p, 4)
     cat_names = [c.name for c in CATEGORIES]
     product_cat = np.array([cat_names.index(p.category) for p in catalog])
-    price = np.array([p.price for p in catalog])
+    price = loc.prices(catalog)
     planted = [i for d in DEFECTS for i, p in enumerate(catalog) if p.defect == d.key]
     popularity = product_popularity(g_cat, n_p, planted)
     defect_since = np.full(n_p, N_DAYS + 1)
@@ -88,15 +180,16 @@ def generate_demo_files(source_dir: Path, seed: int = 7, scale: float = 1.0) -> 
     quality = np.clip(g_cat.normal(4.2, 0.35, n_p), 3.0, 4.8)
     quality[planted] = 4.4  # best-sellers were liked before their defect appeared
     created = g_cat.integers(-400 * DAY, -10 * DAY, n_p)
+    words = loc.products(catalog, seed)
     products = pd.DataFrame(
         {
             "product_id": pid,
-            "title": [p.title for p in catalog],
-            "brand": [p.brand for p in catalog],
-            "category": [p.category for p in catalog],
+            "title": words["title"],
+            "brand": words["brand"],
+            "category": [loc.category(p.category) for p in catalog],
             "price": _money(price),
-            "currency": CURRENCY,
-            "description": [p.description for p in catalog],
+            "currency": loc.currency,
+            "description": words["description"],
             "created_at": _ts(created),
         }
     )
@@ -107,7 +200,7 @@ def generate_demo_files(source_dir: Path, seed: int = 7, scale: float = 1.0) -> 
         g_shop, n_c, product_cat, price, popularity, return_p, defect_since, len(CATEGORIES)
     )
     cid = _ids("C", n_c, 5)
-    people = make_customers(g_cust, n_c)
+    people = loc.customers(g_cust, n_c)
     customers = pd.DataFrame({"customer_id": cid, **people, "signup_at": _ts(shop.signup)})
     customers = customers[
         ["customer_id", "name", "email", "phone", "country", "city", "signup_at", "channel"]
@@ -133,15 +226,17 @@ def generate_demo_files(source_dir: Path, seed: int = 7, scale: float = 1.0) -> 
     )
 
     # -- reviews, with planted defects, contact details, hostile text and a rare token
-    reviews, planted = _reviews(g_rev, rnd, shop, catalog, quality, defect_since, people, pid, cid)
+    reviews, planted = _reviews(
+        loc, g_rev, rnd, shop, catalog, quality, defect_since, people, pid, cid
+    )
     n_r = len(reviews)
 
     # -- events, with planted browsers
-    events, browser_manifest = _events(g_evt, shop, catalog, popularity, pid, cid, scale)
+    events, browser_manifest = _events(loc, g_evt, shop, catalog, popularity, pid, cid, scale)
 
     # -- tickets: more likely after returns and defects
     tickets, pii_tickets = make_tickets(
-        g_tkt, rnd, shop, catalog, defect_since, oid, cid, people["phone"], scale
+        g_tkt, rnd, shop, catalog, defect_since, oid, cid, people["phone"], scale, loc.ticket_writer
     )
 
     tables = {
@@ -154,21 +249,10 @@ def generate_demo_files(source_dir: Path, seed: int = 7, scale: float = 1.0) -> 
     }
     for name, frame in tables.items():
         frame.to_csv(source_dir / f"{name}.csv", index=False, lineterminator="\n")
-    with open(source_dir / "reviews.jsonl", "w", encoding="utf-8", newline="\n") as fh:
-        for row in reviews.itertuples(index=False):
-            rec = {
-                "review_id": row.review_id,
-                "product_id": row.product_id,
-                "customer_id": row.customer_id,
-                "rating": int(row.rating),
-                "title": row.title,
-                "text": row.text,
-                "created_at": row.created_at,
-                "verified": bool(row.verified),
-                "helpful_votes": int(row.helpful_votes),
-                "language": row.language,
-            }
-            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    # A demo of the other language left its reviews in another format: they must not load too.
+    for stale in ("reviews.jsonl", "reviews.csv"):
+        (source_dir / stale).unlink(missing_ok=True)
+    loc.write_reviews(reviews, source_dir)
 
     defects = []
     for d in DEFECTS:
@@ -176,7 +260,7 @@ def generate_demo_files(source_dir: Path, seed: int = 7, scale: float = 1.0) -> 
         defects.append(
             {
                 "product_id": pid[idx],
-                "title": d.title,
+                **loc.defect(d, catalog[idx]),
                 "aspect": d.aspect,
                 "since": d.since,
                 "review_ids": planted["defects"][d.key],
@@ -187,20 +271,21 @@ def generate_demo_files(source_dir: Path, seed: int = 7, scale: float = 1.0) -> 
     return {
         "seed": seed,
         "scale": scale,
-        "categories": cat_names,
-        "currency": CURRENCY,
+        "categories": [loc.category(n) for n in cat_names],
+        "currency": loc.currency,
         "defects": defects,
         "pii_review_ids": planted["pii"],
         "hostile_review_ids": planted["hostile"],
-        "rare_token": {"token": RARE_TOKEN, "review_id": planted["rare"]},
+        "rare_token": {"token": loc.rare_token, "review_id": planted["rare"]},
         "browsers": browser_manifest,
         "pii_customers": planted["pii_customers"],
         "pii_ticket_ids": pii_tickets,
         "row_counts": counts,
+        **loc.manifest_extra(planted),
     }
 
 
-def _reviews(g_rev, rnd, shop, catalog, quality, defect_since, people, pid, cid):
+def _reviews(loc, g_rev, rnd, shop, catalog, quality, defect_since, people, pid, cid):
     """The reviews table and the ids of what was planted in it."""
     rv = simulate_reviews(g_rev, shop, quality, defect_since, review_rate=0.16)
     n_r = len(rv["line"])
@@ -219,27 +304,28 @@ def _reviews(g_rev, rnd, shop, catalog, quality, defect_since, people, pid, cid)
     titles, texts = [], []
     defect_ids: dict[str, list[str]] = {d.key: [] for d in DEFECTS}
     pii_customers: set[str] = set()
+    pii_planted: list[dict] = []
     for i in range(n_r):
         p = catalog[rv["product"][i]]
-        cat = CATEGORY_BY_NAME[p.category]
         stars = int(rv["rating"][i])
         if i in hostile:
-            title, text = hostile_review(rnd, hostile[i])
+            title, text = loc.hostile(rnd, hostile[i])
         else:
             dkey = p.defect if rv["defect"][i] else None
             daspect = next((d.aspect for d in DEFECTS if d.key == dkey), None)
-            title, text = compose_review(
-                rnd, stars, p.category, cat.aspects, cat.item, dkey, daspect
-            )
+            title, text = loc.review(rnd, stars, p.category, dkey, daspect)
             if dkey:
                 defect_ids[dkey].append(rid[i])
         if i in pii:
             c = rv["customer"][i]
-            contact = people["email"][c] if rnd.random() < 0.6 else people["phone"][c]
-            text = with_contact(rnd, text, contact)
+            kind, contact = loc.contact(rnd, people, c)
+            text = loc.with_contact(rnd, text, kind, contact)
             pii_customers.add(cid[c])
+            pii_planted.append(
+                {"review_id": rid[i], "customer_id": cid[c], "kind": kind, "value": contact}
+            )
         if i == rare:
-            text = rare_token_review(text)
+            text = loc.rare_review(text)
         titles.append(title)
         texts.append(text)
     reviews = pd.DataFrame(
@@ -253,12 +339,13 @@ def _reviews(g_rev, rnd, shop, catalog, quality, defect_since, people, pid, cid)
             "created_at": _ts(rv["created"]),
             "verified": rv["verified"],
             "helpful_votes": rv["helpful"],
-            "language": "en",
+            "language": loc.language,
         }
     )
     planted = {
         "defects": defect_ids,
         "pii": sorted(rid[sorted(pii)].tolist()),
+        "pii_planted": pii_planted,
         "hostile": sorted(rid[sorted(hostile)].tolist()),
         "rare": rid[rare],
         "pii_customers": sorted(pii_customers),
@@ -266,14 +353,18 @@ def _reviews(g_rev, rnd, shop, catalog, quality, defect_since, people, pid, cid)
     return reviews, planted
 
 
-def _events(g_evt, shop, catalog, popularity, pid, cid, scale):
+def _events(loc, g_evt, shop, catalog, popularity, pid, cid, scale):
     """The events table and the planted browsers."""
     product_cat = np.array([CATEGORIES.index(CATEGORY_BY_NAME[p.category]) for p in catalog])
     ev = simulate_events(g_evt, shop, product_cat, popularity, max(100, int(26_000 * scale)))
     browsers = pick_browsers(g_evt, shop, product_cat, len(CATEGORIES), 6)
     extra, planted_browsing = browser_events(g_evt, shop, product_cat, popularity, browsers)
     browser_manifest = [
-        {"customer_id": cid[c], "category": CATEGORIES[k].name, "product_ids": sorted(pid[chosen])}
+        {
+            "customer_id": cid[c],
+            "category": loc.category(CATEGORIES[k].name),
+            "product_ids": sorted(pid[chosen]),
+        }
         for c, k, chosen in planted_browsing
     ]
     ev = {key: np.concatenate([ev[key], np.asarray(extra[key], dtype=np.int64)]) for key in ev}
@@ -282,8 +373,8 @@ def _events(g_evt, shop, catalog, popularity, pid, cid, scale):
     is_search = ev["type"] == 3
     queries = np.full(len(order), None, dtype=object)
     for i in np.flatnonzero(is_search):
-        cat = CATEGORIES[product_cat[ev["product"][i]]]
-        queries[i] = cat.queries[(ev["at"][i] // 7 + ev["customer"][i]) % len(cat.queries)]
+        qs = loc.queries(CATEGORIES[product_cat[ev["product"][i]]])
+        queries[i] = qs[(ev["at"][i] // 7 + ev["customer"][i]) % len(qs)]
     events = pd.DataFrame(
         {
             "event_id": _ids("E", len(order), 7),

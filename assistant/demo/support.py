@@ -95,8 +95,13 @@ def make_tickets(
     cid: np.ndarray,
     phones: list[str],
     scale: float,
+    writer=None,
 ) -> tuple[pd.DataFrame, list[str]]:
-    """The tickets table and the ids of tickets whose text carries the writer's phone."""
+    """The tickets table and the ids of tickets whose text carries the writer's phone.
+
+    ``writer`` (a module with ``ticket`` and ``ticket_contact``) words the tickets in
+    another language; the draws, and so which tickets exist, stay the same.
+    """
     n_t = max(20, int(round(600 * scale)))
     status = shop.order_status[shop.line_order]
     day = shop.order_at[shop.line_order] // DAY
@@ -134,11 +139,19 @@ def make_tickets(
             topic = rnd.choice(("refund", "account"))
         else:
             topic = rnd.choices(("delivery", "damaged", "refund", "account"), (5, 2, 1, 1))[0]
-        # People name a product the short way, not by the marketplace title.
-        short = p.title.split(",")[0]
-        s, t = compose_ticket(rnd, topic, oid[shop.line_order[line]], short, dk)
+        if writer is None:
+            # People name a product the short way, not by the marketplace title.
+            short = p.title.split(",")[0]
+            s, t = compose_ticket(rnd, topic, oid[shop.line_order[line]], short, dk)
+        else:
+            s, t = writer.ticket(rnd, topic, oid[shop.line_order[line]], p, dk)
         if with_phone[j]:
-            t += rnd.choice(CONTACT).format(phone=phones[cust[j]])
+            phone = phones[cust[j]]
+            t += (
+                rnd.choice(CONTACT).format(phone=phone)
+                if writer is None
+                else writer.ticket_contact(rnd, phone)
+            )
         subjects.append(s)
         texts.append(t)
     frame = pd.DataFrame(
