@@ -171,8 +171,8 @@ PUBLISHER_ZH = {
 # The planted and extra products, titled by hand like the English ones.
 FIXED_TITLES = {
     DEFECTS[0].title: (
-        "Aurora Pulse 主动降噪头戴式无线耳机 蓝牙5.3 40小时续航",
-        "Aurora Pulse 降噪耳机",
+        "Aurora Pulse 无线蓝牙耳机 头戴式主动降噪 蓝牙5.3 40小时续航",
+        "Aurora Pulse 耳机",
     ),
     DEFECTS[1].title: ("Stridex Tempo 3 公路跑鞋 男款 透气网面", "Stridex Tempo 3 跑鞋"),
     DEFECTS[2].title: ("Kessler Classic 电热水壶 1.7L 不锈钢 自动断电", "Kessler 电热水壶"),
