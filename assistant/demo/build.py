@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,14 +27,13 @@ from assistant.demo.activity import (
 from assistant.demo.catalog import (
     CATEGORIES,
     CATEGORY_BY_NAME,
-    CURRENCY,
     DEFECTS,
     build_catalog,
 )
 from assistant.demo.columns import ids as _ids
 from assistant.demo.columns import money as _money
 from assistant.demo.columns import timestamps as _ts
-from assistant.demo.people import make_customers
+from assistant.demo.locale import locale_for
 from assistant.demo.sales import (
     DAY,
     N_DAYS,
@@ -44,105 +42,12 @@ from assistant.demo.sales import (
     simulate_shop,
 )
 from assistant.demo.support import SIZE_FIT_RETURNS, make_tickets
-from assistant.demo.text import (
-    RARE_TOKEN,
-    compose_review,
-    hostile_review,
-    rare_token_review,
-    with_contact,
-)
 from assistant.errors import UserError
-
-LANGUAGES = ("en", "zh")
 
 SOURCE_DIR = "demo_source"
 MANIFEST = "demo_manifest.json"
 EVENT_TYPES = np.array(["view", "cart", "wishlist", "search"])
 STATUSES = np.array(["completed", "returned", "cancelled"])
-
-
-@dataclass(frozen=True)
-class Locale:
-    """How the shop reads in one language: the English shop as written here; other
-    languages override what people read and keep every draw of the simulation."""
-
-    language: str = "en"
-    currency: str = CURRENCY
-    rare_token: str = RARE_TOKEN
-    ticket_writer: object = None  # see assistant.demo.support.make_tickets
-
-    def category(self, name: str) -> str:
-        return name
-
-    def prices(self, catalog) -> np.ndarray:
-        return np.array([p.price for p in catalog])
-
-    def products(self, catalog, seed: int) -> dict[str, list[str]]:
-        return {
-            "title": [p.title for p in catalog],
-            "brand": [p.brand for p in catalog],
-            "description": [p.description for p in catalog],
-        }
-
-    def defect(self, d, product) -> dict:
-        """The manifest's words for a planted defect."""
-        return {"title": d.title}
-
-    def customers(self, g, n: int) -> dict[str, list]:
-        return make_customers(g, n)
-
-    def review(self, rnd, stars, category, dkey, daspect) -> tuple[str, str]:
-        cat = CATEGORY_BY_NAME[category]
-        return compose_review(rnd, stars, category, cat.aspects, cat.item, dkey, daspect)
-
-    def hostile(self, rnd, k: int) -> tuple[str, str]:
-        return hostile_review(rnd, k)
-
-    def contact(self, rnd, people: dict, c: int) -> tuple[str, str]:
-        """(kind, value) of the contact detail customer ``c`` writes into a review."""
-        return (
-            ("email", people["email"][c]) if rnd.random() < 0.6 else ("phone", people["phone"][c])
-        )
-
-    def with_contact(self, rnd, text: str, kind: str, value: str) -> str:
-        return with_contact(rnd, text, value)
-
-    def rare_review(self, text: str) -> str:
-        return rare_token_review(text)
-
-    def queries(self, category) -> tuple[str, ...]:
-        return category.queries
-
-    def write_reviews(self, reviews: pd.DataFrame, source_dir: Path) -> None:
-        with open(source_dir / "reviews.jsonl", "w", encoding="utf-8", newline="\n") as fh:
-            for row in reviews.itertuples(index=False):
-                rec = {
-                    "review_id": row.review_id,
-                    "product_id": row.product_id,
-                    "customer_id": row.customer_id,
-                    "rating": int(row.rating),
-                    "title": row.title,
-                    "text": row.text,
-                    "created_at": row.created_at,
-                    "verified": bool(row.verified),
-                    "helpful_votes": int(row.helpful_votes),
-                    "language": row.language,
-                }
-                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-
-    def manifest_extra(self, planted: dict) -> dict:
-        """Keys only this language's manifest has (none for English: its manifest is pinned)."""
-        return {}
-
-
-def locale_for(lang: str) -> Locale:
-    if lang == "en":
-        return Locale()
-    if lang == "zh":
-        from assistant.demo.zh.locale import ChineseLocale
-
-        return ChineseLocale()
-    raise UserError(f"demo language must be one of {', '.join(LANGUAGES)}, got {lang!r}")
 
 
 def _streams(seed: int):
@@ -252,7 +157,13 @@ def generate_demo_files(
     # A demo of the other language left its reviews in another format: they must not load too.
     for stale in ("reviews.jsonl", "reviews.csv"):
         (source_dir / stale).unlink(missing_ok=True)
-    loc.write_reviews(reviews, source_dir)
+    if loc.reviews_file.endswith(".csv"):
+        verified = reviews["verified"].map({True: "true", False: "false"})
+        reviews.assign(verified=verified).to_csv(
+            source_dir / loc.reviews_file, index=False, lineterminator="\n"
+        )
+    else:
+        _write_jsonl(reviews, source_dir / loc.reviews_file)
 
     defects = []
     for d in DEFECTS:
@@ -283,6 +194,24 @@ def generate_demo_files(
         "row_counts": counts,
         **loc.manifest_extra(planted),
     }
+
+
+def _write_jsonl(reviews: pd.DataFrame, path: Path) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        for row in reviews.itertuples(index=False):
+            rec = {
+                "review_id": row.review_id,
+                "product_id": row.product_id,
+                "customer_id": row.customer_id,
+                "rating": int(row.rating),
+                "title": row.title,
+                "text": row.text,
+                "created_at": row.created_at,
+                "verified": bool(row.verified),
+                "helpful_votes": int(row.helpful_votes),
+                "language": row.language,
+            }
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
 
 def _reviews(loc, g_rev, rnd, shop, catalog, quality, defect_since, people, pid, cid):

@@ -4,29 +4,15 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from assistant.demo.build import Locale
 from assistant.demo.catalog import CATEGORY_BY_NAME
+from assistant.demo.locale import Locale
 from assistant.demo.zh import catalog as zcat
-from assistant.demo.zh import people, support, text
+from assistant.demo.zh import people as zpeople
+from assistant.demo.zh import support, text
 from assistant.demo.zh.phrases import DEFECT_TERMS
-
-REVIEW_COLUMNS = (
-    "review_id",
-    "product_id",
-    "customer_id",
-    "rating",
-    "title",
-    "text",
-    "created_at",
-    "verified",
-    "helpful_votes",
-    "language",
-)
 
 
 @dataclass(frozen=True)
@@ -35,6 +21,8 @@ class ChineseLocale(Locale):
     currency: str = zcat.CURRENCY
     rare_token: str = text.RARE_TOKEN
     ticket_writer: object = support
+    # CSV, as shop platforms export reviews; UTF-8 like every other demo file.
+    reviews_file: str = "reviews.csv"
 
     def __post_init__(self):
         zcat.check_vocabulary()
@@ -58,7 +46,7 @@ class ChineseLocale(Locale):
         return {"title": zcat.titles(product)[0], "terms": list(DEFECT_TERMS[d.key])}
 
     def customers(self, g, n: int) -> dict[str, list]:
-        return people.make_customers(g, n)
+        return zpeople.make_customers(g, n)
 
     def review(self, rnd, stars, category, dkey, daspect) -> tuple[str, str]:
         aspects = CATEGORY_BY_NAME[category].aspects
@@ -79,13 +67,6 @@ class ChineseLocale(Locale):
 
     def queries(self, category) -> tuple[str, ...]:
         return zcat.QUERIES_ZH[category.name]
-
-    def write_reviews(self, reviews: pd.DataFrame, source_dir: Path) -> None:
-        # CSV, as shop platforms export reviews; UTF-8 like every other demo file.
-        frame = reviews[list(REVIEW_COLUMNS)].assign(
-            verified=reviews["verified"].map({True: "true", False: "false"})
-        )
-        frame.to_csv(source_dir / "reviews.csv", index=False, lineterminator="\n")
 
     def manifest_extra(self, planted: dict) -> dict:
         return {
