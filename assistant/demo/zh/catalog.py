@@ -202,17 +202,31 @@ _OPENERS = (
     "{brand}热销款{kind}，回购率高",
     "{brand}{kind}，设计用心，细节到位",
 )
-_EXTRAS = (
-    "整机两年质保",
-    "环保包装发货",
-    "好评率超过98%",
-    "支持七天无理由退换",
-)
+# Where the generic selling points would be wrong ("经久耐用" for a novel).
+CATEGORY_OPENERS = {
+    "Books": (
+        "{brand}出版，{kind}，值得一读",
+        "{brand}精选{kind}，口碑之作",
+        "{kind}，{brand}出品",
+    ),
+    "Beauty": ("{brand}{kind}，温和不刺激", "{brand}明星单品{kind}", "{brand}{kind}，回购率高"),
+    "Pet Supplies": (
+        "{brand}{kind}，毛孩子的好伙伴",
+        "{brand}热销款{kind}",
+        "{brand}{kind}，安全放心",
+    ),
+    "Toys": ("{brand}{kind}，寓教于乐", "{brand}热销款{kind}，孩子爱玩", "{brand}{kind}，安全材质"),
+}
+_EXTRAS = ("支持七天无理由退换", "环保包装发货", "好评率超过98%", "正品保障，假一赔十")
+# Categories sold with a warranty (电器、数码).
+WARRANTY = {"Headphones", "Kitchen", "Electronics"}
+# Yuan per euro of list price: books cost far less in China than in Europe.
+PRICE_FACTOR = {"Books": 2.5}
 
 
-def _price_cny(eur: float) -> float:
+def _price_cny(eur: float, factor: float = 7.5) -> float:
     """Yuan prices with the endings Chinese shops use (299, 89.9), from the euro list price."""
-    cny = max(9, int(eur * 7.5))
+    cny = max(9, int(eur * factor))
     return float(cny // 10 * 10 + 9) if cny >= 100 else cny + 0.9
 
 
@@ -248,12 +262,13 @@ def brand(p: Product) -> str:
 
 
 def describe(rng: random.Random, p: Product) -> str:
-    kind = KIND_ZH[p.kind]
-    return f"{rng.choice(_OPENERS).format(brand=brand(p), kind=kind)}。{rng.choice(_EXTRAS)}。"
+    opener = rng.choice(CATEGORY_OPENERS.get(p.category, _OPENERS))
+    extras = _EXTRAS + (("整机两年质保",) if p.category in WARRANTY else ())
+    return f"{opener.format(brand=brand(p), kind=KIND_ZH[p.kind])}。{rng.choice(extras)}。"
 
 
 def prices(catalog: list[Product]) -> list[float]:
-    return [_price_cny(p.price) for p in catalog]
+    return [_price_cny(p.price, PRICE_FACTOR.get(p.category, 7.5)) for p in catalog]
 
 
 def check_vocabulary() -> None:
