@@ -28,6 +28,7 @@ from assistant.errors import UserError
 from assistant.pipeline import build_demo
 from assistant.workspace import Workspace
 from tests.conftest import ROOT
+from tools.safety import flag_untrusted, redact_pii
 
 SCALE = 0.5
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -250,6 +251,25 @@ def test_hostile_reviews_are_chinese_and_where_the_manifest_says(zh):
     assert not any(t in text for text in texts.values() for t in ENGLISH_HOSTILE)
     others = [t for r, t in texts.items() if r not in set(hostile)]
     assert not any("指令" in t for t in others)
+
+
+def test_the_safety_layer_flags_exactly_the_planted_hostile_reviews(zh):
+    _, summary, ws = zh
+    rows = q(ws, "SELECT review_id, title, text FROM reviews")
+    flagged = {rid for rid, title, text in rows if flag_untrusted(f"{title} {text}")}
+    assert flagged == set(summary["manifest"]["hostile_review_ids"])
+    tickets = q(ws, "SELECT subject, text FROM tickets")
+    assert not any(flag_untrusted(f"{s} {t}") for s, t in tickets)
+
+
+def test_planted_mobiles_id_numbers_and_emails_are_redacted(zh):
+    # Addresses are planted too; redacting them is the Chinese PII work's to add.
+    _, summary, ws = zh
+    texts = dict(q(ws, "SELECT review_id, text FROM reviews"))
+    planted = [p for p in summary["manifest"]["pii_planted"] if p["kind"] != "address"]
+    assert len(planted) >= 10
+    leaked = [p for p in planted if p["value"] in redact_pii(texts[p["review_id"]])]
+    assert leaked == []
 
 
 def test_the_rare_token_is_in_exactly_one_review(zh):
