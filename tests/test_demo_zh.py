@@ -20,6 +20,8 @@ from assistant.cli import app
 from assistant.data.schema import TABLES
 from assistant.demo.build import MANIFEST, SOURCE_DIR, generate_demo_files
 from assistant.demo.catalog import CATEGORY_BY_NAME, DEFECTS
+from assistant.demo.phrases import NEG as EN_NEG
+from assistant.demo.phrases import POS as EN_POS
 from assistant.demo.text import HOSTILE_TEXTS as ENGLISH_HOSTILE
 from assistant.demo.zh.catalog import CATEGORY_ZH, KIND_ZH
 from assistant.demo.zh.people import id_check_digit
@@ -103,6 +105,10 @@ def test_people_read_chinese_everywhere(zh):
         assert values and all(CJK.search(v) for v in values), (table, column)
     queries = [v for (v,) in q(ws, "SELECT query FROM events WHERE query IS NOT NULL")]
     assert queries and all(CJK.search(v) for v in queries)
+    # Nothing from the English phrase banks slips through.
+    english = {ph for bank in (EN_POS, EN_NEG) for phrases in bank.values() for ph in phrases}
+    texts = [t for (t,) in q(ws, "SELECT text FROM reviews")]
+    assert not [t for t in texts if any(ph in t for ph in english)]
     # Names are Chinese names (surname + one or two characters), not Latin ones.
     names = [n for (n,) in q(ws, "SELECT name FROM customers")]
     assert all(re.fullmatch(r"[\u4e00-\u9fff]{2,3}", n) for n in names)
