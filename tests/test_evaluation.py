@@ -285,3 +285,32 @@ def test_eval_json_is_a_flag_and_a_directory_as_report_path_is_one_clear_error(
         assert "Traceback" not in bad.output
     bad = runner.invoke(app, ["eval", str(tmp_path), "--data-dir", str(ws_dir)])
     assert bad.exit_code == 2 and "is a directory, not a file" in bad.stderr
+
+
+@dataclass
+class _Call:
+    name: str
+    args: dict = field(default_factory=dict)
+    result: dict = field(default_factory=dict)
+
+
+@dataclass
+class _Answer:
+    text: str
+    tool_calls: list = field(default_factory=list)
+
+
+def test_an_empty_tool_list_means_no_tool_may_run():
+    from assistant.evaluation.cases import Case
+    from assistant.evaluation.runner import score_turn
+
+    refusal = Case(id="r", question="What is our profit margin?", expect_tools=[])
+    checks, reasons, _ = score_turn(refusal, _Answer("I can't answer that yet"), 1.0, None)
+    assert checks["tools"]
+    checks, reasons, _ = score_turn(
+        refusal, _Answer("Top products", [_Call("sales_metrics")]), 1.0, None
+    )
+    assert not checks["tools"] and "sales_metrics" in reasons[0]
+    unchecked = Case(id="u", question="Anything")
+    checks, _, _ = score_turn(unchecked, _Answer("x", [_Call("search_reviews")]), 1.0, None)
+    assert "tools" not in checks

@@ -33,7 +33,10 @@ class Case(BaseModel):
         description="earlier turns asked first in the same thread; the last one is scored",
     )
     role: str = "marketer"
-    expect_tools: list[str] = Field(default_factory=list)
+    expect_tools: list[str] | None = Field(
+        default=None,
+        description="tools the scored turn must call; an empty list means no tool may be called",
+    )
     tools_match: Literal["subset", "exact"] = "subset"
     expect_args: dict[str, dict[str, Any]] = Field(default_factory=dict)
     must_contain: list[str | dict[str, Any]] = Field(

@@ -192,9 +192,10 @@ def score_turn(
     calls = list(answer.tool_calls)
     called = [c.name for c in calls]
 
-    if case.expect_tools:
+    if case.expect_tools is not None:
         want, got = set(case.expect_tools), set(called)
-        ok = want == got if case.tools_match == "exact" else want <= got
+        # An empty list is a promise that nothing runs (a refusal or a question back).
+        ok = want == got if case.tools_match == "exact" or not want else want <= got
         checks["tools"] = ok
         if not ok:
             reasons.append(f"tools: expected {sorted(want)} ({case.tools_match}), called {called}")
