@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import tempfile
 import threading
-from typing import NamedTuple
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import gradio as gr
 
 from assistant.errors import InsightError
 from assistant.webapp import handlers
+from assistant.webapp.chat_results import result_messages
+from assistant.webapp.choices import choice_options, store_lookup
 from assistant.webapp.tab_context import LINK_JS, TabContext, user_of
 
 TAB_ID = "chat"
@@ -33,6 +37,35 @@ class TurnMeter:
     def __exit__(self, *exc) -> None:
         with self._lock:
             self.active -= 1
+
+
+class AnswerTap:
+    """The assistant as ``chat_turn`` sees it, keeping the finished answer of the turn so
+    the tab can add what the text cannot show: charts, tables and choice buttons."""
+
+    def __init__(self, assistant) -> None:
+        self._assistant = assistant
+        self.answer: dict[str, Any] | None = None
+
+    def stream(self, *args, **kwargs):
+        for event in self._assistant.stream(*args, **kwargs):
+            if event.get("type") == "done":
+                answer = event["answer"]
+                self.answer = answer if isinstance(answer, dict) else answer.to_dict()
+            yield event
+
+
+def with_results(
+    history: list[dict], answer: dict[str, Any], csv_folder: Path, lookup=None
+) -> list[dict]:
+    """The finished turn's history with its result charts and tables after the answer and
+    the ids it offers as choices ("Which one do you mean …?") as buttons under it."""
+    history = list(history)
+    if lookup is not None and history and history[-1].get("role") == "assistant":
+        options = choice_options(answer.get("text") or "", lookup)
+        if options:
+            history[-1] = {**history[-1], "options": options}
+    return history + result_messages(answer, csv_folder)
 
 
 class ChatTab(NamedTuple):
@@ -62,6 +95,12 @@ def build_chat_tab(ctx: TabContext, meter: TurnMeter) -> ChatTab:
         notice = gr.Markdown(elem_id="notice")
         evidence = gr.HTML(elem_id="evidence", js_on_load=LINK_JS)
         thread = gr.State(None)
+    # The CSV downloads of this app's answers; Gradio copies each into its own cache.
+    csv_folder = Path(tempfile.mkdtemp(prefix="insight-chat-csv-"))
+
+    def lookup_for(role: str):
+        tool_context = getattr(ctx.assistant, "tool_context", None)
+        return store_lookup(tool_context(role).cursor) if tool_context else None
 
     def on_ask(message, history, thread_id, request: gr.Request):
         try:
@@ -69,11 +108,16 @@ def build_chat_tab(ctx: TabContext, meter: TurnMeter) -> ChatTab:
         except InsightError as exc:  # the user was removed from the users file
             yield message, history, "", f"⚠️ {exc}", thread_id
             return
+        tap = AnswerTap(ctx.assistant)
         with meter:
-            for update in handlers.chat_turn(
-                ctx.assistant, message, history, thread_id, role=role, user=user_of(request)
+            for history_now, *rest in handlers.chat_turn(
+                tap, message, history, thread_id, role=role, user=user_of(request)
             ):
-                yield ("", *update)
+                if tap.answer is not None:
+                    history_now = with_results(
+                        history_now, tap.answer, csv_folder, lookup_for(role)
+                    )
+                yield ("", history_now, *rest)
 
     chat_io = {
         "inputs": [question, chatbot, thread],
@@ -89,6 +133,18 @@ def build_chat_tab(ctx: TabContext, meter: TurnMeter) -> ChatTab:
 
     chatbot.example_select(
         on_example,
+        inputs=[chatbot, thread],
+        outputs=chat_io["outputs"],
+        concurrency_id="agent",
+        concurrency_limit=ctx.limit,
+    )
+
+    def on_option(evt: gr.SelectData, history, thread_id, request: gr.Request):
+        # A choice button under a question: its id is the user's next reply.
+        yield from on_ask(str(evt.value), history, thread_id, request)
+
+    chatbot.option_select(
+        on_option,
         inputs=[chatbot, thread],
         outputs=chat_io["outputs"],
         concurrency_id="agent",
