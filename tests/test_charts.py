@@ -12,7 +12,7 @@ import pytest
 
 from assistant.result_table import table_of, tables_of
 from assistant.webapp import charts
-from assistant.webapp.chat_results import result_messages
+from assistant.webapp.chat_results import MAX_SHOWN_ROWS, markdown_table, result_messages
 from assistant.webapp.choices import candidate_ids, choice_options, store_lookup
 from assistant.webapp.tab_chat import AnswerTap, with_results
 
@@ -216,10 +216,16 @@ def test_two_dimensions_with_time_draw_one_line_per_group():
 def test_result_messages_show_chart_table_and_a_csv_of_the_rows(tmp_path):
     answer = {"text": "Revenue by month …", "tool_calls": [{"name": "sales_metrics",
               "result": sales()}, {"name": "search_reviews", "result": {"results": []}}]}  # fmt: skip
-    plot, frame, download = result_messages(answer, tmp_path)
+    plot, table, download = result_messages(answer, tmp_path)
     assert isinstance(plot["content"], gr.Plot)
-    assert isinstance(frame["content"], gr.Dataframe)
-    assert frame["content"].value["data"] == [["2026-02", "80.50", "3"], ["2026-01", "120.25", "4"]]
+    assert table["content"].splitlines() == [
+        "**Revenue by month**",
+        "",
+        "| month | Revenue (shop currency) | records |",
+        "| --- | ---: | ---: |",
+        "| 2026-02 | 80.50 | 3 |",
+        "| 2026-01 | 120.25 | 4 |",
+    ]
     path = download["content"]["path"]
     assert path.endswith("revenue_by_month.csv")
     assert open(path, encoding="utf-8").read().splitlines() == [
@@ -228,8 +234,33 @@ def test_result_messages_show_chart_table_and_a_csv_of_the_rows(tmp_path):
         "2026-01,120.25,4",
     ]
     # Gradio accepts the messages as chatbot content.
-    gr.Chatbot().postprocess([{"role": "user", "content": "q"}, plot, frame, download])
+    gr.Chatbot().postprocess([{"role": "user", "content": "q"}, plot, table, download])
     assert result_messages({"text": "x", "tool_calls": []}, tmp_path) == []
+
+
+def test_markdown_table_escapes_cells_and_caps_rows_the_csv_keeps(tmp_path):
+    rows = [
+        {"group": f"P{i:04d}", "value": 100 - i, "n": 1, "title": "Mug | <b>big</b> *x*"}
+        for i in range(30)
+    ]
+    table = table_of("sales_metrics", sales(metric="units", group_by="product", rows=rows))
+    text = markdown_table(table)
+    first = text.splitlines()[4]
+    assert first == "| P0000 | Mug \\| \\<b\\>big\\</b\\> \\*x\\* | 100 | 1 |"
+    assert text.count("\n| P") == MAX_SHOWN_ROWS
+    assert text.endswith(f"First {MAX_SHOWN_ROWS} of 30 rows; the CSV has all of them.")
+    assert len(table.csv_text().splitlines()) == 31
+    fig = charts.result_figure(table)
+    assert len(fig.data[0].y) == charts.MAX_BARS
+    assert fig.layout.title.text == f"Units by product (first {charts.MAX_BARS} of 30)"
+
+
+def test_long_bar_labels_are_cut_but_keep_the_id():
+    label = "Aurora Pulse ANC Wireless Headphones, Over-Ear Bluetooth 5.3 (P0016)"
+    short = charts.short_label(label)
+    assert len(short) <= charts.MAX_LABEL and short.endswith("… (P0016)")
+    assert short.startswith("Aurora Pulse ANC Wireless")
+    assert charts.short_label("Kitchen") == "Kitchen"
 
 
 def test_candidate_ids_skip_plain_numbers_and_words():

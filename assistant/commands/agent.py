@@ -47,6 +47,9 @@ def _print_tables(answer) -> None:
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    from assistant.sanitize import terminal_text
 
     console = Console()
     typer.echo()
@@ -56,7 +59,8 @@ def _print_tables(answer) -> None:
             numeric = column not in (*table.by, "label", "title")
             shown.add_column(header, justify="right" if numeric else "left")
         for row in table.display_rows():
-            shown.add_row(*row)
+            # Text, not markup: a "[bold]" in a product title is printed as it is.
+            shown.add_row(*(Text(terminal_text(cell)) for cell in row))
         console.print(shown)
 
 

@@ -116,6 +116,20 @@ def aspect_balance(rows: list[dict], title: str = "Aspects: praise vs complaints
 
 # Hover formats by unit; a rate is a fraction in the result and a percentage on screen.
 VALUE_FORMATS = {"currency": ",.2f", "count": ",.0f", "rate": ".1%", "rating": ".2f"}
+# More bars than this are a wall, not a chart; the table and the CSV keep every row.
+MAX_BARS = 20
+MAX_LABEL = 48
+
+
+def short_label(label: str, limit: int = MAX_LABEL) -> str:
+    """A bar label that fits beside the chart: a long title is cut, its id kept."""
+    if len(label) <= limit:
+        return label
+    head, sep, ident = label.rpartition(" (")
+    if sep and ident.endswith(")") and len(ident) < limit // 2:
+        keep = limit - len(ident) - 3
+        return f"{head[:keep].rstrip(' ,')}… ({ident}"
+    return label[: limit - 1] + "…"
 
 
 def result_figure(table: ResultTable) -> go.Figure:
@@ -185,8 +199,8 @@ def _time_lines(table: ResultTable, fmt: str) -> go.Figure:
 
 
 def _ranking_bars(table: ResultTable, fmt: str) -> go.Figure:
-    rows = table.rows
-    labels = [table.row_label(r) for r in rows]
+    rows = table.rows[:MAX_BARS]
+    labels = [short_label(table.row_label(r)) for r in rows]
     error = _error(table, rows)
     fig = go.Figure(
         go.Bar(
@@ -201,7 +215,10 @@ def _ranking_bars(table: ResultTable, fmt: str) -> go.Figure:
     )
     # The table's first row (the top of a ranking) is drawn at the top.
     fig.update_yaxes(autorange="reversed", automargin=True, title=" and ".join(table.by))
-    fig = _layout(fig, table.title, "")
+    title = table.title
+    if len(table.rows) > len(rows):
+        title += f" (first {len(rows)} of {len(table.rows)})"
+    fig = _layout(fig, title, "")
     fig.update_layout(
         xaxis_title=table.value_title,
         hovermode="closest",

@@ -14,10 +14,43 @@ from typing import Any
 import gradio as gr
 
 from assistant.result_table import ResultTable, tables_of
+from assistant.sanitize import md_text
 from assistant.webapp import charts
 
 # One answer rarely needs more; a runaway tool loop must not flood the page with charts.
 MAX_TABLES = 3
+# A chat message stays readable; the CSV has every row.
+MAX_SHOWN_ROWS = 25
+
+
+def markdown_table(table: ResultTable) -> str:
+    """The table as markdown (Gradio's chatbot renders no dataframe inside a message).
+    Keys and titles are data, so they are escaped: a ``|`` in a product title stays text;
+    numbers are formatted here and go in as they are."""
+    rows = table.display_rows()
+    lines = [
+        f"**{md_text(table.title)}**",
+        "",
+        "| " + " | ".join(md_text(h) for h in table.headers()) + " |",
+        "|" + "|".join(_align(table, c) for c in table.columns) + "|",
+    ]
+    escape = [c in _text_columns(table) for c in table.columns]
+    for row in rows[:MAX_SHOWN_ROWS]:
+        cells = (
+            md_text(cell) if is_text else cell for cell, is_text in zip(row, escape, strict=True)
+        )
+        lines.append("| " + " | ".join(cells) + " |")
+    if len(rows) > MAX_SHOWN_ROWS:
+        lines += ["", f"First {MAX_SHOWN_ROWS} of {len(rows)} rows; the CSV has all of them."]
+    return "\n".join(lines)
+
+
+def _text_columns(table: ResultTable) -> tuple[str, ...]:
+    return (*table.by, "label", "title")
+
+
+def _align(table: ResultTable, column: str) -> str:
+    return " --- " if column in _text_columns(table) else " ---: "
 
 
 def write_csv(table: ResultTable, folder: Path) -> Path:
@@ -41,18 +74,7 @@ def result_messages(answer: dict[str, Any], csv_folder: Path) -> list[dict[str, 
                 "content": gr.Plot(charts.result_figure(table), show_label=False),
             }
         )
-        messages.append(
-            {
-                "role": "assistant",
-                "content": gr.Dataframe(
-                    value=table.display_rows(),
-                    headers=table.headers(),
-                    label=table.title,
-                    interactive=False,
-                    wrap=True,
-                ),
-            }
-        )
+        messages.append({"role": "assistant", "content": markdown_table(table)})
         path = write_csv(table, csv_folder)
         messages.append(
             {

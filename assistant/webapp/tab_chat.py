@@ -82,6 +82,8 @@ def build_chat_tab(ctx: TabContext, meter: TurnMeter) -> ChatTab:
             examples=[{"text": q} for q in handlers.EXAMPLES],
             placeholder="Ask about reviews, buyers, products and audiences.",
             feedback_options=None,
+            # Full-width messages: a chart or table squeezed into a bubble is unreadable.
+            layout="panel",
         )
         with gr.Row():
             question = gr.Textbox(
