@@ -110,13 +110,14 @@ def analyze(
     floor = int(min_n) if min_n is not None else (RANKED_RATE_MIN_N if ranked_rate else 1)
     cap = int(limit) if limit is not None else (MAX_LIMIT if sort == "time" else DEFAULT_LIMIT)
 
-    current = ml.run(ctx, req)
+    cur = ctx.cursor()
+    current = ml.run(ctx, req, cur=cur)
     span = ml.data_span(ctx, m)
     start, end = req.since or span[0], req.until or span[1]
     previous, prev_period = None, (None, None)
     if compare != "none" and start and end:
         prev_period = _compare_period(compare, start, end)
-        previous = ml.run(ctx, req.with_period(*prev_period))
+        previous = ml.run(ctx, req.with_period(*prev_period), cur=cur)
     before = {_key(g): g for g in previous.groups} if previous else {}
 
     notes: list[str] = []

@@ -413,17 +413,27 @@ def _bad(text: str):
 
 
 def _stored_aspects(ctx: ToolContext) -> list[str]:
-    cur = ctx.cursor()
-    if not _has_table(cur, "review_aspects"):
-        return []
-    return [r[0] for r in cur.execute("SELECT DISTINCT aspect FROM review_aspects").fetchall()]
+    def load() -> list[str]:
+        if not _has_table(ctx, "review_aspects"):
+            return []
+        rows = ctx.cursor().execute("SELECT DISTINCT aspect FROM review_aspects").fetchall()
+        return [r[0] for r in rows]
+
+    # Cached per store generation: a scan of every aspect mention per question is
+    # most of a small question's time.
+    return ctx.cached("metric_layer:aspects", load)
 
 
-def _has_table(cur, name: str) -> bool:
-    found = cur.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]
-    ).fetchone()[0]
-    return bool(found)
+def _has_table(ctx: ToolContext, name: str) -> bool:
+    def load() -> bool:
+        found = (
+            ctx.cursor()
+            .execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name])
+            .fetchone()[0]
+        )
+        return bool(found)
+
+    return ctx.cached(f"metric_layer:has:{name}", load)
 
 
 # -- compiling --------------------------------------------------------------------------
@@ -546,7 +556,7 @@ def prepare_cursor(ctx: ToolContext, cur, req: Request, lay: Layer) -> None:
     if "seg" in needs:
         cur.register(SEGMENTS_VIEW, _segments(ctx))
     if "ra" in needs or req.metric.aspect:
-        if not _has_table(cur, "review_aspects"):
+        if not _has_table(ctx, "review_aspects"):
             raise UserError(
                 "no aspect labels in this workspace yet",
                 hint="run the labelling step (insight prepare) first",
@@ -557,16 +567,20 @@ def _segments(ctx: ToolContext):
     def load():
         from tools.rfm import customer_table
 
+        import pyarrow as pa
+
         table, _ = customer_table(ctx.cursor())
-        return table[["customer_id", "segment"]].copy()
+        # Arrow, not pandas: DuckDB scans it without converting Python strings per query.
+        return pa.Table.from_pandas(table[["customer_id", "segment"]], preserve_index=False)
 
     return ctx.cached("metric_layer:segments", load)
 
 
-def run(ctx: ToolContext, req: Request, lay: Layer | None = None) -> Outcome:
-    """The groups of ``req.by`` (all of them, unsorted) and the scope's total."""
+def run(ctx: ToolContext, req: Request, lay: Layer | None = None, cur=None) -> Outcome:
+    """The groups of ``req.by`` (all of them, unsorted) and the scope's total.
+    ``cur``: a cursor to reuse across the runs of one question (else a new one)."""
     lay = lay or layer()
-    cur = ctx.cursor()
+    cur = cur if cur is not None else ctx.cursor()
     prepare_cursor(ctx, cur, req, lay)
     m = req.metric
     queries: list[Query] = []
