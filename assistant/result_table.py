@@ -235,16 +235,22 @@ def _sales_table(result: Mapping[str, Any]) -> ResultTable | None:
     )
 
 
+def _says_more(label: Any, keys: Iterable[Any]) -> bool:
+    """Whether a row label holds more than its keys and separators ("Kitchen, 2026-Q1" no;
+    "Aurora Pulse (P0016)" yes)."""
+    rest = str(label or "")
+    for key in keys:
+        rest = rest.replace(str(key), "", 1)
+    return bool(rest.strip(" ,·-/|()"))
+
+
 def _analyze_table(result: Mapping[str, Any]) -> ResultTable | None:
     by = tuple(result.get("by") or ())
     if not by:
         return None
     rows_in = result["rows"]
     # The label is worth a column when it says more than the keys (a product's title).
-    labelled = any(
-        r.get("label") not in (None, "", " · ".join(str(r.get("keys", {}).get(d)) for d in by))
-        for r in rows_in
-    )
+    labelled = any(_says_more(r.get("label"), (r.get("keys") or {}).values()) for r in rows_in)
     with_ci = any(r.get("ci") for r in rows_in)
     with_compare = any(r.get("previous") is not None for r in rows_in) or (
         result.get("compare_since") is not None

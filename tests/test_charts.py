@@ -198,13 +198,15 @@ def test_ranking_is_horizontal_bars_top_first_with_intervals_and_percent_axis():
 
 def test_two_dimensions_with_time_draw_one_line_per_group():
     rows = [
-        analyze_row({"category": c, "month": m}, f"{c} · {m}", v, 5)
+        analyze_row({"category": c, "month": m}, f"{c}, {m}", v, 5)
         for c, m, v in [("Audio", "2026-02", 4.1), ("Kitchen", "2026-01", 3.9),
                         ("Audio", "2026-01", 4.3), ("Kitchen", "2026-02", 3.5)]
     ]  # fmt: skip
     table = table_of(
         "analyze", analyze("average_rating", "rating", by=("category", "month"), rows=rows)
     )
+    # "Audio, 2026-02" says no more than the keys: no label column.
+    assert table.columns == ("category", "month", "value", "n")
     fig = charts.result_figure(table)
     assert [t.name for t in fig.data] == ["Audio", "Kitchen"]
     assert list(fig.data[0].x) == ["2026-01", "2026-02"]

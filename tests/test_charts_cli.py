@@ -9,6 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
+from assistant.result_table import table_of
+from assistant.webapp import charts
 
 QUESTION = "What is the revenue by month since January 2026?"
 
@@ -34,6 +36,29 @@ def monthly_revenue(demo_ws) -> dict[str, float]:
         .fetchall()
     )
     return {month: float(value) for month, value in rows}
+
+
+def test_real_analyze_results_become_tables_with_the_tool_rows(demo_ws):
+    from tools.analyze import analyze
+
+    ctx = demo_ws.tool_context("marketer")
+    ranked = analyze(ctx, metric="return_rate", by=["category"], limit=5, min_n=10)
+    table = table_of("analyze", ranked)
+    assert table.kind == "ranking" and table.unit == "rate"
+    assert [r["category"] for r in table.rows] == [r["keys"]["category"] for r in ranked["rows"]]
+    assert [r["value"] for r in table.rows] == [r["value"] for r in ranked["rows"]]
+    assert [(r["ci_low"], r["ci_high"]) for r in table.rows] == [
+        tuple(r["ci"]) for r in ranked["rows"]
+    ]
+    products = table_of("analyze", analyze(ctx, metric="revenue", by=["product"], limit=3))
+    assert products.columns == ("product", "label", "value", "n")
+    assert all(r["label"].endswith(f"({r['product']})") for r in products.rows)
+
+    monthly = analyze(ctx, metric="orders", by=["month"], since="2026-01-01", limit=50)
+    table = table_of("analyze", monthly)
+    assert table.kind == "time" and table.columns == ("month", "value", "n")
+    fig = charts.result_figure(table)
+    assert list(fig.data[0].x) == sorted(r["keys"]["month"] for r in monthly["rows"])
 
 
 def test_ask_json_has_the_table_rows_of_a_grouped_result(demo_dir, monthly_revenue):
