@@ -196,6 +196,21 @@ def test_ranking_is_horizontal_bars_top_first_with_intervals_and_percent_axis():
     assert list(trace.error_x.arrayminus) == pytest.approx([0.11, 0.06])
 
 
+def test_a_compared_ranking_draws_the_previous_period_beside_each_bar():
+    rows = [
+        analyze_row({"category": "Kitchen"}, "Kitchen", 1500.0, 30, previous=1000.0),
+        analyze_row({"category": "Audio"}, "Audio", 900.0, 20, previous=None),
+    ]
+    fig = charts.result_figure(
+        table_of("analyze", analyze("revenue", "currency", by=("category",), rows=rows))
+    )
+    now, before = fig.data
+    assert (now.name, before.name) == ("this period", "previous period")
+    assert list(before.x) == [1000.0, None] and list(before.y) == ["Kitchen", "Audio"]
+    assert fig.layout.barmode == "group" and fig.layout.showlegend
+    assert len(charts.result_figure(table_of("analyze", analyze())).data) == 1
+
+
 def test_two_dimensions_with_time_draw_one_line_per_group():
     rows = [
         analyze_row({"category": c, "month": m}, f"{c}, {m}", v, 5)

@@ -213,6 +213,21 @@ def _ranking_bars(table: ResultTable, fmt: str) -> go.Figure:
             **({"error_x": error} if error else {}),
         )
     )
+    previous = [r.get("previous") for r in rows]
+    if any(v is not None for v in previous):
+        # A compared period: its bar beside each row's, so the change is seen, not read.
+        fig.data[0].name = "this period"
+        fig.add_bar(
+            y=labels,
+            x=previous,
+            orientation="h",
+            name="previous period",
+            opacity=0.45,
+            customdata=[r.get("previous_n") for r in rows],
+            hovertemplate=f"%{{y}}: %{{x:{fmt}}} from %{{customdata}} records"
+            "<extra>previous period</extra>",
+        )
+        fig.update_layout(barmode="group")
     # The table's first row (the top of a ranking) is drawn at the top.
     fig.update_yaxes(autorange="reversed", automargin=True, title=" and ".join(table.by))
     title = table.title
@@ -222,7 +237,7 @@ def _ranking_bars(table: ResultTable, fmt: str) -> go.Figure:
     fig.update_layout(
         xaxis_title=table.value_title,
         hovermode="closest",
-        showlegend=False,
-        height=max(320, 60 + 28 * len(rows)),
+        showlegend=len(fig.data) > 1,
+        height=max(320, 60 + 28 * len(rows) * len(fig.data)),
     )
     return fig
