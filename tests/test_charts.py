@@ -310,6 +310,12 @@ def test_choices_are_the_store_ids_a_question_offers(store_cursor):
     ]
     # Not a question: ids in a statement are no choices; unknown ids never are.
     assert choice_options("P0016 sold 40 units.", lookup) == []
+    answer = 'P0016 is rated 4.1. A buyer wrote "why did P0059 break?" Anything else?'
+    assert choice_options(answer, lookup) == []
+    assert choice_options("Linden & Co. Mug (P0016) or Aurora Max (P0059)?", lookup) == [
+        {"value": "P0016", "label": "Aurora Pulse (P0016)"},
+        {"value": "P0059", "label": "Aurora Max (P0059)"},
+    ]
     assert choice_options("Did you mean P9999?", lookup) == []
 
 

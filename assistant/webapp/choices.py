@@ -1,9 +1,9 @@
 """Ids the assistant offers as choices ("Which one do you mean: … (P0016) or … (P0059)?")
 become buttons under its question; a click sends the id as the next reply.
 
-Only an answer that asks something offers choices, and only ids that exist in the store
-(products and customers) become buttons: a word with a digit in it ("2026", "4K") or an
-id a model made up stays text. Product buttons show the title with the id; customer
+Only ids in a sentence that asks something (outside quotes) are offered, and only ids
+that exist in the store (products and customers) become buttons: a word with a digit in
+it ("2026", "4K") or an id a model made up stays text. Product buttons show the title with the id; customer
 buttons show only the id, which is all the question showed.
 """
 
@@ -16,11 +16,17 @@ MAX_CHOICES = 8
 # Store ids are one token: letters, digits, dashes or underscores, at least one digit.
 ID_TOKEN = re.compile(r"(?<![\w-])(?=[\w-]*\d)[A-Za-z0-9][\w-]{1,39}(?![\w-])")
 
+# Quoted text (a review, a pasted message) may ask something; the assistant does not.
+QUOTED = re.compile(r'"[^"]*"|“[^”]*”|«[^»]*»')
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
 Lookup = Callable[[list[str]], dict[str, str]]
 
 
-def asks_a_question(text: str) -> bool:
-    return "?" in (text or "")
+def questions(text: str) -> list[str]:
+    """The sentences of the text, outside quotes, that end with a question mark."""
+    unquoted = QUOTED.sub(" ", text or "")
+    return [s for s in SENTENCE_END.split(unquoted) if s.rstrip().endswith("?")]
 
 
 def candidate_ids(text: str) -> list[str]:
@@ -33,10 +39,9 @@ def candidate_ids(text: str) -> list[str]:
 
 
 def choice_options(text: str, lookup: Lookup) -> list[dict[str, str]]:
-    """Gradio chat options for the ids a question offers: ``{"value": id, "label": …}``."""
-    if not asks_a_question(text):
-        return []
-    candidates = candidate_ids(text)
+    """Gradio chat options for the ids the answer's questions offer: ``{"value": id,
+    "label": …}``. Ids elsewhere in the answer (a list, a quote) are no choices."""
+    candidates = candidate_ids(" ".join(questions(text)))
     if not candidates:
         return []
     known = lookup(candidates)
