@@ -14,7 +14,7 @@ from assistant.result_table import table_of, tables_of
 from assistant.webapp import charts
 from assistant.webapp.chat_results import MAX_SHOWN_ROWS, markdown_table, result_messages
 from assistant.webapp.choices import candidate_ids, choice_options, store_lookup
-from assistant.webapp.tab_chat import AnswerTap, with_results
+from assistant.webapp.tab_chat import AnswerTap, chat_turn_with_results, with_results
 
 
 def sales(metric="revenue", group_by="month", rows=None, **extra) -> dict:
@@ -348,3 +348,39 @@ def test_answer_tap_passes_events_through_and_keeps_the_answer():
     events = list(tap.stream("hi", role="marketer"))
     assert [e["type"] for e in events] == ["text", "done"]
     assert tap.answer == {"text": "hi", "tool_calls": []}
+
+
+class ScriptedBot:
+    """Streams one finished answer with the given tool results, as the assistant does."""
+
+    def __init__(self, text: str, calls: list[dict]) -> None:
+        self.text, self.calls = text, calls
+
+    def stream(self, message, **kwargs):
+        yield {"type": "text", "delta": self.text}
+        yield {"type": "done", "answer": {"text": self.text, "tool_calls": self.calls}}
+
+
+def test_a_chat_turn_ends_with_the_chart_and_survives_a_failing_extra(tmp_path):
+    bot = ScriptedBot("Revenue by month", [{"name": "sales_metrics", "result": sales()}])
+    updates = list(
+        chat_turn_with_results(bot, "revenue by month", [], None, role="marketer", user=None,
+                               csv_folder=tmp_path)
+    )  # fmt: skip
+    final = updates[-1][0]
+    assert final[1]["content"].startswith("Revenue by month")
+    assert isinstance(final[2]["content"], gr.Plot) and len(final) == 5
+    # Only the finished answer gets the extras; the streamed snapshots before it do not.
+    assert all(len(update[0]) <= 2 for update in updates[:-1])
+
+    def broken_lookup(ids):
+        raise RuntimeError("store gone")
+
+    bot = ScriptedBot("Which one do you mean: A (P0016) or B (P0059)?", [])
+    updates = list(
+        chat_turn_with_results(bot, "the aurora", [], None, role="marketer", user=None,
+                               csv_folder=tmp_path, lookup=broken_lookup)
+    )  # fmt: skip
+    history, evidence, notice, _thread = updates[-1]
+    assert history[-1]["content"].startswith("Which one do you mean")
+    assert "options" not in history[-1]

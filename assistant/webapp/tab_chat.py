@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import threading
 from pathlib import Path
@@ -16,6 +17,7 @@ from assistant.webapp.choices import choice_options, store_lookup
 from assistant.webapp.tab_context import LINK_JS, TabContext, user_of
 
 TAB_ID = "chat"
+log = logging.getLogger(__name__)
 
 
 class TurnMeter:
@@ -68,6 +70,23 @@ def with_results(
     return history + result_messages(answer, csv_folder)
 
 
+def chat_turn_with_results(
+    assistant, message, history, thread_id, *, role, user, csv_folder: Path, lookup=None
+):
+    """``handlers.chat_turn`` with the finished answer's charts, tables and choices added
+    to its last update; if building those fails, the answer still arrives without them."""
+    tap = AnswerTap(assistant)
+    for history_now, *rest in handlers.chat_turn(
+        tap, message, history, thread_id, role=role, user=user
+    ):
+        if tap.answer is not None:
+            try:
+                history_now = with_results(history_now, tap.answer, csv_folder, lookup)
+            except Exception:  # the answer must reach the page without its extras
+                log.exception("chart, table or choices failed for a chat answer")
+        yield (history_now, *rest)
+
+
 class ChatTab(NamedTuple):
     # Its id links open the buyer and product tabs.
     evidence: gr.HTML
@@ -110,16 +129,18 @@ def build_chat_tab(ctx: TabContext, meter: TurnMeter) -> ChatTab:
         except InsightError as exc:  # the user was removed from the users file
             yield message, history, "", f"⚠️ {exc}", thread_id
             return
-        tap = AnswerTap(ctx.assistant)
         with meter:
-            for history_now, *rest in handlers.chat_turn(
-                tap, message, history, thread_id, role=role, user=user_of(request)
+            for update in chat_turn_with_results(
+                ctx.assistant,
+                message,
+                history,
+                thread_id,
+                role=role,
+                user=user_of(request),
+                csv_folder=csv_folder,
+                lookup=lookup_for(role),
             ):
-                if tap.answer is not None:
-                    history_now = with_results(
-                        history_now, tap.answer, csv_folder, lookup_for(role)
-                    )
-                yield ("", history_now, *rest)
+                yield ("", *update)
 
     chat_io = {
         "inputs": [question, chatbot, thread],
