@@ -305,6 +305,7 @@ def _doc() -> dict:
         (("dimensions", "month", "grain"), "hour", r"dimension 'month': a time dimension"),
         (("dimensions", "country", "kind"), "colour", r"dimension 'country': kind must be"),
         (("facts", "orders", "time"), "", r"fact 'orders': 'time' is required"),
+        (("facts", "orders", "fans_out"), ["items"], r"fact 'orders': fans_out names unknown"),
     ],
 )
 def test_a_bad_layer_file_names_the_entry(path, value, message):

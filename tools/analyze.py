@@ -546,7 +546,9 @@ class CompareArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     product_ids: list[str] = Field(
-        min_length=2, max_length=5, description="Two to five product ids (or names)."
+        min_length=2,
+        max_length=5,
+        description="Two to five product ids (find_product turns a name into its id).",
     )
     metrics: list[Literal[_METRIC_NAMES]] | None = Field(  # type: ignore[valid-type]
         None, description="Figures to compare; default: " + ", ".join(COMPARE_METRICS) + "."
