@@ -38,6 +38,41 @@ def _print_event(event: dict) -> None:
         typer.echo(event["delta"], nl=False)
 
 
+def _print_tables(answer) -> None:
+    """Grouped and ranked metric results as tables under the answer text."""
+    from assistant.result_table import tables_of
+
+    tables = tables_of(answer)
+    if not tables:
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from assistant.sanitize import terminal_text
+
+    console = Console()
+    typer.echo()
+    for table in tables:
+        shown = Table(title=table.title, title_justify="left")
+        for column, header in zip(table.columns, table.headers(), strict=True):
+            numeric = column not in (*table.by, "label", "title")
+            shown.add_column(header, justify="right" if numeric else "left")
+        for row in table.display_rows():
+            # Text, not markup: a "[bold]" in a product title is printed as it is.
+            shown.add_row(*(Text(terminal_text(cell)) for cell in row))
+        console.print(shown)
+
+
+def _answer_json(answer) -> str:
+    """The answer object plus the rows of its grouped metric results, as the CLI prints them."""
+    from assistant.result_table import tables_of
+
+    data = answer.to_dict()
+    data["tables"] = [table.to_dict() for table in tables_of(answer)]
+    return json.dumps(data, ensure_ascii=False)
+
+
 def _print_footer(answer) -> None:
     typer.echo()
     ids = "; ".join(f"{kind}: {', '.join(v[:8])}" for kind, v in answer.evidence.items() if v)
@@ -60,7 +95,11 @@ def ask(
     question: str = typer.Argument(..., help="The question, in quotes."),
     role: str = RoleOpt,
     thread: str = ThreadOpt,
-    as_json: bool = typer.Option(False, "--json", help="Print the answer object as JSON."),
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        help="Print the answer object as JSON, with the rows of grouped results under 'tables'.",
+    ),
     model: str = ModelOpt,
     user: str = UserOpt,
     data_dir: DataDir = None,
@@ -69,10 +108,11 @@ def ask(
     with _open(data_dir, model) as assistant:
         if as_json:
             answer = assistant.ask(question, role=role, thread_id=thread, user=user)
-            typer.echo(answer.to_json())
+            typer.echo(_answer_json(answer))
             return
         for event in assistant.stream(question, role=role, thread_id=thread, user=user):
             if event["type"] == "done":
+                _print_tables(event["answer"])
                 _print_footer(event["answer"])
             else:
                 _print_event(event)
@@ -104,6 +144,7 @@ def chat(
                 for event in assistant.stream(question, role=role, thread_id=thread, user=user):
                     if event["type"] == "done":
                         thread = event["answer"].thread_id
+                        _print_tables(event["answer"])
                         _print_footer(event["answer"])
                     else:
                         _print_event(event)

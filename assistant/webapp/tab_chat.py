@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import tempfile
 import threading
-from typing import NamedTuple
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import gradio as gr
 
 from assistant.errors import InsightError
 from assistant.webapp import handlers
+from assistant.webapp.chat_results import result_messages
+from assistant.webapp.choices import choice_options, store_lookup
 from assistant.webapp.tab_context import LINK_JS, TabContext, user_of
 
 TAB_ID = "chat"
+log = logging.getLogger(__name__)
 
 
 class TurnMeter:
@@ -35,6 +41,52 @@ class TurnMeter:
             self.active -= 1
 
 
+class AnswerTap:
+    """The assistant as ``chat_turn`` sees it, keeping the finished answer of the turn so
+    the tab can add what the text cannot show: charts, tables and choice buttons."""
+
+    def __init__(self, assistant) -> None:
+        self._assistant = assistant
+        self.answer: dict[str, Any] | None = None
+
+    def stream(self, *args, **kwargs):
+        for event in self._assistant.stream(*args, **kwargs):
+            if event.get("type") == "done":
+                answer = event["answer"]
+                self.answer = answer if isinstance(answer, dict) else answer.to_dict()
+            yield event
+
+
+def with_results(
+    history: list[dict], answer: dict[str, Any], csv_folder: Path, lookup=None
+) -> list[dict]:
+    """The finished turn's history with its result charts and tables after the answer and
+    the ids it offers as choices ("Which one do you mean …?") as buttons under it."""
+    history = list(history)
+    if lookup is not None and history and history[-1].get("role") == "assistant":
+        options = choice_options(answer.get("text") or "", lookup)
+        if options:
+            history[-1] = {**history[-1], "options": options}
+    return history + result_messages(answer, csv_folder)
+
+
+def chat_turn_with_results(
+    assistant, message, history, thread_id, *, role, user, csv_folder: Path, lookup=None
+):
+    """``handlers.chat_turn`` with the finished answer's charts, tables and choices added
+    to its last update; if building those fails, the answer still arrives without them."""
+    tap = AnswerTap(assistant)
+    for history_now, *rest in handlers.chat_turn(
+        tap, message, history, thread_id, role=role, user=user
+    ):
+        if tap.answer is not None:
+            try:
+                history_now = with_results(history_now, tap.answer, csv_folder, lookup)
+            except Exception:  # the answer must reach the page without its extras
+                log.exception("chart, table or choices failed for a chat answer")
+        yield (history_now, *rest)
+
+
 class ChatTab(NamedTuple):
     # Its id links open the buyer and product tabs.
     evidence: gr.HTML
@@ -49,6 +101,8 @@ def build_chat_tab(ctx: TabContext, meter: TurnMeter) -> ChatTab:
             examples=[{"text": q} for q in handlers.EXAMPLES],
             placeholder="Ask about reviews, buyers, products and audiences.",
             feedback_options=None,
+            # Full-width messages: a chart or table squeezed into a bubble is unreadable.
+            layout="panel",
         )
         with gr.Row():
             question = gr.Textbox(
@@ -62,6 +116,12 @@ def build_chat_tab(ctx: TabContext, meter: TurnMeter) -> ChatTab:
         notice = gr.Markdown(elem_id="notice")
         evidence = gr.HTML(elem_id="evidence", js_on_load=LINK_JS)
         thread = gr.State(None)
+    # The CSV downloads of this app's answers; Gradio copies each into its own cache.
+    csv_folder = Path(tempfile.mkdtemp(prefix="insight-chat-csv-"))
+
+    def lookup_for(role: str):
+        tool_context = getattr(ctx.assistant, "tool_context", None)
+        return store_lookup(tool_context(role).cursor) if tool_context else None
 
     def on_ask(message, history, thread_id, request: gr.Request):
         try:
@@ -70,8 +130,15 @@ def build_chat_tab(ctx: TabContext, meter: TurnMeter) -> ChatTab:
             yield message, history, "", f"⚠️ {exc}", thread_id
             return
         with meter:
-            for update in handlers.chat_turn(
-                ctx.assistant, message, history, thread_id, role=role, user=user_of(request)
+            for update in chat_turn_with_results(
+                ctx.assistant,
+                message,
+                history,
+                thread_id,
+                role=role,
+                user=user_of(request),
+                csv_folder=csv_folder,
+                lookup=lookup_for(role),
             ):
                 yield ("", *update)
 
@@ -89,6 +156,18 @@ def build_chat_tab(ctx: TabContext, meter: TurnMeter) -> ChatTab:
 
     chatbot.example_select(
         on_example,
+        inputs=[chatbot, thread],
+        outputs=chat_io["outputs"],
+        concurrency_id="agent",
+        concurrency_limit=ctx.limit,
+    )
+
+    def on_option(evt: gr.SelectData, history, thread_id, request: gr.Request):
+        # A choice button under a question: its id is the user's next reply.
+        yield from on_ask(str(evt.value), history, thread_id, request)
+
+    chatbot.option_select(
+        on_option,
         inputs=[chatbot, thread],
         outputs=chat_io["outputs"],
         concurrency_id="agent",
