@@ -247,3 +247,8 @@ def evaluate(cur: duckdb.DuckDBPyConnection, name: str, params: dict) -> Any:
         return QUERIES[name](cur, **params)
     except TypeError as exc:
         raise UserError(f"ground-truth query {name!r}: bad parameters {params} ({exc})") from exc
+
+# The analyst set's hand-written ground truth (assistant/evaluation/analyst_facts.py).
+from assistant.evaluation.analyst_facts import FACTS as _ANALYST_FACTS  # noqa: E402
+
+QUERIES.update(_ANALYST_FACTS)

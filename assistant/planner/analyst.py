@@ -146,6 +146,11 @@ class Vocabulary:
         return fill_all(self.texts[key], where=f"{VOCABULARY}:{key}", **values).strip()
 
 
+def known_words() -> list[str]:
+    """Words of the analyst vocabulary the speller must leave alone."""
+    return str(prompts(VOCABULARY)["known_words"]).split()
+
+
 @cache
 def vocabulary() -> Vocabulary:
     return Vocabulary()
@@ -182,7 +187,7 @@ def read(
         return _allowed(frame, available)
     if listing and frame.task in ("total", "group"):
         return None  # "show me reviews about ..." asks for quotes, not a figure
-    if _plain(frame, chosen):
+    if _plain(frame, chosen, e):
         return None
     if frame.metric is None:
         task = "rank" if frame.task == "rank" else "break down"
@@ -228,12 +233,19 @@ def _plural(dim: str) -> str:
     return {"category": "categories", "country": "countries", "city": "cities"}.get(dim, dim + "s")
 
 
-def _plain(frame: Frame, chosen: list[str]) -> bool:
-    """True when the tool the exemplars chose already answers the frame in full: a
-    total or a default breakdown of the old metrics tool, the segment overview."""
+def _plain(frame: Frame, chosen: list[str], e: Entities) -> bool:
+    """True when the tool the exemplars chose reads the question just as the frame
+    does: the old metrics tool with the same metric, grouping and filters (a total or a
+    default breakdown), or the segment overview's customers per segment."""
     if chosen == ["sales_metrics"]:
+        same_filters = {
+            k: x for k, x in (("category", e.category), ("country", e.country)) if x
+        } == {k: x for k, x in frame.filters.items() if k in ("category", "country")}
         return (
             frame.task in ("total", "group", "rank", "count")
+            and (e.metric or "revenue") == frame.metric
+            and (e.group_by or None) == (frame.by[0] if frame.by else None)
+            and same_filters
             and frame.metric in SALES_METRICS
             and len(frame.by) <= 1
             and set(frame.by) <= SALES_GROUPS
@@ -245,7 +257,12 @@ def _plain(frame: Frame, chosen: list[str]) -> bool:
             and frame.min_n is None
         )
     if chosen == ["segment_overview"]:
-        return frame.by == ["segment"] and not frame.filters and frame.since is None
+        return (
+            frame.by == ["segment"]
+            and frame.metric in (None, "customers")
+            and not frame.filters
+            and frame.since is None
+        )
     return False
 
 
@@ -271,7 +288,12 @@ def _frame(
     ctx: ToolContext, t: str, e: Entities, today: date | None, v: Vocabulary
 ) -> Frame | Reading | None:
     ungrouped = v.group.sub(" ", t)
-    top_n = re.search(rf"\b(?:top|bottom|best|worst|first|last)\s+{_N}\b", t)
+    top_n = re.search(rf"\b(?:top|bottom|best|worst)\s+{_N}\b", t) or re.search(
+        rf"\b{_N}\s+(?:\w+\s+)?(?:top|bottom|best|worst|highest|lowest|most|least|biggest)\b", t
+    )
+    min_n = v.min_n.search(t)
+    if min_n:
+        t = t[: min_n.start()] + " " + t[min_n.end() :]  # "with at least 20 reviews" is no metric
     compare = bool(v.compare_words.search(t)) or len(e.product_ids) >= 2
     down, up = v.change_down.search(ungrouped), v.change_up.search(ungrouped)
     against = v.year_before.search(t) or v.previous.search(t)
@@ -282,6 +304,8 @@ def _frame(
     summary = bool(e.aspects and v.summary_words.search(t))
     verified = v.verified_false.search(t) or v.verified_true.search(t)
     by = _by(t, v)
+    if "verified" in by:
+        compare = False  # "verified vs unverified" is a grouping
     if not (compare or change or rank or count or summary or verified or by):
         return None
 
@@ -304,8 +328,8 @@ def _frame(
             frame.filters["verified"] = not v.verified_false.search(t)
         if frame.metric is None or frame.metric not in v.review_metrics:
             frame.metric = "average_rating" if frame.metric is None else frame.metric
-    if m := v.min_n.search(t):
-        frame.min_n = int(m[2])
+    if min_n:
+        frame.min_n = int(min_n[2])
     if (
         frame.metric == "review_count"
         and e.min_rating is not None
@@ -314,7 +338,9 @@ def _frame(
         frame.filters["rating"] = list(range(e.min_rating, (e.max_rating or e.min_rating) + 1))
     frame.since, frame.until = e.period.since, e.period.until
 
-    if compare and not (change and _period_compare(t, v)):
+    if compare and _period_compare(t, v):
+        change = True  # "this quarter vs last": two periods, not two products
+    if compare and not change:
         result = _comparison(ctx, t, e, today, frame, v)
         if result is not None:
             return result
@@ -377,9 +403,19 @@ def _by(t: str, v: Vocabulary) -> list[str]:
     for m in v.group.finditer(t):
         dim = next(k for k in v.dimensions if m.group(k))
         found.append((m.start(), dim))
+        # "by country and month": the second grouping shares the first one's "by".
+        rest = t[m.end() :]
+        for other, pattern in v.dimension_any.items():
+            if (
+                re.match(rf"\s*(and|,|&)\s+(the\s+|by\s+|per\s+)?{pattern.pattern}", rest)
+            ) and other != dim:
+                found.append((m.start() + 1, other))
+                break
     for dim, pattern in v.time_words.items():
         if m := pattern.search(t):
             found.append((m.start(), dim))
+    if m := v.dimension_any["verified"].search(t):
+        found.append((m.start(), "verified"))  # "verified vs unverified" needs no "by"
     out: list[str] = []
     for _, dim in sorted(found):
         if dim not in out:
@@ -425,7 +461,19 @@ def _change(
     day = today or date.today()
     against = year or v.previous.search(t)
     named = e.period
-    if named.text and against and named.text in t[against.start() : against.end()]:
+    compared = (
+        named.text
+        and against
+        and named.text in t[against.start() : against.end()]
+        and re.match(r"(last|previous|prior|preceding|a year)\b", named.text.strip())
+    )
+    if compared and not year and named.until:
+        # "compared with last month": the period since then, against that month; with
+        # no data after it yet, that month against the one before.
+        start = date.fromisoformat(named.until) + timedelta(days=1)
+        if (day - start).days >= 7:
+            named = Period(start.isoformat(), None, "")
+    elif compared:
         named = Period()  # "compared with last year" names the comparison, not the period
     if named.since or named.until:
         frame.since, frame.until = named.since, named.until
@@ -542,7 +590,9 @@ def _comparison(
     """Two to five products side by side, or categories / brands in one analyze call."""
     if len(e.product_ids) >= 2:
         return _compare_products(e.product_ids[:5], frame)
-    text = _stripped(t, v)
+    # The words that separate the things compared stay, as separators.
+    text = re.sub(r"\b(vs\.?|versus|against|compared (to|with)|side by side with)\s", " and ", t)
+    text = _stripped(text, v)
     text = re.sub(
         r"\b(compare|comparison|of|between|the|our|how|do|does|did|is|are|what|which)\b", " ", text
     )

@@ -338,6 +338,7 @@ def _known_words(ctx: ToolContext) -> list[str]:
     known += [w for c in cat.category_names for w in words(c)]
     known += aspect_words(ctx)  # the workspace's taxonomy, so a shop's own aspects stay
     known += prompts("planner.yaml")["ignore_words"].split()
+    known += analyst.known_words()
     return known
 
 
