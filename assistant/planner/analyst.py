@@ -92,9 +92,10 @@ class Frame:
                 out[key] = getattr(self, key)
         if self.compare != "none":
             out["compare"] = self.compare
-        if self.sort != "value":
-            out["sort"] = self.sort
-        out["order"] = self.order
+        if self.task in ("rank", "change", "summary") and self.by:
+            out["sort"] = self.sort  # a ranking of months is by value, not in time order
+        if self.order != "desc":
+            out["order"] = self.order
         return out
 
 

@@ -666,7 +666,6 @@ def read_as(r: dict, t: dict) -> str:
     n={"n"},
     interval={"lo", "hi"},
     change={"previous", "previous_n", "change", "relative"},
-    left_out={"left_out"},
     note={"note"},
     empty={"metric_label"},
     evidence={"ids"},
@@ -711,10 +710,8 @@ def _analyze(call: Call, t: dict) -> list[str]:
             )
             or ""
         )
-    if r.get("left_out"):
-        lines.append(fill(t["left_out"], left_out=r["left_out"]) or "")
     lines += [fill(t["note"], note=note) or "" for note in r.get("notes") or []]
-    ids = [i for row in rows[:3] for i in (row.get("evidence") or [])[:1]]
+    ids = list(dict.fromkeys(i for row in rows[:3] for i in (row.get("evidence") or [])[:1]))
     if ids:
         lines.append(fill(t["evidence"], ids=", ".join(ids)) or "")
     return lines
@@ -758,7 +755,7 @@ def _compare_products(call: Call, t: dict) -> list[str]:
             cells.append(
                 fill(
                     t["cell"],
-                    title=p["title"],
+                    title=p["product_id"],
                     value=analyst_value(cell.get("value"), unit) or "no data",
                     n=cell.get("n", 0),
                 )
@@ -778,7 +775,7 @@ def _compare_products(call: Call, t: dict) -> list[str]:
             cells.append(
                 fill(
                     t["aspect_cell"],
-                    title=p["title"],
+                    title=p["product_id"],
                     praise=analyst_value(_first_key(d, "praise_share", "praise"), "rate") or "n/a",
                     complaints=analyst_value(_first_key(d, "complaint_share", "complaints"), "rate")
                     or "n/a",
@@ -819,77 +816,4 @@ def generic(call: Call, t: dict) -> list[str]:
     for key, value in r.items():
         if key != "evidence" and isinstance(value, int | float | str) and len(lines) < 8:
             lines.append(fill(spec()["generic"]["field"], key=key, value=value) or "")
-    return lines
-
-
-# -- analyze and compare_products (the metric layer, tools/analyze.py) ---------------------
-def _figure(value: Any, unit: str) -> Any:
-    return pct(value) if unit == "rate" else fmt(value)
-
-
-@formatter(
-    "analyze",
-    header={"interpretation"},
-    item={"label", "value", "n", "change_note"},
-    total={"value", "n", "change_note"},
-    note={"note"},
-)
-def _analyze(call: Call, t: dict) -> list[str]:
-    r = call.result
-    unit = r["unit"]
-
-    def change(row: dict) -> str:
-        if row["previous"] is None:
-            return ""
-        return f", before {_figure(row['previous'], unit)}"
-
-    lines = [fill(t["header"], interpretation=r["interpretation"]) or ""]
-    for row in r["rows"]:
-        lines.append(
-            fill(
-                t["item"],
-                label=row["label"],
-                value=_figure(row["value"], unit),
-                n=row["n"],
-                change_note=change(row),
-            )
-            or f"- {row['label']}: no value (n={row['n']})"
-        )
-    total = r["total"]
-    lines.append(
-        fill(
-            t["total"], value=_figure(total["value"], unit), n=total["n"], change_note=change(total)
-        )
-        or ""
-    )
-    lines += [fill(t["note"], note=note) or "" for note in r["notes"]]
-    return lines
-
-
-@formatter(
-    "compare_products",
-    header={"interpretation"},
-    item={"title", "product_id", "figures"},
-    aspect={"aspect", "shares"},
-)
-def _compare_products(call: Call, t: dict) -> list[str]:
-    from tools.metric_layer import layer
-
-    r = call.result
-    units = {name: m.unit for name, m in layer().metrics.items()}
-    lines = [fill(t["header"], interpretation=r["interpretation"]) or ""]
-    for p in r["products"]:
-        figures = "; ".join(
-            f"{name.replace('_', ' ')} {_figure(v['value'], units[name])} (n={v['n']})"
-            for name, v in p["values"].items()
-        )
-        lines.append(
-            fill(t["item"], title=p["title"], product_id=p["product_id"], figures=figures) or ""
-        )
-    for a in r["aspects"]:
-        shares = "; ".join(
-            f"{pid} praise {pct(s['praise_share'])}, complaints {pct(s['complaint_share'])}"
-            for pid, s in a["products"].items()
-        )
-        lines.append(fill(t["aspect"], aspect=a["aspect"], shares=shares) or "")
     return lines
