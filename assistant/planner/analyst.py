@@ -59,6 +59,8 @@ _NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven":
         "eight": 8, "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20}  # fmt: skip
 SINGLE_LIMIT = 5  # "which product has the most ..." shows the winner and the runners-up
 DEFAULT_CHANGE_MONTHS = 3
+# A rating that "got worse" from one review to another is noise, not a change.
+CHANGE_MIN_REVIEWS = 5
 
 
 @dataclass
@@ -482,8 +484,10 @@ def _change(
         frame.since, frame.until = date(day.year, 1, 1).isoformat(), None
     else:
         frame.since, frame.until = _add_months(day, -DEFAULT_CHANGE_MONTHS).isoformat(), None
-    if frame.until is None:
-        frame.until = (day - timedelta(days=1)).isoformat()
+    # Up to the last full day: a period and the one it is compared with have equal length.
+    last = (day - timedelta(days=1)).isoformat()
+    if frame.until is None or frame.until > last:
+        frame.until = last
     frame.sort = "relative_change" if v.relative.search(t) else "change"
     worse = bool(re.search(r"\b(worse|worsen\w*|deteriorat\w*)\b", t))
     better = bool(re.search(r"\b(better|improv\w*)\b", t))
@@ -500,6 +504,8 @@ def _change(
     )
     frame.by = [d for d in (by or ranked) if d not in TIME_DIMENSIONS][:1] or []
     if frame.by:
+        if frame.metric == "average_rating" and frame.min_n is None:
+            frame.min_n = CHANGE_MIN_REVIEWS
         frame.limit = (
             SINGLE_LIMIT if not re.search(r"\b(products|items|categories|brands)\b", t) else 10
         )
