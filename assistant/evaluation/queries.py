@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from assistant.errors import UserError
+from assistant.evaluation.analyst_queries import ANALYST_QUERIES
 
 
 def _review_filter(params: dict) -> tuple[str, list]:
@@ -235,6 +236,7 @@ QUERIES: dict[str, Callable[..., Any]] = {
     "review_with_text": review_with_text,
     "review_field": review_field,
     "pii_customer": pii_customer,
+    **ANALYST_QUERIES,
 }
 
 
