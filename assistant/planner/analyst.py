@@ -88,7 +88,8 @@ class Frame:
     min_n: int | None = None
 
     def args(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"metric": self.metric, "by": self.by, "filters": self.filters}
+        filters = dict(sorted(self.filters.items()))
+        out: dict[str, Any] = {"metric": self.metric, "by": self.by, "filters": filters}
         for key in ("since", "until", "limit", "min_n"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
@@ -96,8 +97,7 @@ class Frame:
             out["compare"] = self.compare
         if self.task in ("rank", "change", "summary") and self.by:
             out["sort"] = self.sort  # a ranking of months is by value, not in time order
-        if self.order != "desc":
-            out["order"] = self.order
+        out["order"] = self.order
         return out
 
 
@@ -539,7 +539,11 @@ def _scope(ctx: ToolContext, t: str, e: Entities, today, v: Vocabulary) -> dict[
     elif named.mention:
         found = _name(ctx, named.mention)
         if isinstance(found, Reading):
-            return found
+            # A word the catalog only matched after a spelling fix ("place" -> "Pace")
+            # names nothing for sure: the question is read without it.
+            if _names_for_sure(ctx, named.mention, t):
+                return found
+            found = {}
         filters.update(found)
     if e.country or named.country:
         filters["country"] = e.country or named.country
@@ -549,6 +553,14 @@ def _scope(ctx: ToolContext, t: str, e: Entities, today, v: Vocabulary) -> dict[
     if channel:
         filters["channel"] = channel
     return filters
+
+
+def _names_for_sure(ctx: ToolContext, mention: str, question: str) -> bool:
+    """True when a word of the mention, as the question typed it, is a word of a
+    matching product's title."""
+    typed = set(words(mention)) & set(words(question))
+    found = resolve.products(ctx, mention)
+    return any(typed & set(words(c["title"])) for c in found.get("candidates", [])[:3])
 
 
 def _name(ctx: ToolContext, mention: str) -> dict[str, Any] | Reading:
