@@ -346,6 +346,9 @@ def _demo_calls(manifest) -> list[tuple[str, dict]]:
         ("tickets", {"customer_id": buyer, "status": "any"}),
         ("tickets", {"query": "broken battery", "product_id": aurora, "k": 3}),
         ("offer_for_customer", {"customer_id": buyer}),
+        ("analyze", {"metric": "revenue", "by": ["product"], "limit": 3}),
+        ("analyze", {"metric": "return_rate", "by": ["month"], "compare": "previous"}),
+        ("compare_products", {"product_ids": [aurora, "P0059"]}),
     ]
 
 

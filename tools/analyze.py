@@ -24,8 +24,8 @@ from tools.spec import ToolSpec, strict
 
 MAX_LIMIT = 50
 DEFAULT_LIMIT = 10
-# A rate ranked across products or brands from a handful of records is noise: such
-# rows need this many records unless the caller says otherwise.
+# A rate or an average rating ranked across products or brands from a handful of
+# records is noise: such rows need this many records unless the caller says otherwise.
 RANKED_RATE_MIN_N = 10
 RANKED_RATE_DIMS = ("product", "brand")
 COMPARE_METRICS = (
@@ -106,22 +106,29 @@ def analyze(
         raise UserError(f"limit must be 1 to {MAX_LIMIT}, got {limit}")
     if min_n is not None and int(min_n) < 1:
         raise UserError(f"min_n must be at least 1, got {min_n}")
-    ranked_rate = m.is_rate and any(d.name in RANKED_RATE_DIMS for d in req.by)
+    ranked_rate = m.unit in ("rate", "rating") and any(d.name in RANKED_RATE_DIMS for d in req.by)
     floor = int(min_n) if min_n is not None else (RANKED_RATE_MIN_N if ranked_rate else 1)
     cap = int(limit) if limit is not None else (MAX_LIMIT if sort == "time" else DEFAULT_LIMIT)
 
-    current = ml.run(ctx, req)
+    cur = ctx.cursor()
+    current = ml.run(ctx, req, cur=cur)
     span = ml.data_span(ctx, m)
     start, end = req.since or span[0], req.until or span[1]
     previous, prev_period = None, (None, None)
     if compare != "none" and start and end:
         prev_period = _compare_period(compare, start, end)
-        previous = ml.run(ctx, req.with_period(*prev_period))
+        previous = ml.run(ctx, req.with_period(*prev_period), cur=cur)
     before = {_key(g): g for g in previous.groups} if previous else {}
 
     notes: list[str] = []
-    kept = [g for g in current.groups if g.n >= floor]
-    left_out = len(current.groups) - len(kept)
+    # A group with no record behind its figure (a product whose only orders were
+    # cancelled) has nothing to rank; it is not one of the rows min_n leaves out.
+    groups = [g for g in current.groups if g.n > 0]
+    kept = [g for g in groups if g.n >= floor]
+    if sort in ("change", "relative_change"):
+        # A change is only as solid as the thinner of its two periods.
+        kept = [g for g in kept if _key(g) not in before or before[_key(g)].n >= floor]
+    left_out = len(groups) - len(kept)
     if left_out:
         notes.append(f"{left_out} {_plural(req)} with fewer than {floor} {m.counts} left out")
     rows = [_row(m, req, g, before.get(_key(g)) if previous else None, compare) for g in kept]
@@ -174,9 +181,20 @@ def _empty_value(m: ml.Metric) -> float | int | None:
 def _compare_period(compare: str, start: date, end: date) -> tuple[date, date]:
     if compare == "year_before":
         return _year_before(start), _year_before(end)
+    if start.day == 1 and (end + timedelta(days=1)).day == 1:
+        # Whole calendar months (a quarter, a year): the same number of months before,
+        # so "this quarter vs last" is Apr-Jun against Jan-Mar, not a 91-day window.
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        first = _add_months(start, -months)
+        return first, start - timedelta(days=1)
     days = (end - start).days + 1
     prev_end = start - timedelta(days=1)
     return prev_end - timedelta(days=days - 1), prev_end
+
+
+def _add_months(d: date, months: int) -> date:
+    index = d.year * 12 + d.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def _year_before(d: date) -> date:
@@ -193,6 +211,8 @@ def _key(g: ml.Group) -> tuple:
 def _row(m: ml.Metric, req: ml.Request, g: ml.Group, prev: ml.Group | None, compare: str) -> Row:
     if g.value is None and g.n == 0:
         g.value = _empty_value(m)
+    if prev is None and compare != "none":
+        prev = ml.Group(g.keys, None, 0, 0 if m.is_rate else None, [])
     if prev is not None and prev.value is None and prev.n == 0:
         prev.value = _empty_value(m)
     change = relative = None
@@ -208,7 +228,7 @@ def _row(m: ml.Metric, req: ml.Request, g: ml.Group, prev: ml.Group | None, comp
         "n": g.n,
         "ci": wilson(g.hits, g.n) if m.is_rate and g.hits is not None else None,
         "previous": prev.value if prev is not None else None,
-        "previous_n": prev.n if prev is not None else (0 if compare != "none" else None),
+        "previous_n": prev.n if prev is not None else None,
         "change": change,
         "relative_change": relative,
         "evidence": g.evidence,
@@ -526,7 +546,9 @@ class CompareArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     product_ids: list[str] = Field(
-        min_length=2, max_length=5, description="Two to five product ids (or names)."
+        min_length=2,
+        max_length=5,
+        description="Two to five product ids (find_product turns a name into its id).",
     )
     metrics: list[Literal[_METRIC_NAMES]] | None = Field(  # type: ignore[valid-type]
         None, description="Figures to compare; default: " + ", ".join(COMPARE_METRICS) + "."
