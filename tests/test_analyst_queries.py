@@ -218,9 +218,11 @@ def test_review_counts_verified_and_average_rating(cur, raw):
 
 
 def test_negative_share_and_aspect_share(cur, raw):
-    scope = _reviews(raw, category="Kitchen")
+    # in Toys the sentiment labels and the 1-2 star ratings give different counts, so a
+    # share read from stars instead of labels shows
+    scope = _reviews(raw, category="Toys")
     neg = sum(raw["labels"].get(r["review_id"]) == "negative" for r in scope)
-    assert evaluate(cur, "metric_value", {"metric": "negative_share", "category": "Kitchen"}) == (
+    assert evaluate(cur, "metric_value", {"metric": "negative_share", "category": "Toys"}) == (
         pytest.approx(neg / len(scope))
     )
     hits = {
@@ -313,12 +315,15 @@ def test_revenue_by_month_and_channel(cur, raw):
 
 
 def test_complainers_about_one_product(cur, raw):
-    pid = "P0059"
+    # the Aurora Pulse has a low-star review the sentiment model did not call negative,
+    # so the two definitions give different sizes here
+    pid = "P0016"
     mine = [r for r in raw["reviews"] if r["product_id"] == pid and r["customer_id"]]
     by_label = {r["customer_id"] for r in mine if raw["labels"].get(r["review_id"]) == "negative"}
     by_rating = {r["customer_id"] for r in mine if r["rating"] <= 2}
     assert evaluate(cur, "complainers", {"product_id": pid}) == len(by_label) > 0
     assert evaluate(cur, "complainers", {"product_id": pid, "by": "rating"}) == len(by_rating)
+    assert by_label != by_rating
     everyone = {r["customer_id"] for r in raw["reviews"] if r["customer_id"] and r["rating"] <= 2}
     assert len(by_rating) < len(everyone), "complainers about one product, not about any"
 

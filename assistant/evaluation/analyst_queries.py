@@ -245,7 +245,11 @@ def record_count(cur: duckdb.DuckDBPyConnection, *, metric: str, **scope) -> int
 
 # -- groups and rankings ------------------------------------------------------------
 def default_min_n(metric: str, by: str) -> int:
-    """The contract's default: rate metrics ranked by product or brand need 10 records."""
+    """Rates and average ratings ranked by product or brand need 10 records, else 1.
+
+    The contract sets 10 for rate metrics; average ratings get the same floor here
+    because a one-review product would otherwise top every rating ranking. Held-out
+    questions about ratings state their minimum, so they do not depend on this choice."""
     return 10 if _metric(metric)[3] in ("rate", "rating") and by in ("product", "brand") else 1
 
 
