@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from assistant.errors import UserError
+from assistant.evaluation.analyst_facts import FACTS as ANALYST_FACTS
 from assistant.evaluation.analyst_queries import ANALYST_QUERIES
 
 
@@ -237,6 +238,7 @@ QUERIES: dict[str, Callable[..., Any]] = {
     "review_field": review_field,
     "pii_customer": pii_customer,
     **ANALYST_QUERIES,
+    **ANALYST_FACTS,
 }
 
 
@@ -249,8 +251,3 @@ def evaluate(cur: duckdb.DuckDBPyConnection, name: str, params: dict) -> Any:
         return QUERIES[name](cur, **params)
     except TypeError as exc:
         raise UserError(f"ground-truth query {name!r}: bad parameters {params} ({exc})") from exc
-
-# The analyst set's hand-written ground truth (assistant/evaluation/analyst_facts.py).
-from assistant.evaluation.analyst_facts import FACTS as _ANALYST_FACTS  # noqa: E402
-
-QUERIES.update(_ANALYST_FACTS)
