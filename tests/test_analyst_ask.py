@@ -98,7 +98,8 @@ def test_change_this_quarter_against_the_period_before(shop):
             [since, until],
         ).fetchone()[0]
 
-    now, before = revenue("2026-10-01", "2026-10-31"), revenue("2026-08-31", "2026-09-30")
+    # This quarter so far is October; a whole month is compared with the month before.
+    now, before = revenue("2026-10-01", "2026-10-31"), revenue("2026-09-01", "2026-09-30")
     _, text = ask(shop, "revenue this quarter vs last")
     assert text.startswith("Read as: ")
     assert f"{now:,.2f}" in text and f"before {before:,.2f}" in text

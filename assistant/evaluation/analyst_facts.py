@@ -10,7 +10,8 @@ The figures:
 - ``top_label``: the label of the n-th row of a ranking (product title, category,
   brand, country, channel, aspect);
 - ``change_label``: the label of the n-th row of a ranking by change against the
-  period just before (or the same dates a year before).
+  period just before (whole calendar months against as many months before; other
+  spans against the same number of days) or the same dates a year before.
 """
 
 from __future__ import annotations
@@ -244,6 +245,12 @@ def _before(since: str, until: str, compare: str) -> tuple[str, str]:
     s, u = date.fromisoformat(since), date.fromisoformat(until)
     if compare == "year_before":
         return _year_back(s).isoformat(), _year_back(u).isoformat()
+    if s.day == 1 and (u + timedelta(days=1)).day == 1:
+        # Whole calendar months: the same number of months just before.
+        months = (u.year - s.year) * 12 + u.month - s.month + 1
+        index = s.year * 12 + s.month - 1 - months
+        first = date(index // 12, index % 12 + 1, 1)
+        return first.isoformat(), (s - timedelta(days=1)).isoformat()
     length = (u - s).days + 1
     return (s - timedelta(days=length)).isoformat(), (s - timedelta(days=1)).isoformat()
 

@@ -197,9 +197,15 @@ def read(
         subject = _plural(frame.by[0]) if frame.by else "these"
         return Reading("clarify", v.text("which_metric", task=task, subject=subject))
     calls: list[tuple[str, dict[str, Any]]] = [("analyze", frame.args())]
+    period = e.period
+    if (frame.since, frame.until) != (e.period.since, e.period.until):
+        # The change reading moved the period (to the last full day, or off the words that
+        # named the comparison): the period note must tell the dates the tool was given.
+        named = e.period.text if e.period.since == frame.since else ""
+        period = Period(frame.since, frame.until, named)
     if frame.task == "summary" and (not available or "search_reviews" in available):
         calls.append(("search_reviews", _quotes(frame)))
-    reading = Reading("tools", calls=calls, period=e.period)
+    reading = Reading("tools", calls=calls, period=period)
     return _allowed(reading, available)
 
 
