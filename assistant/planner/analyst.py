@@ -23,7 +23,7 @@ from typing import Any
 from assistant import templates
 from assistant.planner.entities import Entities, expand_contractions, extract
 from assistant.planner.intents import MIN_SCORE, MIN_SCORE_CUE, OUT_OF_SCOPE
-from assistant.planner.periods import Period, _add_months
+from assistant.planner.periods import Period, _add_months, parse_period
 from assistant.planner.resources import prompts
 from assistant.templates import fill_all
 from tools import resolve
@@ -57,6 +57,7 @@ RANKABLE = ("product", "category", "brand", "country", "city", "channel", "segme
 _N = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty)"
 _NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
         "eight": 8, "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20}  # fmt: skip
+_PLURALS = r"(?:products|items|brands|categories|countries|cities|channels|segments|aspects|months|weeks)\b"
 SINGLE_LIMIT = 5  # "which product has the most ..." shows the winner and the runners-up
 DEFAULT_CHANGE_MONTHS = 3
 # A rating that "got worse" from one review to another is noise, not a change.
@@ -109,6 +110,7 @@ class Vocabulary:
         rx = lambda p: re.compile(p, re.I)  # noqa: E731
         self.metrics = [(name, rx(p)) for name, p in spec["metrics"]]
         self.review_metrics = frozenset(spec["review_metrics"])
+        self.analyze_only = frozenset(spec["analyze_only"])
         self.lower_is_better = frozenset(spec["lower_is_better"])
         self.dimensions = {k: v for k, v in spec["dimensions"].items()}
         self.time_words = {k: rx(v) for k, v in spec["time_words"].items()}
@@ -297,8 +299,16 @@ def _frame(
     ctx: ToolContext, t: str, e: Entities, today: date | None, v: Vocabulary
 ) -> Frame | Reading | None:
     ungrouped = v.group.sub(" ", t)
-    top_n = re.search(rf"\b(?:top|bottom|best|worst)\s+{_N}\b", t) or re.search(
-        rf"\b{_N}\s+(?:\w+\s+)?(?:top|bottom|best|worst|highest|lowest|most|least|biggest)\b", t
+    top_n = (
+        re.search(rf"\b(?:top|bottom|best|worst)\s+{_N}\b", t)
+        or re.search(
+            rf"\b{_N}\s+(?:\w+\s+)?(?:top|bottom|best|worst|highest|lowest|most|least|biggest)\b",
+            t,
+        )
+        or re.search(
+            rf"\b(?:which|what|the|our|name|list|show|give me)\s+{_N}\s+(?:\w+\s+)?{_PLURALS}",
+            t,
+        )
     )
     min_n = v.min_n.search(t)
     if min_n:
@@ -313,12 +323,17 @@ def _frame(
     summary = bool(e.aspects and v.summary_words.search(t))
     verified = v.verified_false.search(t) or v.verified_true.search(t)
     by = _by(t, v)
+    metric = _metric(t, e, v)
+    # A figure only the analyze tool holds, asked about plainly ("the average order value
+    # in France"), unless the question is about one customer or an audience.
+    only_here = metric in v.analyze_only and not e.customer_ids
     if "verified" in by:
         compare = False  # "verified vs unverified" is a grouping
-    if not (compare or change or rank or count or summary or verified or by):
+    if not (compare or change or rank or count or summary or verified or by or only_here):
         return None
-
-    metric = _metric(t, e, v)
+    complaints = re.search(r"\b(complain\w*|complaints?|gripes?|problems|issues)\b", t)
+    if metric is None and complaints and not e.aspects and not by:
+        metric = "aspect_complaint_share"  # "the most common complaints": by aspect
     frame = Frame(task="total", metric=metric)
     scope = _scope(ctx, t, e, today, v)
     if isinstance(scope, Reading):
@@ -365,7 +380,8 @@ def _frame(
         frame.task = "rank"
         subject = by or _rank_subject(t, v)
         if not subject:
-            if re.search(r"\b(customers|buyers|shoppers|clients)\b", t) and not by:
+            audience = re.search(r"\b(customers|buyers|shoppers|clients)\b", t)
+            if audience and frame.metric != "aspect_complaint_share":
                 return None  # "which customers spent most": an audience, not a metric
             subject = (
                 ["aspect"]
@@ -388,7 +404,7 @@ def _frame(
         frame.task = "group"
         frame.by = by[:2]
         return frame
-    if count or verified or summary:
+    if count or verified or summary or only_here:
         frame.task = "count" if count else "total"
         if frame.metric is None:
             return None
@@ -484,6 +500,9 @@ def _change(
             named = Period(start.isoformat(), None, "")
     elif compared:
         named = Period()  # "compared with last year" names the comparison, not the period
+    same = re.search(r"\bsame (quarter|month|week) (as |of )?(last|a) year\b", t)
+    if same:
+        named = parse_period(f"this {same[1]}", day)  # that period now, against a year before
     if named.since or named.until:
         frame.since, frame.until = named.since, named.until
     elif year:
