@@ -311,3 +311,25 @@ def test_the_answer_to_an_analyst_question_starts_with_read_as(planner):
     ]
     final = planner.invoke([question, first, *tool_messages])
     assert final.content.startswith("Read as: ")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Which 5 products have the highest return rate?", {"limit": 5, "metric": "return_rate"}),
+        ("what share of our reviews are negative?", {"metric": "negative_share", "by": []}),
+        ("what is our average order value this year", {"metric": "average_order_value", "by": []}),
+        ("what do customers complain about most?", {"metric": "aspect_complaint_share", "by": ["aspect"]}),
+        ("did revenue grow compared with the same quarter last year", {"compare": "year_before", "since": "2026-10-01"}),
+    ],
+)  # fmt: skip
+def test_more_phrasings_of_the_classes(planner, question, expected):
+    args = call(ask(planner, question))
+    assert {k: args.get(k) for k in expected} == expected
+
+
+def test_which_one_of_two_products_is_a_comparison_on_that_figure(planner):
+    reply = ask(planner, "Castello skillet or Zenith earbuds: which one gets returned more?")
+    args = call(reply, "compare_products")
+    assert set(args["product_ids"]) == {"B0CASTIRON", "B01ABCDEF0"}
+    assert args["metrics"] == ["return_rate"]
