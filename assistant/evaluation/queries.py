@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from assistant.errors import UserError
+from assistant.evaluation.analyst_facts import FACTS as ANALYST_FACTS
 from assistant.evaluation.analyst_queries import ANALYST_QUERIES
 
 
@@ -237,6 +238,7 @@ QUERIES: dict[str, Callable[..., Any]] = {
     "review_field": review_field,
     "pii_customer": pii_customer,
     **ANALYST_QUERIES,
+    **ANALYST_FACTS,
 }
 
 

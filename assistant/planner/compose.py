@@ -16,6 +16,7 @@ from assistant.planner.render import label, spec
 from assistant.planner.thread import Call, Thread
 
 log = logging.getLogger(__name__)
+READ_AS = "Read as:"
 
 
 def render_call(call: Call) -> list[str]:
@@ -41,6 +42,10 @@ def compose(thread: Thread, plan: Plan, now: Now | None = None) -> str:
     text = _compose(thread, plan)
     period = plan.entities.period if plan.entities else None
     line = period_line(period, now) if now else ""
+    if line and text.startswith(READ_AS):
+        # The analyst answers open with how the question was read; the period note follows.
+        head, _, rest = text.partition("\n")
+        return f"{head}\n{line}\n{rest}"
     return f"{line}\n\n{text}" if line else text
 
 

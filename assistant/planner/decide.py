@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from assistant.planner import analyst
 from assistant.planner.entities import Entities, extract
 from assistant.planner.intents import OUT_OF_SCOPE, Intent, IntentModel, Speller
 from assistant.planner.resources import prompts
@@ -83,6 +84,12 @@ class Decider:
         question = self.speller.fix(raw)
         e = extract(self.ctx, question, self.today)
         chosen, ranking = self.intents.classify(e.masked or question)
+        chosen, ranking = analyst.without_analyst_tools(chosen, ranking)
+        reading = analyst.read(
+            self.ctx, question, e, self.today, [c.tool for c in chosen], self.available
+        )
+        if reading is not None:
+            return _from_reading(reading, e)
         follow_up = bool(FOLLOW_UP.search(raw)) or len(raw.split()) <= 5
         top = ranking[0]
         repeat = bool(
@@ -315,6 +322,15 @@ def _carry_over(previous: dict, new: dict) -> dict:
     return out
 
 
+def _from_reading(reading: analyst.Reading, e: Entities) -> Plan:
+    """An analyst reading (assistant/planner/analyst.py) as a plan."""
+    if reading.kind != "tools":
+        return Plan("clarify", reading.text)
+    if reading.period is not None:
+        e.period = reading.period
+    return Plan("tools", calls=reading.calls, entities=e)
+
+
 def _known_words(ctx: ToolContext) -> list[str]:
     """Words the speller must leave alone: the catalog's, the categories', the aspects'."""
     cat = catalog(ctx)
@@ -322,6 +338,7 @@ def _known_words(ctx: ToolContext) -> list[str]:
     known += [w for c in cat.category_names for w in words(c)]
     known += aspect_words(ctx)  # the workspace's taxonomy, so a shop's own aspects stay
     known += prompts("planner.yaml")["ignore_words"].split()
+    known += analyst.known_words()
     return known
 
 

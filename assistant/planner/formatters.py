@@ -600,83 +600,220 @@ def _find_product(call: Call, t: dict) -> list[str]:
     return lines
 
 
+# -- analyst answers (analyze, compare_products) ----------------------------------------
+def analyst_value(value: Any, unit: str) -> str | None:
+    """A metric value for people: rates as percentages, ratings with two decimals."""
+    if value is None:
+        return None
+    if unit == "rate":
+        return f"{float(value) * 100:.1f}%"
+    if unit == "rating":
+        return f"{float(value):.2f}"
+    if unit == "count" and float(value) == int(value):
+        return f"{int(value):,}"
+    return f"{float(value):,.2f}"
+
+
+def _signed(value: Any, unit: str) -> str | None:
+    if value is None:
+        return None
+    if unit == "rate":
+        return f"{float(value) * 100:+.1f} pp"
+    if unit == "rating":
+        return f"{float(value):+.2f}"
+    if unit == "count" and float(value) == int(value):
+        return f"{int(value):+,}"
+    return f"{float(value):+,.2f}"
+
+
+def _relative(value: Any) -> str | None:
+    return None if value is None else f"{float(value) * 100:+.0f}%"
+
+
+def _detail(row: dict, unit: str, t: dict) -> str:
+    """The figures behind a value: n, the interval of a rate, the change."""
+    parts = [fill(t["n"], n=row.get("n"))]
+    ci = row.get("ci")
+    if ci and unit == "rate":
+        parts.append(
+            fill(t["interval"], lo=analyst_value(ci[0], unit), hi=analyst_value(ci[1], unit))
+        )
+    if row.get("previous") is not None or row.get("change") is not None:
+        parts.append(
+            fill(
+                t["change"],
+                previous=analyst_value(row.get("previous"), unit) or "no data",
+                previous_n=row.get("previous_n") if row.get("previous_n") is not None else 0,
+                change=_signed(row.get("change"), unit) or "n/a",
+                relative=_relative(row.get("relative_change")) or "no earlier value",
+            )
+        )
+    parts = [p for p in parts if p]
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
+def read_as(r: dict, t: dict) -> str:
+    interpretation = str(r.get("interpretation") or "").strip().rstrip(".")
+    return fill(t["read_as"], interpretation=interpretation) or ""
+
+
+@formatter(
+    "analyze",
+    read_as={"interpretation"},
+    total={"metric_label", "value", "detail"},
+    whole={"value", "detail"},
+    item={"rank", "label", "value", "detail"},
+    n={"n"},
+    interval={"lo", "hi"},
+    change={"previous", "previous_n", "change", "relative"},
+    note={"note"},
+    empty={"metric_label"},
+    evidence={"ids"},
+)
+def _analyze(call: Call, t: dict) -> list[str]:
+    r = call.result
+    unit = r["unit"]
+    lines = [read_as(r, t)]
+    total = r.get("total") or {}
+    rows = r["rows"]
+    if not r["by"]:
+        value = analyst_value(total.get("value"), unit)
+        lines.append(
+            fill(
+                t["total"],
+                metric_label=r["metric_label"],
+                value=value,
+                detail=_detail(total, unit, t),
+            )
+            or fill(t["empty"], metric_label=r["metric_label"])
+            or ""
+        )
+    elif not rows:
+        lines.append(fill(t["empty"], metric_label=r["metric_label"]) or "")
+    else:
+        for i, row in enumerate(rows, 1):
+            lines.append(
+                fill(
+                    t["item"],
+                    rank=i,
+                    label=row["label"],
+                    value=analyst_value(row.get("value"), unit) or "no data",
+                    detail=_detail(row, unit, t),
+                )
+                or ""
+            )
+        lines.append(
+            fill(
+                t["whole"],
+                value=analyst_value(total.get("value"), unit),
+                detail=_detail(total, unit, t),
+            )
+            or ""
+        )
+    lines += [fill(t["note"], note=note) or "" for note in r.get("notes") or []]
+    ids = list(dict.fromkeys(i for row in rows[:3] for i in (row.get("evidence") or [])[:1]))
+    if ids:
+        lines.append(fill(t["evidence"], ids=", ".join(ids)) or "")
+    return lines
+
+
+def _metric_name(name: str) -> str:
+    text = name.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def _unit_of(name: str, cell: dict) -> str:
+    if cell.get("ci") is not None or name.endswith(("_rate", "_share")):
+        return "rate"
+    if name == "average_rating":
+        return "rating"
+    if name in ("revenue", "average_order_value"):
+        return "currency"
+    return "count"
+
+
+@formatter(
+    "compare_products",
+    read_as={"interpretation"},
+    header={"products"},
+    metric={"metric_label", "cells"},
+    cell={"title", "value", "n"},
+    aspects={"products"},
+    aspect={"aspect", "cells"},
+    aspect_cell={"title", "praise", "complaints", "n"},
+)
+def _compare_products(call: Call, t: dict) -> list[str]:
+    r = call.result
+    products = r["products"]
+    short = {p["product_id"]: f"{p['title']} ({p['product_id']})" for p in products}
+    lines = [read_as(r, t), fill(t["header"], products=" | ".join(short.values())) or ""]
+    for metric in r["metrics"]:
+        cells = []
+        for p in products:
+            cell = (p.get("values") or {}).get(metric) or {}
+            unit = _unit_of(metric, cell)
+            cells.append(
+                fill(
+                    t["cell"],
+                    title=p["product_id"],
+                    value=analyst_value(cell.get("value"), unit) or "no data",
+                    n=cell.get("n", 0),
+                )
+                or ""
+            )
+        lines.append(
+            fill(t["metric"], metric_label=_metric_name(metric), cells=" | ".join(cells)) or ""
+        )
+    aspects = r.get("aspects") or []
+    if aspects:
+        lines.append(fill(t["aspects"], products=" | ".join(short.values())) or "")
+    for entry in aspects[:MAX_ITEMS]:
+        per = _per_product(entry)
+        cells = []
+        for p in products:
+            d = per.get(p["product_id"]) or {}
+            cells.append(
+                fill(
+                    t["aspect_cell"],
+                    title=p["product_id"],
+                    praise=analyst_value(_first_key(d, "praise_share", "praise"), "rate") or "n/a",
+                    complaints=analyst_value(_first_key(d, "complaint_share", "complaints"), "rate")
+                    or "n/a",
+                    n=_first_key(d, "n") or 0,
+                )
+                or ""
+            )
+        lines.append(
+            fill(
+                t["aspect"],
+                aspect=str(entry.get("aspect", "")).replace("_", " "),
+                cells=" | ".join(cells),
+            )
+            or ""
+        )
+    return lines
+
+
+def _first_key(d: dict, *keys: str) -> Any:
+    return next((d[k] for k in keys if d.get(k) is not None), None)
+
+
+def _per_product(entry: dict) -> dict[str, dict]:
+    """An aspect entry's figures per product id, whichever key holds them."""
+    for key, value in entry.items():
+        if key == "aspect":
+            continue
+        if isinstance(value, dict) and all(isinstance(x, dict) for x in value.values()):
+            return value
+        if isinstance(value, list) and all(isinstance(x, dict) for x in value):
+            return {str(x.get("product_id")): x for x in value}
+    return {}
+
+
 def generic(call: Call, t: dict) -> list[str]:
     r = call.result
     lines = [f"{label(call.name)}:"]
     for key, value in r.items():
         if key != "evidence" and isinstance(value, int | float | str) and len(lines) < 8:
             lines.append(fill(spec()["generic"]["field"], key=key, value=value) or "")
-    return lines
-
-
-# -- analyze and compare_products (the metric layer, tools/analyze.py) ---------------------
-def _figure(value: Any, unit: str) -> Any:
-    return pct(value) if unit == "rate" else fmt(value)
-
-
-@formatter(
-    "analyze",
-    header={"interpretation"},
-    item={"label", "value", "n", "change_note"},
-    total={"value", "n", "change_note"},
-    note={"note"},
-)
-def _analyze(call: Call, t: dict) -> list[str]:
-    r = call.result
-    unit = r["unit"]
-
-    def change(row: dict) -> str:
-        if row["previous"] is None:
-            return ""
-        return f", before {_figure(row['previous'], unit)}"
-
-    lines = [fill(t["header"], interpretation=r["interpretation"]) or ""]
-    for row in r["rows"]:
-        lines.append(
-            fill(
-                t["item"],
-                label=row["label"],
-                value=_figure(row["value"], unit),
-                n=row["n"],
-                change_note=change(row),
-            )
-            or f"- {row['label']}: no value (n={row['n']})"
-        )
-    total = r["total"]
-    lines.append(
-        fill(
-            t["total"], value=_figure(total["value"], unit), n=total["n"], change_note=change(total)
-        )
-        or ""
-    )
-    lines += [fill(t["note"], note=note) or "" for note in r["notes"]]
-    return lines
-
-
-@formatter(
-    "compare_products",
-    header={"interpretation"},
-    item={"title", "product_id", "figures"},
-    aspect={"aspect", "shares"},
-)
-def _compare_products(call: Call, t: dict) -> list[str]:
-    from tools.metric_layer import layer
-
-    r = call.result
-    units = {name: m.unit for name, m in layer().metrics.items()}
-    lines = [fill(t["header"], interpretation=r["interpretation"]) or ""]
-    for p in r["products"]:
-        figures = "; ".join(
-            f"{name.replace('_', ' ')} {_figure(v['value'], units[name])} (n={v['n']})"
-            for name, v in p["values"].items()
-        )
-        lines.append(
-            fill(t["item"], title=p["title"], product_id=p["product_id"], figures=figures) or ""
-        )
-    for a in r["aspects"]:
-        shares = "; ".join(
-            f"{pid} praise {pct(s['praise_share'])}, complaints {pct(s['complaint_share'])}"
-            for pid, s in a["products"].items()
-        )
-        lines.append(fill(t["aspect"], aspect=a["aspect"], shares=shares) or "")
     return lines
