@@ -144,3 +144,31 @@ def _query_hits(embedder) -> int:
 def test_questions_in_either_language_find_reviews_in_either(e5, minilm):
     assert _query_hits(e5) >= 13  # of 14 (measured: 14; MiniLM 10)
     assert _query_hits(minilm) < _query_hits(e5)
+
+
+def _workspace_with(tmp_path, texts, language, **settings):
+    from assistant.config import load_settings
+    from assistant.workspace import Workspace
+
+    ws = Workspace.open(
+        tmp_path, create=True, settings=load_settings(data_dir=tmp_path, **settings)
+    )
+    ws.conn.executemany(
+        "INSERT INTO reviews (review_id, product_id, rating, title, text, created_at, language) "
+        "VALUES (?, 'P1', 3, '', ?, TIMESTAMP '2026-01-01', ?)",
+        [(f"R{i}", t, language) for i, t in enumerate(texts)],
+    )
+    return ws
+
+
+def test_a_chinese_shop_gets_e5_and_its_index_records_it(tmp_path):
+    with _workspace_with(tmp_path, ["电池续航太差了", "音质很好"], None) as ws:
+        assert ws.embedder.name == E5
+        assert ws.review_index.info()["embedding_model"] == E5
+
+
+def test_an_english_shop_keeps_minilm_and_the_setting_overrides(tmp_path):
+    with _workspace_with(tmp_path / "en", ["battery died", "great sound"], "en") as ws:
+        assert ws.embedder.name == MINILM
+    with _workspace_with(tmp_path / "zh", ["电池续航太差了"], "zh", embedding_model="minilm") as ws:
+        assert ws.embedder.name == MINILM
