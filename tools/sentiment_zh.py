@@ -78,3 +78,11 @@ class ChineseSentiment:
                 raise ValueError(f"the Chinese sentiment head reads {MODEL} vectors only")
             embeddings = embedder.encode([clip(t) for t in texts])
         return 2.0 * self.probability(embeddings) - 1.0
+
+    def predict(self, texts: list[str], embeddings: np.ndarray | None = None, *, embedder=None):
+        """(labels, scores) like tools.sentiment.VaderScorer.predict, so a labelling run
+        can use it for Chinese reviews where a shop has too few ratings to train on."""
+        from tools.aspects import polarity
+
+        scores = self.score(texts, embeddings, embedder=embedder)
+        return [polarity(float(s)) for s in scores], scores

@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     x_train = encode(embedder, [t for t, _ in train])
     y_train = np.array([y for _, y in train])
-    clf = LogisticRegressionCV(Cs=[0.1, 0.3, 1, 3, 10, 30], cv=5, max_iter=2000)
+    clf = LogisticRegressionCV(Cs=[0.1, 0.3, 1, 3, 10, 30], cv=5, max_iter=2000, scoring="accuracy")
     clf.fit(x_train, y_train)
     # Only now is the held-out part encoded and scored.
     x_test = encode(embedder, [t for t, _ in test])
