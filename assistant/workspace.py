@@ -210,9 +210,10 @@ class Workspace:
     @cached_property
     def embedder(self) -> Embedder:
         from vectorstore.embeddings import load_embedder
+        from vectorstore.model_choice import workspace_model
 
         return load_embedder(
-            self.settings.embedding_model,
+            workspace_model(self.settings.embedding_model, self.cursor()),
             batch_size=self.settings.embedding_batch_size,
             cache_path=self.path / "cache" / "embeddings.sqlite",
         )

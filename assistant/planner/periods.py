@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from assistant.planner.periods_zh import parse_period_zh
+
 MONTHS = {
     name: i + 1
     for i, names in enumerate(
@@ -97,6 +99,8 @@ def _month_year(month_word: str, year: str | None, today: date) -> tuple[int, in
 def parse_period(text: str, today: date | None = None) -> Period:
     """The first period named in ``text``; an empty Period when there is none."""
     today = today or date.today()
+    if zh := parse_period_zh(text, today):  # Chinese periods: assistant/planner/periods_zh.py
+        return Period(*zh)
     t = text.lower()
     num = r"(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
 
