@@ -309,6 +309,8 @@ def request(
     """A request from a caller's arguments: names checked, filter values resolved."""
     lay = the_layer or layer()
     m = lay.metric(metric)
+    if by is not None and not isinstance(by, str | list | tuple):
+        raise UserError("by must be a list of dimension names")
     by_names = [by] if isinstance(by, str) else list(by or [])
     if len(by_names) > MAX_BY:
         raise UserError(f"group by at most {MAX_BY} dimensions, got {len(by_names)}")
