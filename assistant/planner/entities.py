@@ -242,7 +242,8 @@ def extract(ctx: ToolContext, question: str, today: date | None = None) -> Entit
     named: set[str] = set(id_words)
     category_words = {w for c in cat.category_names for w in words(c)}
     previous_kept = False
-    for w in words(question):
+    # "tempo3" is "tempo 3": model names typed without their space.
+    for w in words(resolve.split_joined(question, cat)):
         keep, short = None, w.isdigit() or len(w) < 3
         if short:
             # Model numbers and letters count inside a name ("Tempo 3", "Classic S");
