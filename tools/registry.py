@@ -6,7 +6,17 @@ Adding a tool is its module's ToolSpec, one line here, its intent examples
 
 from __future__ import annotations
 
-from tools import catalog, customers, insights, metrics, offers, recommend, reviews, tickets
+from tools import (
+    campaign,
+    catalog,
+    customers,
+    insights,
+    metrics,
+    offers,
+    recommend,
+    reviews,
+    tickets,
+)
 from tools.access import ROLES, check_role
 from tools.spec import ToolSpec
 
@@ -19,6 +29,7 @@ SPECS: tuple[ToolSpec, ...] = (
     *catalog.SPECS,
     *tickets.SPECS,
     *offers.SPECS,
+    *campaign.SPECS,
 )
 
 
