@@ -225,6 +225,7 @@ def extract(ctx: ToolContext, question: str, today: date | None = None) -> Entit
             and re.search(r"[A-Za-z]", tok)
             and len(tok) >= 3
             and not _NOT_ID.match(tok)
+            and not _model_name(ctx, tok)
         ):
             id_words.add(tok.lower())
             _resolve_unknown(ctx, tok, e)
@@ -307,6 +308,11 @@ def _mask(question: str, named: set[str], e: Entities) -> str:
         last = None
         out.append(tok)
     return re.sub(r"\s+([?.!,])", r"\1", " ".join(out))
+
+
+def _model_name(ctx: ToolContext, tok: str) -> bool:
+    """ "tempo3": a model name typed without its space, not an id."""
+    return resolve.split_joined(tok, catalog(ctx)) != tok.lower()
 
 
 def _resolve_unknown(ctx: ToolContext, tok: str, e: Entities) -> None:
