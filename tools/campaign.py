@@ -264,6 +264,8 @@ SPECS = (
         description="A campaign brief for an email to an audience (segment, category, "
         "product bought, churn risk): its size, segment mix, what they bought and when, "
         "what buyers praise in the category with review quotes, products to feature "
-        "(recommended to the audience, held-back products excluded) and the offer.",
+        "(recommended to the audience, held-back products excluded) and the offer. Write "
+        "the email's subject and body from this result only: its figures, its quotes "
+        "(cite their review ids) and its products.",
     ),
 )
