@@ -54,6 +54,7 @@ def _calls(manifest: dict) -> list[tuple[str, dict]]:
         ("tickets", {"customer_id": buyer, "status": "any"}),
         ("contact_details", {"customer_id": buyer}),
         ("offer_for_customer", {"customer_id": buyer}),
+        ("campaign_brief", {"category": "Kitchen", "segment": "Loyal", "k": 2}),
     ]
 
 

@@ -346,6 +346,10 @@ def _demo_calls(manifest) -> list[tuple[str, dict]]:
         ("tickets", {"customer_id": buyer, "status": "any"}),
         ("tickets", {"query": "broken battery", "product_id": aurora, "k": 3}),
         ("offer_for_customer", {"customer_id": buyer}),
+        (
+            "campaign_brief",
+            {"category": "Running Shoes", "churn_risk": "high", "offer_percent": 10},
+        ),
     ]
 
 
