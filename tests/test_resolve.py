@@ -300,7 +300,8 @@ def _results(message, results: dict) -> list:
 # -- names in any spelling: choices always hold the product meant ----------------------
 def test_model_names_typed_without_their_space(ctx):
     cat = resolve.catalog(ctx)
-    assert resolve.split_joined("castello skillet26cm", cat) == "castello skillet 26 cm"
+    assert resolve.split_joined("castello skillet26", cat) == "castello skillet 26"
+    assert resolve.split_joined("castelo skilet26", cat) == "castelo skilet 26"  # typo too
     assert resolve.split_joined("castello 26cm", cat) == "castello 26cm"  # "cm": too short
     assert resolve.split_joined("C00042 skillet", cat) == "c00042 skillet"  # ids stay
 

@@ -14,20 +14,19 @@ from assistant import templates
 from assistant.planner.decide import Plan, narrow_previous
 from assistant.planner.formatters import FORMATTERS, generic
 from assistant.planner.now import Now, period_line
-from assistant.planner.render import ANSWERS, fill, label, spec
+from assistant.planner.render import fill, label, spec
 from assistant.planner.thread import Call, Thread
 
 log = logging.getLogger(__name__)
+CONVERSATION = "conversation.yaml"
 templates.declare(
-    ANSWERS,
+    CONVERSATION,
     {
-        "conversation": {
-            "still_about": frozenset({"subjects"}),
-            "picked": frozenset({"title", "product_id", "question"}),
-            "narrowed": frozenset({"filters", "matched"}),
-            "audience_built": frozenset({"built"}),
-            "audience_csv": frozenset({"count", "path"}),
-        }
+        "still_about": frozenset({"subjects"}),
+        "picked": frozenset({"title", "product_id", "question"}),
+        "narrowed": frozenset({"filters", "matched"}),
+        "audience_built": frozenset({"built"}),
+        "audience_csv": frozenset({"count", "path"}),
     },
 )
 
@@ -85,7 +84,7 @@ def _compose(thread: Thread, plan: Plan, export=None) -> str:
 
 # -- what the conversation adds to the answer ------------------------------------------
 def _texts() -> dict:
-    return spec()["conversation"]
+    return templates.load(CONVERSATION)
 
 
 def _resumed(thread: Thread) -> list[str]:

@@ -375,7 +375,7 @@ CAMPAIGN_AUDIENCE = ("segment", "category", "product_id", "churn_risk")
 # "Which customers left a bad review of X?", "who complained about it?": the answer is
 # people (an audience), the reviews are only how they are chosen.
 WHO_REVIEWED = re.compile(
-    r"\b(which|what) (customers|buyers|shoppers|people|clients)\b|"
+    r"\bwhich (customers|buyers|shoppers|people|clients)\b|"
     r"\bwho (wrote|left|gave|posted|complained|was unhappy|were unhappy|reviewed)\b",
     re.I,
 )

@@ -312,7 +312,7 @@ def _mask(question: str, named: set[str], e: Entities) -> str:
 
 def _model_name(ctx: ToolContext, tok: str) -> bool:
     """ "tempo3": a model name typed without its space, not an id."""
-    return resolve.split_joined(tok, catalog(ctx)) != tok.lower()
+    return resolve.split_joined(tok, catalog(ctx)) != " ".join(words(tok))
 
 
 def _resolve_unknown(ctx: ToolContext, tok: str, e: Entities) -> None:

@@ -251,9 +251,9 @@ def choose(result: dict, text: str, need_product: bool = False) -> dict | Plan |
             {k: c.get(k) for k in ("product_id", "title", "brand", "category")}
             for c in subject.options
         ]
-        listed = "; ".join(
-            f"{i}. {c['title']} ({c['product_id']})" for i, c in enumerate(options, 1)
-        )
+        # Not numbered: every number in an answer must come from the data. A reply may
+        # still pick by position ("the second one", "2").
+        listed = "; ".join(f"{c['title']} ({c['product_id']})" for c in options)
         return Choice(clarify("product_ambiguous", options=listed), options)
     if subject.kind == "unknown":
         return clarify("product_unknown", text=text)
