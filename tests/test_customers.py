@@ -368,3 +368,52 @@ def test_profile_of_a_customer_who_never_ordered(demo_ws):
     assert p["segment"] == "Prospect" and p["spend"] == 0
     assert p["churn"]["risk"] is None and p["rfm"]["recency_days"] is None
     assert p["orders"]["recent"] == [] and p["clv"]["estimate"] == 0
+
+
+def test_complained_about_a_product_means_about_that_product(demo_ws):
+    """ "Customers who complained about X": a negative review of X, or a ticket naming X on
+    an order of it; not a bad review of anything by a buyer of X."""
+    ctx = ctx_for(demo_ws, "marketer")
+    pid = q(demo_ws, "SELECT product_id FROM products WHERE title LIKE 'Stridex Tempo 3%'")[0][0]
+    about = find_customers(ctx, sentiment="negative", product_id=pid, all_ids=True)
+    reviewers = {
+        r[0]
+        for r in q(
+            demo_ws,
+            "SELECT r.customer_id FROM reviews r JOIN review_sentiment s USING (review_id) "
+            "WHERE r.product_id = ? AND s.label = 'negative'",
+            [pid],
+        )
+    }
+    ticketed = {
+        r[0]
+        for r in q(
+            demo_ws,
+            "SELECT t.customer_id FROM tickets t JOIN order_items i USING (order_id) "
+            "JOIN products p USING (product_id) WHERE p.product_id = ? "
+            "AND strpos(lower(t.text), lower(trim(split_part(p.title, ',', 1)))) > 0",
+            [pid],
+        )
+    }
+    assert reviewers and ticketed - reviewers
+    assert set(about["ids"]) == reviewers | ticketed
+    assert about["filters"] == {"product_id": pid, "sentiment": "negative"}
+    assert f"labelled negative ({len(reviewers)})" in about["built"]
+    assert about["built"].endswith(f"-> {about['count']} of {about['of_customers']} customers")
+    # The aspect form is scoped the same way: complaints about quality of this product.
+    quality = find_customers(ctx, aspect="quality", product_id=pid, all_ids=True)
+    expected = {
+        r[0]
+        for r in q(
+            demo_ws,
+            "SELECT DISTINCT r.customer_id FROM review_aspects a JOIN reviews r USING (review_id) "
+            "WHERE a.aspect = 'quality' AND a.polarity = 'negative' AND r.product_id = ?",
+            [pid],
+        )
+    }
+    assert set(quality["ids"]) == expected
+    # A plain audience says how it was built too.
+    plain = find_customers(ctx, segment="Loyal", category="Kitchen")
+    assert plain["built"] == f"in segment Loyal; bought in Kitchen -> {plain['count']} of " + (
+        f"{plain['of_customers']} customers"
+    )

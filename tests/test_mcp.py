@@ -56,6 +56,7 @@ def _calls(manifest: dict) -> list[tuple[str, dict]]:
         ("offer_for_customer", {"customer_id": buyer}),
         ("analyze", {"metric": "revenue", "by": ["product"], "limit": 3}),
         ("compare_products", {"product_ids": [aurora, "P0059"]}),
+        ("campaign_brief", {"category": "Kitchen", "segment": "Loyal", "k": 2}),
     ]
 
 

@@ -162,6 +162,20 @@ TOOLS = {
         ),
     ),
     "segment_overview": ("tools.customers:segment_overview", st.just({})),
+    "campaign_brief": (
+        "tools.campaign:campaign_brief",
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "segment": text_list,
+                "category": maybe_text,
+                "product_id": maybe_text,
+                "churn_risk": text_list,
+                "offer_percent": maybe_int,
+                "k": number,
+            },
+        ),
+    ),
     "recommend_for_customer": (
         "tools.recommend:recommend_for_customer",
         st.fixed_dictionaries(

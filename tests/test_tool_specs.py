@@ -349,6 +349,10 @@ def _demo_calls(manifest) -> list[tuple[str, dict]]:
         ("analyze", {"metric": "revenue", "by": ["product"], "limit": 3}),
         ("analyze", {"metric": "return_rate", "by": ["month"], "compare": "previous"}),
         ("compare_products", {"product_ids": [aurora, "P0059"]}),
+        (
+            "campaign_brief",
+            {"category": "Running Shoes", "churn_risk": "high", "offer_percent": 10},
+        ),
     ]
 
 

@@ -6,6 +6,8 @@ and the web panels share, so a name resolves the same wherever it is typed.
 
 from __future__ import annotations
 
+from typing import NotRequired
+
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
@@ -38,6 +40,7 @@ class Candidate(TypedDict):
     brand: str | None
     category: str | None
     confidence: float
+    best_by: NotRequired[list[str]]  # signals it ranks first by (always offered)
 
 
 class CategoryMatch(TypedDict):

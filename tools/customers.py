@@ -13,6 +13,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
+from assistant.errors import UserError
 from tools import resolve
 from tools.access import mask_customer, require
 from tools.context import ToolContext
@@ -236,22 +237,32 @@ def find_customers(
     and aggregate stats (never contact details)."""
     require(ctx.role, *AUDIENCE_ROLES, what="list audiences of customers")
     table, as_of = shop_table(ctx)
+    # "Customers who complained about X": the review (or ticket) is about X. Without
+    # this scope a product filter meant "bought X" and the sentiment filter "a bad
+    # review of anything", which is not the audience asked for.
+    about = bool((sentiment or aspect) and (product_id or category))
     hit, applied, notes = apply_filters(
         ctx,
         table,
         segment=segment,
-        category=category,
+        category=None if about else category,
         min_spend=min_spend,
         max_spend=max_spend,
         inactive_days=inactive_days,
         active_within_days=active_within_days,
         churn_risk=churn_risk,
-        sentiment=sentiment,
-        aspect=aspect,
+        sentiment=None if about else sentiment,
+        aspect=None if about else aspect,
         viewed_category=viewed_category,
         country=country,
-        product_id=product_id,
+        product_id=None if about else product_id,
     )
+    scoped: dict = {}
+    if about:
+        scoped = complainers(ctx, sentiment, aspect, product_id, category)
+        hit = hit[hit["customer_id"].isin(scoped["ids"])]
+        applied.update(scoped["applied"])
+        notes.append(scoped["note"])
     hit = hit.sort_values(["spend", "customer_id"], ascending=[False, True])
     ids = hit["customer_id"].tolist()
     buyers = hit[hit["orders"] > 0]
@@ -269,6 +280,12 @@ def find_customers(
     ]
     out = {
         "filters": applied,
+        "built": built_from(
+            {k: v for k, v in applied.items() if not (about and k in scoped["applied"])},
+            len(ids),
+            len(table),
+            [scoped["note"]] if about else [],
+        ),
         "count": len(ids),
         "of_customers": len(table),
         "sample_ids": ids[:sample],
@@ -293,6 +310,106 @@ def find_customers(
     if all_ids:
         out["ids"] = ids
     return out
+
+
+def complainers(
+    ctx: ToolContext,
+    sentiment: str | None,
+    aspect: str | None,
+    product_id: str | None,
+    category: str | None,
+) -> dict:
+    """Customers who wrote a review with this sentiment (or a complaint about this
+    aspect) about this product or category, and customers with a support ticket on an
+    order of it when the sentiment asked for is negative. {ids, applied, note}."""
+    cur = ctx.cursor()
+    applied: dict[str, Any] = {}
+    if product_id:
+        subject = resolve.product(ctx, product_id)
+        applied["product_id"] = subject["product_id"]
+        where, params = "p.product_id = ?", [subject["product_id"]]
+        name = f"{subject['title']} ({subject['product_id']})"
+    else:
+        cat = resolve.category(ctx, category)
+        applied["category"] = cat
+        where, params = "p.category = ?", [cat]
+        name = f"the {cat} category"
+    label = str(sentiment or "negative").strip().lower()
+    if label not in SENTIMENT_LABELS:
+        raise UserError(f"unknown sentiment {label!r}", hint="use positive, neutral or negative")
+    if aspect:
+        known = [r[0] for r in cur.execute("SELECT DISTINCT aspect FROM review_aspects").fetchall()]
+        wanted = resolve.aspect(ctx, aspect, stored=sorted(known))
+        applied["aspect"] = wanted
+        sql = f"""SELECT DISTINCT r.customer_id FROM review_aspects a
+                  JOIN reviews r ON r.review_id = a.review_id
+                  JOIN products p ON p.product_id = r.product_id
+                  WHERE a.aspect = ? AND a.polarity = 'negative'
+                    AND r.customer_id IS NOT NULL AND {where}"""  # noqa: S608 -- where is one of two constants above
+        ids = {r[0] for r in cur.execute(sql, [wanted, *params]).fetchall()}
+        note = f"complained about {wanted} in a review of {name}"
+        return {"ids": ids, "applied": applied, "note": note}
+    applied["sentiment"] = label
+    labelled = cur.execute("SELECT count(*) FROM review_sentiment").fetchone()[0]
+    if labelled:
+        test, how = "s.label = ?", f"a review of {name} labelled {label}"
+        join = "JOIN review_sentiment s ON s.review_id = r.review_id"
+        args = [label]
+    else:
+        test = {
+            "positive": "r.rating >= 4",
+            "neutral": "r.rating = 3",
+            "negative": "r.rating <= 2",
+        }[label]
+        how, join, args = f"a {label} ({test.replace('r.', '')}) review of {name}", "", []
+    sql = f"""SELECT DISTINCT r.customer_id FROM reviews r {join}
+              JOIN products p ON p.product_id = r.product_id
+              WHERE r.customer_id IS NOT NULL AND {test} AND {where}"""  # noqa: S608 -- constants only
+    ids = {r[0] for r in cur.execute(sql, [*args, *params]).fetchall()}
+    note = f"wrote {how}"
+    if label == "negative":
+        # A ticket on an order of the product that names it (its title up to the
+        # first comma, as customers and the help desk write it) is a complaint about it.
+        tickets = f"""SELECT DISTINCT t.customer_id FROM tickets t
+                      JOIN order_items i ON i.order_id = t.order_id
+                      JOIN products p ON p.product_id = i.product_id
+                      WHERE {where} AND strpos(lower(t.text),
+                            lower(trim(split_part(p.title, ',', 1)))) > 0"""  # noqa: S608 -- constants only
+        by_ticket = {r[0] for r in cur.execute(tickets, params).fetchall()} - ids
+        if by_ticket:
+            ids |= by_ticket
+            note += (
+                f" ({len(ids) - len(by_ticket)}), or a support ticket naming it on an order "
+                f"of it ({len(by_ticket)} more)"
+            )
+    return {"ids": ids, "applied": applied, "note": note}
+
+
+SENTIMENT_LABELS = ("positive", "neutral", "negative")
+_FILTER_WORDS = {
+    "segment": "in segment {}",
+    "min_spend": "spent at least {}",
+    "max_spend": "spent at most {}",
+    "inactive_days": "no order for {} days or more",
+    "active_within_days": "ordered within {} days",
+    "churn_risk": "churn risk {}",
+    "country": "from {}",
+    "category": "bought in {}",
+    "product_id": "bought {}",
+    "viewed_category": "browsed {} without buying there",
+    "sentiment": "wrote a {} review",
+    "aspect": "complained about {} in a review",
+}
+
+
+def built_from(applied: dict, count: int, of: int, extra: list[str] = ()) -> str:
+    """How an audience was built, in words, with its size: the answer says it."""
+    parts = list(extra)
+    for key, value in applied.items():
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        parts.append(_FILTER_WORDS.get(key, key.replace("_", " ") + " {}").format(shown))
+    rule = "; ".join(parts) if parts else "every customer"
+    return f"{rule} -> {count} of {of} customers"
 
 
 def segment_overview(ctx: ToolContext) -> dict:
@@ -513,6 +630,7 @@ class AudienceStats(TypedDict):
 @strict
 class FindCustomersResult(TypedDict):
     filters: dict[str, Any]
+    built: str
     count: int
     of_customers: int
     sample_ids: list[str]

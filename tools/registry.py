@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from tools import (
     analyze,
+    campaign,
     catalog,
     customers,
     insights,
@@ -30,6 +31,7 @@ SPECS: tuple[ToolSpec, ...] = (
     *tickets.SPECS,
     *offers.SPECS,
     *analyze.SPECS,
+    *campaign.SPECS,
 )
 
 

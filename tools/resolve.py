@@ -20,6 +20,9 @@ CATEGORY_LIST                0.75  categories listed beside find_product's candi
 PRODUCT_ACCEPT               0.45  find_product's top candidate is taken at this
                                    confidence (lexical + fuzzy + embedding score)
 AMBIGUITY_MARGIN             0.08  two candidates closer than this: ask which one
+CHOICE_FLOOR                 0.35  below PRODUCT_ACCEPT but at least this: offer the
+                                   candidates as choices rather than "not found"; the
+                                   best by one signal alone is offered from this score
 ID_SUGGEST_RATIO             70    a stored id is suggested for a mistyped one
 NAME_SUGGEST_SCORE           50    a name (category, brand, segment, aspect) is
                                    suggested for one that matched nothing (WRatio)
@@ -61,6 +64,10 @@ NAME_ACCEPT = 0.85
 CATEGORY_LIST = 0.75
 PRODUCT_ACCEPT = 0.45
 AMBIGUITY_MARGIN = 0.08
+CHOICE_FLOOR = 0.35
+# The signals a product mention is ranked by; the best candidate by each of them is
+# always among the choices offered, whatever the blend ranks first.
+SIGNALS = ("lexical", "fuzzy", "embedding")
 ID_SUGGEST_RATIO = 70
 NAME_SUGGEST_SCORE = 50
 SUGGESTIONS = 5
@@ -76,6 +83,24 @@ _CATEGORY_STOP = {"all", "and", "the", "other", "misc", "general", "more", "prod
 # -- text ------------------------------------------------------------------------------
 def words(text: str) -> list[str]:
     return _WORD.findall(str(text or "").lower())
+
+
+_JOINED = re.compile(r"^([a-z]+)(\d+)$|^(\d+)([a-z]+)$")
+
+
+def split_joined(text: str, cat: Catalog) -> str:
+    """ "tempo3" -> "tempo 3" when the joined word is not a catalog word but its letters
+    are: people drop the space in model names."""
+    out = []
+    for w in words(text):
+        m = _JOINED.match(w)
+        if m and w not in cat._known:
+            letters = m[1] or m[4]
+            if len(letters) >= 3 and (letters in cat._known or cat.correct(letters)):
+                out.append(" ".join(p for p in m.groups() if p))
+                continue
+        out.append(w)
+    return " ".join(out)
 
 
 def normalise(text: str) -> str:
@@ -277,10 +302,11 @@ def products(ctx: ToolContext, text: str, k: int = 5) -> dict:
     if not cat.ids:
         raise NotFoundError("the store has no products", hint="ingest a catalog first")
     found = known_id(ctx, text, "products") if text else None
+    leaders: dict[int, list[str]] = {}
     if found is not None:
         best = [(cat.ids.index(found), 1.0)]
     else:
-        best = _rank(ctx, cat, text, k)
+        best, leaders = _rank(ctx, cat, split_joined(text, cat), k)
     candidates = [
         {
             "product_id": cat.ids[i],
@@ -288,6 +314,7 @@ def products(ctx: ToolContext, text: str, k: int = 5) -> dict:
             "brand": cat.brands[i],
             "category": cat.categories[i],
             "confidence": round(float(score), 3),
+            "best_by": leaders.get(i, []),
         }
         for i, score in best
     ]
@@ -304,7 +331,12 @@ def products(ctx: ToolContext, text: str, k: int = 5) -> dict:
     }
 
 
-def _rank(ctx: ToolContext, cat: Catalog, text: str, k: int) -> list[tuple[int, float]]:
+def _rank(
+    ctx: ToolContext, cat: Catalog, text: str, k: int
+) -> tuple[list[tuple[int, float]], dict[int, list[str]]]:
+    """The k best products by the blended score, then the best by each signal alone
+    when the blend left it out: (index, blended score) pairs, and which signals each
+    index leads."""
     query_words = [w for w in words(text) if len(w) > 1 or w.isdigit()]
     corrected = [c for c in (cat.correct(w) for w in query_words) if c]
     unique = set(corrected)
@@ -326,15 +358,28 @@ def _rank(ctx: ToolContext, cat: Catalog, text: str, k: int) -> list[tuple[int, 
     ):
         fuzzy[idx] = score / 100
     score = 0.6 * lexical + 0.2 * fuzzy
+    signals = {"lexical": lexical, "fuzzy": fuzzy}
     emb = cat.embeddings(_embedder(ctx))
     if emb is not None:
         q = encode_queries(_embedder(ctx), [text])[0]
         floor = scale_for(_embedder(ctx)).resolve_floor  # per model: see model_scales
-        score += 0.2 * np.clip((emb @ q - floor) / (1 - floor), 0, 1)
+        semantic = np.clip((emb @ q - floor) / (1 - floor), 0, 1)
+        score += 0.2 * semantic
+        signals["embedding"] = semantic
     else:
         score /= 0.8
-    order = np.argsort(-score, kind="stable")[:k]
-    return [(int(i), float(min(score[i], 1.0))) for i in order if score[i] > 0]
+    order = [int(i) for i in np.argsort(-score, kind="stable")[:k] if score[i] > 0]
+    leaders: dict[int, list[str]] = {}
+    for name in SIGNALS:
+        values = signals.get(name)
+        if values is None or not len(values) or values.max() <= 0:
+            continue
+        # Ties go to the better blended score, so "best by lexical" is one product.
+        top = int(np.lexsort((-score, -values))[0])
+        leaders.setdefault(top, []).append(name)
+        if top not in order:
+            order.append(top)
+    return [(i, float(min(score[i], 1.0))) for i in order], leaders
 
 
 def product(ctx: ToolContext, raw: str) -> dict:
@@ -395,11 +440,30 @@ def pick_subject(found: dict, text: str, need_product: bool = False) -> Subject:
         if names_only(text, best_cat["category"]) or not product_ok:
             return Subject("category", category=best_cat["category"])
     if not product_ok:
+        if top is not None and top["confidence"] >= CHOICE_FLOOR:
+            # A misspelt or partial name: offer what it most likely names.
+            return Subject("ambiguous", options=tuple(choices(candidates, 1.0)))
         return Subject("unknown")
     if found.get("ambiguous"):
-        close = [c for c in candidates if top["confidence"] - c["confidence"] < AMBIGUITY_MARGIN]
-        return Subject("ambiguous", options=tuple(close[:3]))
+        return Subject("ambiguous", options=tuple(choices(candidates, AMBIGUITY_MARGIN)))
     return Subject("product", product_id=top["product_id"])
+
+
+def choices(candidates: list[dict], margin: float) -> list[dict]:
+    """The candidates to offer: those within ``margin`` of the best, then the best by
+    each signal (title words, fuzzy title, meaning) if the blend ranked it lower."""
+    if not candidates:
+        return []
+    top = candidates[0]["confidence"]
+    close = [
+        c for c in candidates if top - c["confidence"] < margin and c["confidence"] >= CHOICE_FLOOR
+    ][:SUGGESTIONS]
+    leaders = [
+        c
+        for c in candidates
+        if c.get("best_by") and c not in close and c["confidence"] >= CHOICE_FLOOR
+    ]
+    return close + leaders
 
 
 def subject(ctx: ToolContext, text: str, need_product: bool = False) -> Subject:

@@ -102,7 +102,18 @@ def _check_filters(ctx: ToolContext, corpus: Corpus, f: dict) -> dict:
                 f"unknown sentiment {f['sentiment']!r}", hint="one of: " + ", ".join(labels)
             )
         out["sentiment"] = wanted
+    if f.get("verified") is not None:
+        if not isinstance(f["verified"], bool):
+            raise UserError(f"verified must be true or false, got {f['verified']!r}")
+        out["verified"] = f["verified"]
     return out
+
+
+def _verified_ids(ctx: ToolContext, verified: bool) -> np.ndarray:
+    rows = ctx.cursor().execute(
+        "SELECT review_id FROM reviews WHERE coalesce(verified, false) = ?", [verified]
+    )
+    return np.array([r[0] for r in rows.fetchall()], dtype=object)
 
 
 def _mask(corpus: Corpus, f: dict) -> np.ndarray:
@@ -198,6 +209,7 @@ def search_reviews(
     sentiment: str | None = None,
     customer_id: str | None = None,
     k: int | None = 10,
+    verified: bool | None = None,
 ) -> dict:
     """Reviews matching ``query`` within the filters, best first, with snippets and scores."""
     query = (query or "").strip()
@@ -213,6 +225,7 @@ def search_reviews(
         until=until,
         sentiment=sentiment,
         customer_id=customer_id,
+        verified=verified,
     )
     if not query and not any(v not in (None, "") for v in raw.values()):
         raise UserError("give a query or at least one filter", hint="e.g. query='battery dies'")
@@ -221,6 +234,9 @@ def search_reviews(
         raise BackendError("the review index is empty", hint="run `insight index` first")
     f = _check_filters(ctx, corpus, raw)
     mask = _mask(corpus, f)
+    if f.get("verified") is not None:
+        # Verified purchase is a store column, not index metadata: look it up.
+        mask &= np.isin(corpus.ids, _verified_ids(ctx, f["verified"]))
     matched = int(mask.sum())
     n_cand = max(50, 5 * k)
 
@@ -322,6 +338,9 @@ class SearchReviewsArgs(BaseModel):
         None, description="Only reviews labelled positive, neutral or negative."
     )
     customer_id: str | None = Field(None, description="Only reviews written by this customer id.")
+    verified: bool | None = Field(
+        None, description="Only reviews from verified buyers (true) or unverified ones (false)."
+    )
     k: int | None = Field(10, description=f"How many reviews to return (1-{MAX_K}).")
 
 

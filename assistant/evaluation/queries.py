@@ -32,6 +32,15 @@ def _review_filter(params: dict) -> tuple[str, list]:
     if params.get("until"):
         where.append("r.created_at < CAST(? AS DATE) + INTERVAL 1 DAY")
         args.append(params["until"])
+    if params.get("verified") is not None:
+        where.append("coalesce(r.verified, false) = ?")
+        args.append(bool(params["verified"]))
+    if params.get("min_rating") is not None:
+        where.append("r.rating >= ?")
+        args.append(int(params["min_rating"]))
+    if params.get("max_rating") is not None:
+        where.append("r.rating <= ?")
+        args.append(int(params["max_rating"]))
     return " AND ".join(where), args
 
 
@@ -86,6 +95,31 @@ def return_rate(cur: duckdb.DuckDBPyConnection, **params) -> float | None:
     sql = f"""SELECT avg(CASE WHEN o.status = 'returned' THEN 1.0 ELSE 0.0 END)
               FROM orders o LEFT JOIN customers c USING (customer_id) WHERE {where} {product}"""  # noqa: S608 -- WHERE is built from constant fragments; values are parameters
     return cur.execute(sql, args).fetchone()[0]
+
+
+def complainer_count(cur: duckdb.DuckDBPyConnection, *, product_id: str) -> int:
+    """Customers who wrote a review of the product labelled negative, or opened a ticket
+    on an order of it whose text names it (its title up to the first comma)."""
+    sql = """
+        SELECT count(*) FROM (
+            SELECT r.customer_id FROM reviews r
+            JOIN review_sentiment s ON s.review_id = r.review_id
+            WHERE r.product_id = ? AND s.label = 'negative' AND r.customer_id IS NOT NULL
+            UNION
+            SELECT t.customer_id FROM tickets t
+            JOIN order_items i ON i.order_id = t.order_id
+            JOIN products p ON p.product_id = i.product_id
+            WHERE p.product_id = ?
+              AND strpos(lower(t.text), lower(trim(split_part(p.title, ',', 1)))) > 0)"""
+    return cur.execute(sql, [product_id, product_id]).fetchone()[0]
+
+
+def negative_reviewer_count(cur: duckdb.DuckDBPyConnection, *, product_id: str) -> int:
+    """Customers who wrote a review of the product labelled negative."""
+    sql = """SELECT count(DISTINCT r.customer_id) FROM reviews r
+             JOIN review_sentiment s ON s.review_id = r.review_id
+             WHERE r.product_id = ? AND s.label = 'negative'"""
+    return cur.execute(sql, [product_id]).fetchone()[0]
 
 
 def customer_spend(cur: duckdb.DuckDBPyConnection, *, customer_id: str) -> float:
@@ -230,6 +264,8 @@ QUERIES: dict[str, Callable[..., Any]] = {
     "revenue": revenue,
     "return_rate": return_rate,
     "customer_spend": customer_spend,
+    "complainer_count": complainer_count,
+    "negative_reviewer_count": negative_reviewer_count,
     "product_with_title": product_with_title,
     "customer_contact": customer_contact,
     "customer_contacts": customer_contacts,

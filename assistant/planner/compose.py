@@ -8,15 +8,28 @@ a generic rendering of its figures rather than costing the user the answer.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from assistant.planner.decide import Plan
+from assistant import templates
+from assistant.planner.decide import Plan, narrow_previous
 from assistant.planner.formatters import FORMATTERS, generic
 from assistant.planner.now import Now, period_line
-from assistant.planner.render import label, spec
+from assistant.planner.render import fill, label, spec
 from assistant.planner.thread import Call, Thread
 
 log = logging.getLogger(__name__)
 READ_AS = "Read as:"
+CONVERSATION = "conversation.yaml"
+templates.declare(
+    CONVERSATION,
+    {
+        "still_about": frozenset({"subjects"}),
+        "picked": frozenset({"title", "product_id", "question"}),
+        "narrowed": frozenset({"filters", "matched"}),
+        "audience_built": frozenset({"built"}),
+        "audience_csv": frozenset({"count", "path"}),
+    },
+)
 
 
 def render_call(call: Call) -> list[str]:
@@ -38,8 +51,17 @@ def render_call(call: Call) -> list[str]:
     return [line for line in lines if line]
 
 
-def compose(thread: Thread, plan: Plan, now: Now | None = None) -> str:
-    text = _compose(thread, plan)
+def compose(
+    thread: Thread,
+    plan: Plan,
+    now: Now | None = None,
+    export: Callable[[Call], str | None] | None = None,
+) -> str:
+    """The answer; ``export`` writes an audience's CSV and says where (None: no file)."""
+    text = _compose(thread, plan, export)
+    lead = [*_resumed(thread), *_still_about(thread, plan), *_narrowed(thread, plan)]
+    if lead:
+        text = "\n".join(lead) + "\n\n" + text
     period = plan.entities.period if plan.entities else None
     line = period_line(period, now) if now else ""
     if line and text.startswith(READ_AS):
@@ -49,12 +71,109 @@ def compose(thread: Thread, plan: Plan, now: Now | None = None) -> str:
     return f"{line}\n\n{text}" if line else text
 
 
-def _compose(thread: Thread, plan: Plan) -> str:
+def _compose(thread: Thread, plan: Plan, export=None) -> str:
     calls = [c for c in thread.calls if c.result is not None]
     # The product lookup only served the other tools; show it when it was the question.
     if any(c.name != "find_product" for c in calls):
         calls = [c for c in calls if c.name != "find_product"]
-    blocks = ["\n".join(render_call(c)) for c in calls]
+    blocks = []
+    for c in calls:
+        lines = render_call(c)
+        if c.name == "find_customers" and not (c.result or {}).get("error"):
+            lines += audience_lines(c.result, export(c) if export else None)
+        blocks.append("\n".join(lines))
     return "\n\n".join(b for b in blocks if b).strip() or spec()["empty"].format(
         tool_label="The tools", scope=""
     )
+
+
+# -- what the conversation adds to the answer ------------------------------------------
+def _texts() -> dict:
+    return templates.load(CONVERSATION)
+
+
+def _resumed(thread: Thread) -> list[str]:
+    """A reply that picked an option answers the paused question: say which."""
+    if not thread.picked:
+        return []
+    found = next(
+        (
+            o
+            for o in (thread.paused.options if thread.paused else [])
+            if o["product_id"] == thread.picked["product_id"]
+        ),
+        None,
+    )
+    if not found:
+        return []
+    line = fill(
+        _texts()["picked"],
+        title=found.get("title") or found["product_id"],
+        product_id=found["product_id"],
+        question=thread.question,
+    )
+    return [line] if line else []
+
+
+def _still_about(thread: Thread, plan: Plan) -> list[str]:
+    """Subjects the answer kept from earlier turns, named, so a carried filter is seen."""
+    e = plan.entities
+    if e is None:
+        return []
+    carried: list[str] = []
+    for call in thread.calls:
+        if call.name == "find_product":
+            continue
+        a = call.args
+        values = [
+            (a.get("customer_id"), a.get("customer_id") not in e.customer_ids),
+            (a.get("product_id"), a.get("product_id") not in e.product_ids and not e.mention),
+            (a.get("category"), not e.category and not e.mention),
+        ]
+        for value, was_carried in values:
+            if value and was_carried and not thread.picked and value not in carried:
+                carried.append(str(value))
+    if not carried:
+        return []
+    line = fill(_texts()["still_about"], subjects=", ".join(carried))
+    return [line] if line else []
+
+
+def _narrowed(thread: Thread, plan: Plan) -> list[str]:
+    """A follow-up that narrowed the previous reviews: how many of them are left."""
+    if plan.entities is None:
+        return []
+    narrowed = narrow_previous(thread, plan.entities, thread.question, set())
+    if narrowed is None:
+        return []
+    previous = thread.last_args.get("search_reviews") or {}
+    call = next((c for c in thread.calls if c.name == "search_reviews" and c.result), None)
+    if call is None or call.result.get("error"):
+        return []
+    new = {
+        k: v
+        for k, v in call.args.items()
+        if k not in ("query", "k") and previous.get(k) != v and v is not None
+    }
+    filters = ", ".join(_filter_words(k, v) for k, v in new.items())
+    line = fill(_texts()["narrowed"], filters=filters, matched=call.result.get("matched"))
+    return [line] if line else []
+
+
+def _filter_words(key: str, value) -> str:
+    if key == "verified":
+        return "verified buyers only" if value else "unverified buyers only"
+    if key == "min_rating":
+        return f"at least {value} stars"
+    if key == "max_rating":
+        return f"at most {value} stars"
+    return f"{key.replace('_', ' ')} {value}"
+
+
+def audience_lines(result: dict, csv_path: str | None) -> list[str]:
+    """How an audience was built and its size, and where its CSV is."""
+    t = _texts()
+    lines = [fill(t["audience_built"], built=result.get("built"))]
+    if csv_path:
+        lines.append(fill(t["audience_csv"], count=result.get("count"), path=csv_path))
+    return [line for line in lines if line]

@@ -91,6 +91,9 @@ class Decider:
         if reading is not None:
             return _from_reading(reading, e)
         follow_up = bool(FOLLOW_UP.search(raw)) or len(raw.split()) <= 5
+        narrowed = narrow_previous(thread, e, raw, self.available)
+        if narrowed is not None:
+            return narrowed
         top = ranking[0]
         repeat = bool(
             thread.last_tools
@@ -124,11 +127,16 @@ class Decider:
         if not tools:
             return self._not_allowed(missing)
         plan = self._arguments(tools, e, thread, follow_up)
+        if plan.kind == "tools" and tools == ["campaign_brief"]:
+            plan.calls = [(n, previous_audience(thread, e, a)) for n, a in plan.calls]
         if repeat and plan.kind == "tools":
             plan.calls = [(t, _carry_over(thread.last_args.get(t, {}), a)) for t, a in plan.calls]
         return plan
 
     def _implied(self, tools: list[str], e: Entities) -> list[str]:
+        if "campaign_brief" in tools:
+            return ["campaign_brief"]  # the brief holds the audience and the products
+        tools = reviewers_audience(tools, e)
         # A question about one named customer is about their profile, not the segments.
         if e.customer_ids:
             tools = [
@@ -164,7 +172,7 @@ class Decider:
 
     def _arguments(self, tools: list[str], e: Entities, thread: Thread, follow_up: bool) -> Plan:
         customer = e.customer_ids[0] if e.customer_ids else None
-        if customer is None and (e.customer_pronoun or follow_up) and thread.last_customer:
+        if customer is None and thread.last_customer and carries_customer(e, tools, follow_up):
             customer = thread.last_customer
         product = e.product_ids[0] if e.product_ids else None
         category = e.category
@@ -267,6 +275,8 @@ class Decider:
             }
         elif tool == "find_product":
             args = {"text": e.mention or (category or ""), "k": e.k}
+        elif tool == "campaign_brief":
+            args = campaign_args(e, product, category)
         else:
             args = {}
         return {k: v for k, v in args.items() if v is not None}
@@ -363,3 +373,122 @@ def _query(e: Entities) -> str:
     if e.sentiment == "positive":
         return "love it great happy"
     return "customer experience"
+
+
+# -- conversation scope (issue 14) ----------------------------------------------------
+# "those reviews", "them", "only the 1-star ones": the previous result set, narrowed.
+NARROW = re.compile(
+    r"\b(those|these|them|the ones|ones|only|just|of which|out of (those|these))\b", re.I
+)
+VERIFIED = re.compile(r"\b(verified|confirmed)\b", re.I)
+UNVERIFIED = re.compile(r"\b(unverified|not verified|non[- ]verified)\b", re.I)
+SEGMENT_WORD = re.compile(r"\bsegment\b", re.I)
+OFFER = re.compile(r"(\d{1,2}(?:\.\d+)?)\s*(?:%|percent|per cent)", re.I)
+# The campaign's own audience words; without them an email "to them" is for the
+# previous turn's audience.
+CAMPAIGN_AUDIENCE = ("segment", "category", "product_id", "churn_risk")
+
+
+# "Which customers left a bad review of X?", "who complained about it?": the answer is
+# people (an audience), the reviews are only how they are chosen.
+WHO_REVIEWED = re.compile(
+    r"\bwhich (customers|buyers|shoppers|people|clients)\b|"
+    r"\bwho (wrote|left|gave|posted|complained|was unhappy|were unhappy|reviewed)\b",
+    re.I,
+)
+
+
+def reviewers_audience(tools: list[str], e: Entities) -> list[str]:
+    if e.customer_ids or not WHO_REVIEWED.search(e.masked or ""):
+        return tools
+    if not {"search_reviews", "product_insights"} & set(tools):
+        return tools
+    out = ["find_customers" if t in ("search_reviews", "product_insights") else t for t in tools]
+    return list(dict.fromkeys(out))
+
+
+def names_subject(e: Entities) -> bool:
+    return bool(e.customer_ids or e.product_ids or e.mention or e.category)
+
+
+def carries_customer(e: Entities, tools: list[str], follow_up: bool) -> bool:
+    """The previous turn's customer carries over only to a question that refers to
+    them ("their reviews") or reads as a follow-up and names no subject of its own;
+    an audience question's "they" is the audience, not the last customer."""
+    if "find_customers" in tools or "campaign_brief" in tools:
+        return False
+    if e.customer_pronoun:
+        return True
+    return follow_up and not names_subject(e)
+
+
+def narrow_previous(thread: Thread, e: Entities, raw: str, available: set[str]):
+    """A follow-up that narrows the previous review search ("how many of those are
+    from verified buyers?", "only the 1-star ones", "just since September"): the same
+    search with the new filters added. None when the question is not one."""
+    previous = thread.last_args.get("search_reviews")
+    if (
+        previous is None
+        or "search_reviews" not in thread.last_tools
+        or not NARROW.search(raw)
+        or names_subject(e)
+        or (available and "search_reviews" not in available)
+    ):
+        return None
+    args = dict(previous)
+    changed = False
+    if UNVERIFIED.search(raw):
+        args["verified"], changed = False, True
+    elif VERIFIED.search(raw):
+        args["verified"], changed = True, True
+    if e.min_rating is not None or e.max_rating is not None:
+        args.pop("sentiment", None)
+        args.pop("min_rating", None)
+        args.pop("max_rating", None)
+        if e.min_rating is not None:
+            args["min_rating"] = e.min_rating
+        if e.max_rating is not None:
+            args["max_rating"] = e.max_rating
+        changed = True
+    elif e.sentiment and e.sentiment != args.get("sentiment"):
+        args["sentiment"], changed = e.sentiment, True
+    period = e.period.as_args()
+    if period:
+        args.pop("since", None)
+        args.pop("until", None)
+        args.update(period)
+        changed = True
+    if e.aspects:
+        args["query"] = _query(e)
+        changed = True
+    if not changed:
+        return None
+    return Plan("tools", calls=[("search_reviews", args)], entities=e)
+
+
+def previous_audience(thread: Thread, e: Entities, args: dict[str, Any]) -> dict[str, Any]:
+    """ "Draft an email to them" after an audience: the previous audience's filters,
+    unless the question names an audience of its own."""
+    previous = thread.last_args.get("find_customers")
+    if previous is None or e.segment or e.churn_risk or names_subject(e):
+        return args
+    carried = {k: previous[k] for k in CAMPAIGN_AUDIENCE if previous.get(k) is not None}
+    return {**args, **carried}
+
+
+def campaign_args(e: Entities, product: str | None, category: str | None) -> dict[str, Any]:
+    """The audience and offer of a campaign email, as the question names them."""
+    segment, churn = e.segment, e.churn_risk
+    if segment == "At risk" and not SEGMENT_WORD.search(e.masked or ""):
+        # "at-risk customers" in a campaign means likely to leave (churn risk), not
+        # the RFM segment of that name unless the segment is asked for.
+        segment, churn = None, churn or "high"
+    offer = OFFER.search(e.masked or "")
+    return {
+        "segment": segment,
+        "category": None if product else category,
+        "product_id": product,
+        "churn_risk": churn,
+        "offer_percent": float(offer[1]) if offer else None,
+        "k": e.k,
+    }

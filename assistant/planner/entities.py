@@ -225,6 +225,7 @@ def extract(ctx: ToolContext, question: str, today: date | None = None) -> Entit
             and re.search(r"[A-Za-z]", tok)
             and len(tok) >= 3
             and not _NOT_ID.match(tok)
+            and not _model_name(ctx, tok)
         ):
             id_words.add(tok.lower())
             _resolve_unknown(ctx, tok, e)
@@ -242,7 +243,8 @@ def extract(ctx: ToolContext, question: str, today: date | None = None) -> Entit
     named: set[str] = set(id_words)
     category_words = {w for c in cat.category_names for w in words(c)}
     previous_kept = False
-    for w in words(question):
+    # "tempo3" is "tempo 3": model names typed without their space.
+    for w in words(resolve.split_joined(question, cat)):
         keep, short = None, w.isdigit() or len(w) < 3
         if short:
             # Model numbers and letters count inside a name ("Tempo 3", "Classic S");
@@ -306,6 +308,11 @@ def _mask(question: str, named: set[str], e: Entities) -> str:
         last = None
         out.append(tok)
     return re.sub(r"\s+([?.!,])", r"\1", " ".join(out))
+
+
+def _model_name(ctx: ToolContext, tok: str) -> bool:
+    """ "tempo3": a model name typed without its space, not an id."""
+    return resolve.split_joined(tok, catalog(ctx)) != " ".join(words(tok))
 
 
 def _resolve_unknown(ctx: ToolContext, tok: str, e: Entities) -> None:

@@ -817,3 +817,8 @@ def generic(call: Call, t: dict) -> list[str]:
         if key != "evidence" and isinstance(value, int | float | str) and len(lines) < 8:
             lines.append(fill(spec()["generic"]["field"], key=key, value=value) or "")
     return lines
+
+
+# Formatters and answer texts kept in their own modules declare themselves on import.
+from assistant.planner import campaign as _campaign  # noqa: E402, F401
+from assistant.planner import compose as _compose  # noqa: E402, F401

@@ -9,6 +9,9 @@ the store), and answers with one of:
 - tool calls (several when the question asks for several things; a product named in
   words is first resolved with ``find_product``, then the real tools get its id);
 - a short clarifying question when it cannot tell (unknown id, two close products);
+  a question that offers products is a paused plan: it carries the question and the
+  options (assistant/planner/thread.py), and the reply that picks one resumes the
+  question with that product, the same tools and arguments;
 - a polite refusal for questions outside the shop's data;
 - the final answer, composed from the tool results with prompts/answers.yaml.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -31,8 +35,9 @@ from pydantic import ConfigDict, Field
 from assistant.errors import InsightError
 from assistant.planner.compose import compose
 from assistant.planner.decide import PRODUCT_TOOLS, Decider, Plan, clarify
+from assistant.planner.exports import audience_csv
 from assistant.planner.now import reference
-from assistant.planner.thread import Thread
+from assistant.planner.thread import Paused, Thread
 from tools import resolve
 from tools.context import ToolContext
 
@@ -92,9 +97,13 @@ class LocalPlanner(BaseChatModel):
             ]
             yield ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=chunks))
             return
-        # The final answer line by line, so a chat window shows it as it comes.
-        for line in message.content.splitlines(keepends=True):
-            chunk = ChatGenerationChunk(message=AIMessageChunk(content=line))
+        # The final answer line by line, so a chat window shows it as it comes; the
+        # first line carries the paused plan of a clarifying question, if any.
+        for i, line in enumerate(message.content.splitlines(keepends=True)):
+            kwargs = dict(message.additional_kwargs) if i == 0 else {}
+            chunk = ChatGenerationChunk(
+                message=AIMessageChunk(content=line, additional_kwargs=kwargs)
+            )
             if run_manager:
                 run_manager.on_llm_new_token(line, chunk=chunk)
             yield chunk
@@ -109,6 +118,7 @@ class LocalPlanner(BaseChatModel):
 
     def _respond(self, messages: list[BaseMessage]) -> AIMessage:
         thread = Thread.read(messages)
+        resume(thread)
         # One "now" for every relative period of the turn (see planning/now.py).
         now = reference(self.ctx.cursor(), self.today)
         decider = Decider(self.ctx, now.day, set(self.tool_schemas))
@@ -116,26 +126,36 @@ class LocalPlanner(BaseChatModel):
         if plan.kind != "tools":
             return AIMessage(content=plan.text)
         pending = self._next_calls(plan, thread)
+        if isinstance(pending, Choice):
+            paused = Paused(thread.question, pending.options)
+            return AIMessage(content=pending.plan.text, additional_kwargs=paused.to_kwargs())
         if isinstance(pending, Plan):
             return AIMessage(content=pending.text)
         if pending:
             return self._tool_message(thread, pending)
-        return AIMessage(content=compose(thread, plan, now))
+        return AIMessage(content=compose(thread, plan, now, export=self._export))
+
+    def _export(self, call) -> str | None:
+        """An audience's CSV (every member), for the answer to say where it is."""
+        return audience_csv(self.ctx, call.args)
 
     def _next_calls(self, plan: Plan, thread: Thread) -> list[tuple[str, dict]] | Plan:
         """Calls still to make this turn (empty when all results are in)."""
         done = {c.name for c in thread.calls}
         calls = plan.calls
-        if plan.resolve:
+        if plan.resolve and thread.picked:
+            # The reply to "which one do you mean" named the product: no lookup again.
+            calls = [(name, self._with_subject(name, args, thread.picked)) for name, args in calls]
+        elif plan.resolve:
             resolved = self._resolved(plan, thread)
             if resolved is None:
                 return [("find_product", {"text": plan.resolve})]
-            if isinstance(resolved, Plan):
+            if isinstance(resolved, Plan | Choice):
                 return resolved
             calls = [(name, self._with_subject(name, args, resolved)) for name, args in calls]
         return [(n, self._fit(n, a)) for n, a in calls if n not in done]
 
-    def _resolved(self, plan: Plan, thread: Thread) -> dict | Plan | None:
+    def _resolved(self, plan: Plan, thread: Thread) -> dict | Plan | Choice | None:
         """The product (or category) the mention names, from find_product's result;
         None when find_product has not been called yet."""
         calls = thread.called("find_product")
@@ -213,13 +233,42 @@ def _enum(prop: dict) -> list | None:
     return None
 
 
-def choose(result: dict, text: str, need_product: bool = False) -> dict | Plan:
+@dataclass
+class Choice:
+    """A clarifying question that offers products: the turn pauses on it."""
+
+    plan: Plan
+    options: list[dict]
+
+
+def choose(result: dict, text: str, need_product: bool = False) -> dict | Plan | Choice:
     """The product (or category) find_product's result points to, by the resolver's rule
-    (the same the tools and web panels use), or the question to ask."""
+    (the same the tools and web panels use), or the question to ask: which of the close
+    candidates is meant (a paused plan), or for more of the name when nothing is close."""
     subject = resolve.pick_subject(result, text, need_product)
     if subject.kind == "ambiguous":
-        options = " or ".join(f"{c['title']} ({c['product_id']})" for c in subject.options)
-        return clarify("product_ambiguous", options=options)
+        options = [
+            {k: c.get(k) for k in ("product_id", "title", "brand", "category")}
+            for c in subject.options
+        ]
+        # Not numbered: every number in an answer must come from the data. A reply may
+        # still pick by position ("the second one", "2").
+        listed = "; ".join(f"{c['title']} ({c['product_id']})" for c in options)
+        return Choice(clarify("product_ambiguous", options=listed), options)
     if subject.kind == "unknown":
         return clarify("product_unknown", text=text)
     return subject.as_args()
+
+
+def resume(thread: Thread) -> None:
+    """When the previous turn paused on "which one do you mean" and this reply picks an
+    option, the turn answers the paused question about that option. A reply that picks
+    none is a new question and is planned as one."""
+    if thread.paused is None:
+        return
+    option = thread.paused.pick(thread.question)
+    if option is None:
+        return
+    thread.reply = thread.question
+    thread.question = thread.paused.question
+    thread.picked = {"product_id": option["product_id"]}
