@@ -246,6 +246,9 @@ def test_conversion_counts_a_pair_once_across_groups(ctx):
         ("email", 1.0, 1),
         ("social", 0.0, 2),
     ]
+    # A pair has one channel: groups and total in one statement; not so for months.
+    assert not ml.total_apart(ml.layer(), ml.request(ctx, "conversion_rate", ["channel"]))
+    assert ml.total_apart(ml.layer(), ml.request(ctx, "conversion_rate", ["month"]))
     later = analyze(ctx, "conversion_rate", since="2026-03-01")
     assert later["total"]["n"] == 3 and later["total"]["value"] == 0.0
 

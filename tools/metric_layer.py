@@ -79,6 +79,10 @@ class Metric:
     per: tuple[str, ...] = ()
     per_columns: dict[str, str] = field(default_factory=dict)
     evidence: str | None = None  # with ``per``: the evidence aggregate over the rows
+    per_where: str | None = None  # with ``per``: the only records the rows are built from
+    # Dimensions a unit has one value of (a customer's channel, a product's category):
+    # grouped by these only, every unit is in one group and the total is their sum.
+    per_within: tuple[str, ...] = ()
 
     @property
     def is_rate(self) -> bool:
@@ -210,6 +214,7 @@ def parse(doc: Any, source: str = "metric_layer.yaml") -> Layer:
         known = {
             "fact", "label", "unit", "n", "counts", "note", "value", "hits", "decimals",
             "evidence_when", "needs", "aspect", "per", "per_columns", "evidence",
+            "per_where", "per_within",
         }  # fmt: skip
         if set(e) - known:
             raise LayerError(f"{where}: unknown key(s) {sorted(set(e) - known)}")
@@ -250,7 +255,11 @@ def parse(doc: Any, source: str = "metric_layer.yaml") -> Layer:
                 for k, v in (e.get("per_columns") or {}).items()
             },
             evidence=_sql_fragment(e["evidence"], where) if e.get("evidence") else None,
+            per_where=_sql_fragment(e["per_where"], where) if e.get("per_where") else None,
+            per_within=tuple(e.get("per_within") or ()),
         )
+        if (metric.per_where or metric.per_within) and not metric.per:
+            raise LayerError(f"{where}: 'per_where' and 'per_within' need 'per'")
         if bool(metric.per) != bool(metric.per_columns) or bool(metric.per) != bool(
             metric.evidence
         ):
@@ -259,7 +268,7 @@ def parse(doc: Any, source: str = "metric_layer.yaml") -> Layer:
             raise LayerError(f"{where}: per_columns are named in plain lower case")
         used = _aliases(
             metric.value, metric.hits, metric.n, metric.evidence_when, *metric.per,
-            *metric.per_columns.values(),
+            *metric.per_columns.values(), metric.per_where,
         )  # fmt: skip
         undeclared = used - set(needs) - set(facts[fact].aliases)
         if undeclared:
@@ -301,6 +310,12 @@ def parse(doc: Any, source: str = "metric_layer.yaml") -> Layer:
             facts=applies,
             resolve=e.get("resolve"),
         )
+    for m in metrics.values():
+        if set(m.per_within) - set(dimensions):
+            raise LayerError(
+                f"{source}: metric {m.name!r}: per_within names unknown dimension(s) "
+                f"{sorted(set(m.per_within) - set(dimensions))}"
+            )
     for f in facts.values():
         unknown_dims = set(f.unique_with) - set(dimensions)
         if unknown_dims:
@@ -552,7 +567,9 @@ def compile_query(
     key_cols = [f"{key_expr(d, fact)} AS k{i}" for i, d in enumerate(keys)]
     knames = [f"k{i}" for i in range(len(keys))]
     if m.per:
-        return _two_step(fact, m, keys, joins, conds, params, key_cols, knames, want_title)
+        if m.per_where:
+            conds.append(m.per_where)
+        return _two_step(fact, m, keys, joins, conds, params, key_cols, knames, want_title, totals)
     figure = m.value if not m.is_rate else f"({m.hits})::DOUBLE / nullif({m.n}, 0)"
     hits = m.hits if m.is_rate else "NULL"
     ev_filter = f" FILTER (WHERE {m.evidence_when})" if m.evidence_when else ""
@@ -596,6 +613,7 @@ def _two_step(
     key_cols: list[str],
     knames: list[str],
     want_title: bool,
+    totals: bool,
 ) -> Query:
     """A ``per`` metric: one row per ``per`` and group first, then the figure over those
     rows (a distinct count over the fact's rows becomes a count of rows)."""
@@ -619,10 +637,14 @@ def _two_step(
         f"{m.evidence}{ev_filter} AS evidence",
         "any_value(title) AS title" if want_title else "NULL AS title",
     ]
+    totals = totals and bool(keys)
+    if totals:
+        cols.append(f"grouping({', '.join(knames)}) <> 0 AS is_total")
     sql = f"SELECT {', '.join(cols)} FROM ({inner}) per_row"  # noqa: S608 -- identifiers from the yaml
     if keys:
-        sql += " GROUP BY " + ", ".join(knames)
-    return Query(sql, params, tuple(d.name for d in keys), False)
+        group = ", ".join(knames)
+        sql += f" GROUP BY GROUPING SETS (({group}), ())" if totals else f" GROUP BY {group}"
+    return Query(sql, params, tuple(d.name for d in keys), totals)
 
 
 def _needs(lay: Layer, req: Request, keys: tuple[Dimension, ...]) -> list[str]:
@@ -665,7 +687,7 @@ def total_apart(lay: Layer, req: Request) -> bool:
     if req.metric.per:
         # A unit (a customer and product) can fall in several groups (months): the
         # total counts it once, so it is counted over the units on their own.
-        return True
+        return any(d.name not in req.metric.per_within for d in req.by)
     if not fact.grain or not _unique_keys(fact, req.by):
         return False
     return _fanned(fact, *_joins(lay, req, req.by))
