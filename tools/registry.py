@@ -10,6 +10,7 @@ from tools import (
     analyze,
     catalog,
     customers,
+    digest,
     insights,
     metrics,
     offers,
@@ -30,6 +31,7 @@ SPECS: tuple[ToolSpec, ...] = (
     *tickets.SPECS,
     *offers.SPECS,
     *analyze.SPECS,
+    *digest.SPECS,
 )
 
 
