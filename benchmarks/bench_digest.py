@@ -4,10 +4,11 @@ For each seed, a demo shop is built (``build_demo(..., seed=s)`` and the sentime
 aspect labels; no index) and the digest runs once per calendar month against the month
 before. The manifest lists the planted defects (product, aspect, start day).
 
-- recall: planted defects reported as a complaint spike with the right product, aspect
-  and start month (the item's ``since``) in some month's digest;
-- precision: of the product-level complaint-spike items, the share that describe a
-  planted defect (right product and aspect, start month the defect's);
+- recall: planted defects reported with the right product, aspect and start month (the
+  item's ``since``) in some month's digest: a complaint spike, or a return wave or
+  rating drop whose buyers complain most about that aspect;
+- precision: of the product items naming an aspect, the share that describe a planted
+  defect (right product and aspect, start month the defect's);
 - other items per month: items not about a defect product or its category, per digest;
 - seconds per digest.
 
@@ -70,7 +71,7 @@ def score(items_by_month: dict[str, list[dict]], defects: list[dict], categories
     for items in items_by_month.values():
         for it in items:
             where = it["where"]
-            if it["kind"] == "complaint_spike" and where["level"] == "product":
+            if where["level"] == "product" and it["aspect"]:
                 spikes += 1
                 match = [
                     d
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
         n_months += s["months"]
         seconds.append(per_digest)
         print(
-            f"seed {seed:>4}: recall {s['recalled']}/{s['defects']}, complaint-spike items "
+            f"seed {seed:>4}: recall {s['recalled']}/{s['defects']}, product items "
             f"{s['spike_items_right']}/{s['spike_items']} right, "
             f"{s['other_items'] / s['months']:.2f} other items per month, "
             f"{per_digest:.2f} s per digest"
@@ -156,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"all seeds: recall {recall:.1%} ({total['recalled']}/{total['defects']} planted defects), "
         f"precision {precision:.1%} ({total['spike_items_right']}/{total['spike_items']} "
-        f"product complaint spikes), {others / max(1, n_months):.2f} other items per "
+        f"product items with an aspect), {others / max(1, n_months):.2f} other items per "
         f"monthly digest ({n_months} digests), "
         f"{sum(seconds) / len(seconds):.2f} s per digest"
     )

@@ -260,6 +260,7 @@ class Point(TypedDict):
 
 class Item(TypedDict):
     kind: str
+    baseline: list[str]  # first and last day of the period the figures are compared with
     title: str
     where: Where
     aspect: str | None
@@ -435,20 +436,15 @@ def _rate_rises(scan: _Scan, det: Detector) -> list[Item]:
     for level in det.levels:
         by = [level, "aspect"] if metric == "aspect_complaint_share" else [level]
         now = scan.run(metric, by)
-        # The period before, and a baseline widened back over more periods for the
-        # products too thin to judge on one period (a slow seller's 3 reviews).
-        baselines = [_baseline(scan, metric, by, level, wide) for wide in (False, True)]
+        # The baseline is the periods before (baseline_periods of them): one quiet
+        # month before is not "normal", and a slow seller needs more than 3 reviews.
+        prior, counts = _baseline(scan, metric, by, level, wide=True)
         for g in now.groups:
             key = tuple(g.keys.values())
             h1, n1 = g.hits or 0, g.n
-            h0, n0, widened = 0, 0, False
-            for prior, counts in baselines:
-                b = prior.get(key)
-                h0 = (b.hits or 0) if b else 0
-                n0 = b.n if b else counts.get(key[:1], 0)
-                if n0 >= det.min_n:
-                    break
-                widened = True
+            b = prior.get(key)
+            h0 = (b.hits or 0) if b else 0
+            n0 = b.n if b else counts.get(key[:1], 0)
             if n1 < det.min_n or n0 < det.min_n:
                 continue
             scan.tested[det.name] = scan.tested.get(det.name, 0) + 1
@@ -459,11 +455,16 @@ def _rate_rises(scan: _Scan, det: Detector) -> list[Item]:
             ident = key[0]
             aspect = key[1] if len(key) > 1 else None
             where = _label(level, ident, g.title)
-            filters = {level: ident, **({"aspect": aspect} if aspect else {})}
+            said = _top_complaint(scan, level, ident) if aspect is None else None
+            if said:
+                aspect = said[0]
+            on_aspect = aspect if metric == "aspect_complaint_share" else None
+            filters = {level: ident, **({"aspect": on_aspect} if on_aspect else {})}
             series, since = _rate_history(scan, metric, filters)
             items.append(
                 {
                     "kind": det.name,
+                    "baseline": [scan.wide_start.isoformat(), scan.prev_end.isoformat()],
                     "title": f"{RATE_WORDS[det.name].format(aspect=aspect)} for {where}",
                     "where": {"level": level, "id": str(ident), "label": where},
                     "aspect": aspect,
@@ -475,14 +476,41 @@ def _rate_rises(scan: _Scan, det: Detector) -> list[Item]:
                     # Excess affected records: those above what the old rate predicts.
                     "impact": round(det.impact * change * n1, 2),
                     "evidence": [{"id": i} for i in g.evidence],
-                    "also": [f"baseline widened to {scan.wide_start} to {scan.prev_end}"]
-                    if widened
-                    else [],
+                    "also": [said[1]] if said else [],
                     "action": _action(det, where=where, aspect=aspect or "", since=since or ""),
                     "series": series,
                 }
             )
     return items
+
+
+def _top_complaint(scan: _Scan, level: str, ident: Any) -> tuple[str, str] | None:
+    """The aspect whose complaint share rose most for a product or category whose
+    returns, cancellations or rating moved: what the buyers say went wrong."""
+    filters = {level: ident}
+    now = scan.run("aspect_complaint_share", ["aspect"], filters)
+    before = {
+        g.keys["aspect"]: g
+        for g in scan.run(
+            "aspect_complaint_share", ["aspect"], filters, prev=True, wide=True
+        ).groups
+    }
+    best: tuple[float, str, str] | None = None
+    for g in now.groups:
+        b = before.get(g.keys["aspect"])
+        h1, n1 = g.hits or 0, g.n
+        h0 = (b.hits or 0) if b else 0
+        n0 = b.n if b else 0
+        if h1 < 2 or not n1:
+            continue
+        rise = h1 / n1 - (h0 / n0 if n0 else 0.0)
+        if rise > 0 and (best is None or rise > best[0]):
+            line = (
+                f"buyers complain most about {g.keys['aspect']}: {h1} of {n1} reviews"
+                f" ({_pct(h1 / n1)}), before {h0} of {n0}"
+            )
+            best = (rise, str(g.keys["aspect"]), line)
+    return (best[1], best[2]) if best else None
 
 
 def _baseline(scan: _Scan, metric: str, by: list[str], level: str, wide: bool):
@@ -553,6 +581,7 @@ def _rating_drops(scan: _Scan, det: Detector) -> list[Item]:
                 continue
             ident = g.keys[level]
             where = _label(level, ident, g.title)
+            said = _top_complaint(scan, level, ident)
             req = ml.request(
                 scan.ctx,
                 "average_rating",
@@ -572,6 +601,7 @@ def _rating_drops(scan: _Scan, det: Detector) -> list[Item]:
             items.append(
                 {
                     "kind": det.name,
+                    "baseline": [scan.prev_start.isoformat(), scan.prev_end.isoformat()],
                     "title": f"Average rating fell for {where}",
                     "where": {"level": level, "id": str(ident), "label": where},
                     "aspect": None,
@@ -583,7 +613,7 @@ def _rating_drops(scan: _Scan, det: Detector) -> list[Item]:
                     # Stars lost across the period's reviews, in "record" units.
                     "impact": round(det.impact * drop * g.n / 4, 2),
                     "evidence": [{"id": i} for i in g.evidence],
-                    "also": [],
+                    "also": [said[1]] if said else [],
                     "action": _action(det, where=where),
                     "series": series,
                 }
@@ -622,6 +652,7 @@ def _new_topics(scan: _Scan, det: Detector) -> list[Item]:
         items.append(
             {
                 "kind": det.name,
+                "baseline": [scan.prev_start.isoformat(), scan.prev_end.isoformat()],
                 "title": f"New complaint topic: {aspect}",
                 "where": {"level": "shop", "id": str(aspect), "label": "the whole shop"},
                 "aspect": aspect,
@@ -685,6 +716,7 @@ def _at_risk(scan: _Scan, det: Detector) -> list[Item]:
     return [
         {
             "kind": det.name,
+            "baseline": [scan.prev_start.isoformat(), scan.prev_end.isoformat()],
             "title": f"{len(fresh)} high-value customers had a bad experience",
             "where": {
                 "level": "customers",
@@ -769,6 +801,7 @@ def _segment_shifts(scan: _Scan, det: Detector) -> list[Item]:
         items.append(
             {
                 "kind": det.name,
+                "baseline": [scan.prev_start.isoformat(), scan.prev_end.isoformat()],
                 "title": f"The {seg} segment {way}",
                 "where": {"level": "segment", "id": seg, "label": seg},
                 "aspect": None,
@@ -817,6 +850,7 @@ def _ticket_surges(scan: _Scan, det: Detector) -> list[Item]:
         items.append(
             {
                 "kind": det.name,
+                "baseline": [scan.prev_start.isoformat(), scan.prev_end.isoformat()],
                 "title": f"More tickets about “{shown}”",
                 "where": {"level": "subject", "id": str(shown), "label": str(shown)},
                 "aspect": None,
