@@ -132,12 +132,12 @@ def test_each_item_figures_match_sql(monthly, demo_ws):
                 got_before = _returns(cur, w["level"], w["id"], b0, b1, status)
             elif item["kind"] == "rating_drop":
                 col = "r.product_id" if w["level"] == "product" else "p.category"
+                sql = (
+                    "SELECT avg(r.rating), count(*) FROM reviews r JOIN products p USING "  # noqa: S608 -- the test's own column
+                    f"(product_id) WHERE {col} = ? AND r.created_at >= ? AND r.created_at < ?"
+                )
                 rows = [
-                    cur.execute(
-                        f"SELECT avg(r.rating), count(*) FROM reviews r JOIN products p USING (product_id) "
-                        f"WHERE {col} = ? AND r.created_at >= ? AND r.created_at < ?",  # noqa: S608 -- the test's own column
-                        [w["id"], date.fromisoformat(a), _end(b)],
-                    ).fetchone()
+                    cur.execute(sql, [w["id"], date.fromisoformat(a), _end(b)]).fetchone()
                     for a, b in ((result["since"], result["until"]), (b0, b1))
                 ]
                 assert now["value"] == pytest.approx(rows[0][0], abs=0.01)

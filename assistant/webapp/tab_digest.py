@@ -42,6 +42,8 @@ def build_digest_tab(ctx: TabContext) -> DigestTab:
             period = gr.Dropdown(
                 PERIODS, value="30", label="Period", elem_id="digest-period", scale=1
             )
+            since = gr.Textbox(label="Or from (YYYY-MM-DD)", elem_id="digest-since", scale=1)
+            until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="digest-until", scale=1)
             go_button = gr.Button("Refresh", elem_id="digest-go", scale=0)
         summary = gr.Markdown(elem_id="digest-summary")
         cards, plots = [], []
@@ -59,12 +61,12 @@ def build_digest_tab(ctx: TabContext) -> DigestTab:
                 )
     outputs = [summary, *cards, *plots]
 
-    def on_refresh(days, request: gr.Request):
-        return refresh(ctx.assistant, ctx.role_of(request), days)
+    def on_refresh(days, start, end, request: gr.Request):
+        return refresh(ctx.assistant, ctx.role_of(request), days, start, end)
 
     go_button.click(
         on_refresh,
-        inputs=[period],
+        inputs=[period, since, until],
         outputs=outputs,
         concurrency_id="panels",
         concurrency_limit=ctx.limit,
@@ -110,10 +112,14 @@ def wire(tab: DigestTab, ctx: TabContext, demo: gr.Blocks, tabs: gr.Tabs, produc
         )
 
 
-def refresh(assistant, role: str, days) -> list:
-    """The summary line, then each slot's card HTML (or hidden), then its sparkline."""
+def refresh(assistant, role: str, days, since: str | None = None, until: str | None = None) -> list:
+    """The summary line, then each slot's card HTML (or hidden), then its sparkline.
+    A start day, when given, wins over the period length."""
+    args = {"since": since.strip()} if since and since.strip() else {"period_days": int(days or 30)}
+    if until and until.strip():
+        args["until"] = until.strip()
     try:
-        result = assistant.toolbox(role).call("digest", period_days=int(days or 30)).unwrap()
+        result = assistant.toolbox(role).call("digest", **args).unwrap()
     except Exception as exc:
         log.warning("digest unavailable: %s", exc)
         message = getattr(exc, "message", None) or "the digest could not be computed"
