@@ -452,27 +452,34 @@ def _rate_rises(scan: _Scan, det: Detector) -> list[Item]:
             z = z_two_proportions(h1, n1, h0, n0)
             if h1 < det.min_hits or change < det.min_change or z is None or z < det.z:
                 continue
-            ident = key[0]
+            at, ident = level, key[0]
             aspect = key[1] if len(key) > 1 else None
-            where = _label(level, ident, g.title)
+            where = _label(at, ident, g.title)
             said = _top_complaint(scan, level, ident) if aspect is None else None
             if said:
                 aspect = said[0]
+            driver = _driver(scan, metric, level, ident, aspect, h1 - n1 * h0 / n0)
+            if driver is not None:
+                # The category's rise is one product's: the card is about that product,
+                # tested at the category (its own records are too few for the test).
+                said = (aspect, f"{where}: {_pct(h1 / n1)} of {n1} vs {_pct(h0 / n0)} of {n0}")
+                at, ident, where, g, (h1, n1, h0, n0) = driver
+                change = h1 / n1 - h0 / n0 if n0 else h1 / n1
             on_aspect = aspect if metric == "aspect_complaint_share" else None
-            filters = {level: ident, **({"aspect": on_aspect} if on_aspect else {})}
+            filters = {at: ident, **({"aspect": on_aspect} if on_aspect else {})}
             series, since = _rate_history(scan, metric, filters)
             items.append(
                 {
                     "kind": det.name,
                     "baseline": [scan.wide_start.isoformat(), scan.prev_end.isoformat()],
                     "title": f"{RATE_WORDS[det.name].format(aspect=aspect)} for {where}",
-                    "where": {"level": level, "id": str(ident), "label": where},
+                    "where": {"level": at, "id": str(ident), "label": where},
                     "aspect": aspect,
                     "since": since,
                     "now": _figure(h1, n1),
                     "before": _figure(h0, n0),
                     "change": round(change, 4),
-                    "z": round(z, 2),
+                    "z": round(z, 2) if driver is None else None,
                     # Excess affected records: those above what the old rate predicts.
                     "impact": round(det.impact * change * n1, 2),
                     "evidence": [{"id": i} for i in g.evidence],
@@ -482,6 +489,40 @@ def _rate_rises(scan: _Scan, det: Detector) -> list[Item]:
                 }
             )
     return items
+
+
+DRIVER_SHARE = 0.5
+
+
+def _driver(scan: _Scan, metric: str, level: str, ident: Any, aspect: str | None, excess: float):
+    """The product behind a category's rise, when one product accounts for at least
+    half of the category's excess records: (level, id, label, group, figures)."""
+    if level != "category" or excess <= 0:
+        return None
+    filters = {
+        "category": ident,
+        **({"aspect": aspect} if metric == "aspect_complaint_share" else {}),
+    }
+    now = scan.run(metric, ["product"], filters)
+    before = {
+        g.keys["product"]: g
+        for g in scan.run(metric, ["product"], filters, prev=True, wide=True).groups
+    }
+    best = None
+    for g in now.groups:
+        b = before.get(g.keys["product"])
+        h1, n1 = g.hits or 0, g.n
+        h0, n0 = ((b.hits or 0), b.n) if b else (0, 0)
+        if not n1:
+            continue
+        extra = h1 - n1 * (h0 / n0 if n0 else 0.0)
+        if best is None or extra > best[0]:
+            best = (extra, g, (h1, n1, h0, n0))
+    if best is None or best[0] < DRIVER_SHARE * excess:
+        return None
+    _extra, g, figures = best
+    pid = g.keys["product"]
+    return "product", pid, _label("product", pid, g.title), g, figures
 
 
 def _top_complaint(scan: _Scan, level: str, ident: Any) -> tuple[str, str] | None:
