@@ -468,6 +468,16 @@ def _rate_rises(scan: _Scan, det: Detector) -> list[Item]:
             on_aspect = aspect if metric == "aspect_complaint_share" else None
             filters = {at: ident, **({"aspect": on_aspect} if on_aspect else {})}
             series, since = _rate_history(scan, metric, filters)
+            if said and metric != "aspect_complaint_share":
+                # Returns count by order day, and units bought shortly before a problem
+                # surfaces come back too: the problem's start is when buyers began to
+                # complain about it, the order-day start is kept beside it.
+                _points, spoke = _rate_history(
+                    scan, "aspect_complaint_share", {at: ident, "aspect": said[0]}
+                )
+                if spoke and since and spoke != since:
+                    said = (said[0], f"{said[1]}; the orders affected were placed from {since}")
+                    since = spoke
             items.append(
                 {
                     "kind": det.name,
