@@ -87,6 +87,12 @@ PLANS: dict[str, dict[str, list[str]]] = {
         "100k": ["--scale", "22", "--repeat", "30"],
         "100k-quick": ["--scale", "4.4", "--repeat", "10"],
     },
+    "analyze": {
+        "demo": [],
+        "demo-quick": ["--rounds", "3"],
+        "100k": ["--lines", "1000000"],
+        "100k-quick": ["--lines", "200000", "--rounds", "3"],
+    },
     # Real public text, fixed size: the scale does not apply.
     "injection": {"demo": [], "demo-quick": [], "100k": [], "100k-quick": []},
     "sentiment_real": {

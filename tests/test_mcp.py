@@ -54,6 +54,8 @@ def _calls(manifest: dict) -> list[tuple[str, dict]]:
         ("tickets", {"customer_id": buyer, "status": "any"}),
         ("contact_details", {"customer_id": buyer}),
         ("offer_for_customer", {"customer_id": buyer}),
+        ("analyze", {"metric": "revenue", "by": ["product"], "limit": 3}),
+        ("compare_products", {"product_ids": [aurora, "P0059"]}),
     ]
 
 

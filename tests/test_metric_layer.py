@@ -138,6 +138,121 @@ def test_groups_rows_labels_and_evidence(ctx):
     assert aspects["rows"][0]["evidence"] == ["r2"]
 
 
+# Each order metric as one aggregate over every order line, distinct orders counted
+# with DISTINCT: what the layer's per-order and per-line formulations must equal.
+_WIDE = {
+    "revenue": "sum(i.quantity * i.unit_price) FILTER (WHERE o.status = 'completed')",
+    "units": "sum(i.quantity) FILTER (WHERE o.status = 'completed')",
+    "orders": "count(DISTINCT o.order_id) FILTER (WHERE o.status <> 'cancelled')",
+    "customers": "count(DISTINCT o.customer_id) FILTER (WHERE o.status <> 'cancelled')",
+    "average_order_value": "sum(i.quantity * i.unit_price) FILTER (WHERE o.status = 'completed')"
+    " / count(DISTINCT o.order_id) FILTER (WHERE o.status = 'completed')",
+    "return_rate": "count(DISTINCT o.order_id) FILTER (WHERE o.status = 'returned')::DOUBLE"
+    " / count(DISTINCT o.order_id) FILTER (WHERE o.status IN ('completed', 'returned'))",
+    "cancel_rate": "count(DISTINCT o.order_id) FILTER (WHERE o.status = 'cancelled')::DOUBLE"
+    " / count(DISTINCT o.order_id)",
+}
+_COMPLETED = "count(DISTINCT o.order_id) FILTER (WHERE o.status = 'completed')"
+_WIDE_N = {
+    "revenue": _COMPLETED,
+    "units": _COMPLETED,
+    "average_order_value": _COMPLETED,
+    "orders": _WIDE["orders"],
+    "customers": _WIDE["orders"],
+    "return_rate": "count(DISTINCT o.order_id) FILTER (WHERE o.status IN ('completed', 'returned'))",
+    "cancel_rate": "count(DISTINCT o.order_id)",
+}
+_WIDE_KEY = {
+    "product": "p.product_id",
+    "category": "p.category",
+    "brand": "p.brand",
+    "month": "strftime(o.ordered_at, '%Y-%m')",
+    "channel": "c.channel",
+}
+
+
+@pytest.mark.parametrize("metric", sorted(_WIDE))
+@pytest.mark.parametrize("by", [None, *_WIDE_KEY])
+def test_order_metrics_equal_the_wide_join_with_distinct_counts(ctx, metric, by):
+    # o6 has two lines in one category (Toys) and brand (Acme), o1 two lines across
+    # categories: per-order sums and per-line plain counts must count each order once
+    # per group and once in the total.
+    cur = ctx.cursor()
+    cur.execute("INSERT INTO products VALUES ('C', 'Gamma', 'Acme', 'Toys', 7, 'EUR', NULL, NULL)")
+    cur.execute("INSERT INTO orders VALUES ('o6', 'c2', '2026-03-20 08:00', 'returned', 12)")
+    cur.execute(
+        "INSERT INTO order_items VALUES ('o6', 'A', 1, 5), ('o6', 'C', 1, 7), ('o3', 'C', 3, 7)"
+    )
+    wide = (
+        "FROM orders o LEFT JOIN order_items i ON i.order_id = o.order_id "
+        "LEFT JOIN products p ON p.product_id = i.product_id "
+        "LEFT JOIN customers c ON c.customer_id = o.customer_id"
+    )
+    n_sql = _WIDE_N[metric]
+    total_value, total_n = cur.execute(f"SELECT {_WIDE[metric]}, {n_sql} {wide}").fetchone()
+    res = analyze(ctx, metric, by=[by] if by else [], limit=50, min_n=1)
+    assert res["total"]["value"] == pytest.approx(total_value, abs=1e-4)
+    assert res["total"]["n"] == total_n
+    if by:
+        key = _WIDE_KEY[by]
+        expected = {
+            str(k): (v, n)
+            for k, v, n in cur.execute(
+                f"SELECT {key}, {_WIDE[metric]}, {n_sql} {wide} WHERE {key} IS NOT NULL GROUP BY 1"
+            ).fetchall()
+        }
+        got = {
+            str(r["label"] if by == "month" else r["keys"][by]): (r["value"], r["n"])
+            for r in res["rows"]
+        }
+        assert set(got) == set(expected)
+        for k, (v, n) in got.items():
+            assert n == expected[k][1], (k, n, expected[k])
+            if v is not None and expected[k][0] is not None:
+                assert v == pytest.approx(expected[k][0], abs=1e-4), k
+
+
+def test_product_groups_count_orders_plainly_but_the_total_once(ctx):
+    # Grouped by product, an order and a product name at most one line (the store's
+    # key): no distinct count is needed there, but the total runs apart, over orders.
+    req = ml.request(ctx, "return_rate", ["product"])
+    assert ml.total_apart(ml.layer(), req)
+    out = ml.run(ctx, req)
+    assert all("DISTINCT" not in q.sql for q in out.queries)
+    assert out.total.n == 4 and out.total.hits == 1  # o1, o2, o3, o5; o2 returned
+    by_category = ml.request(ctx, "return_rate", ["category"])
+    assert not ml.total_apart(ml.layer(), by_category)
+    assert "DISTINCT" in ml.compile_query(ml.layer(), by_category, by_category.by, True).sql
+
+
+def test_conversion_counts_a_pair_once_across_groups(ctx):
+    # c1 views A again on 03-05, after buying it on 03-01 (o1): that view does not
+    # convert, and the pair (c1, A) is one pair in the total though it is in two months.
+    ctx.cursor().execute(
+        'INSERT INTO events (event_id, customer_id, product_id, event_type, "at") VALUES '
+        "('e6', 'c1', 'A', 'view', '2026-03-05'), ('e7', 'c1', 'A', 'search', '2026-03-06')"
+    )
+    res = analyze(ctx, "conversion_rate", by=["month"])
+    assert [(r["label"], r["value"], r["n"]) for r in res["rows"]] == [
+        ("2026-02", 1.0, 1),
+        ("2026-03", 0.0, 2),
+        ("2026-04", 0.0, 1),
+    ]
+    assert res["total"]["n"] == 3 and res["total"]["value"] == pytest.approx(1 / 3, abs=1e-4)
+    # The pair's latest converting view (e2, not e6 which came after the purchase).
+    assert res["total"]["evidence"] == ["e2"]
+    chan = analyze(ctx, "conversion_rate", by=["channel"], min_n=1)
+    assert [(r["label"], r["value"], r["n"]) for r in chan["rows"]] == [
+        ("email", 1.0, 1),
+        ("social", 0.0, 2),
+    ]
+    # A pair has one channel: groups and total in one statement; not so for months.
+    assert not ml.total_apart(ml.layer(), ml.request(ctx, "conversion_rate", ["channel"]))
+    assert ml.total_apart(ml.layer(), ml.request(ctx, "conversion_rate", ["month"]))
+    later = analyze(ctx, "conversion_rate", since="2026-03-01")
+    assert later["total"]["n"] == 3 and later["total"]["value"] == 0.0
+
+
 def test_rate_interval_is_the_wilson_interval(ctx):
     row = analyze(ctx, "return_rate", since="2026-03-01", until="2026-03-31")["total"]
     k, n, z = 1, 2, 1.96
@@ -305,6 +420,7 @@ def _doc() -> dict:
         (("dimensions", "month", "grain"), "hour", r"dimension 'month': a time dimension"),
         (("dimensions", "country", "kind"), "colour", r"dimension 'country': kind must be"),
         (("facts", "orders", "time"), "", r"fact 'orders': 'time' is required"),
+        (("facts", "orders", "fans_out"), ["items"], r"fact 'orders': fans_out names unknown"),
     ],
 )
 def test_a_bad_layer_file_names_the_entry(path, value, message):

@@ -196,3 +196,19 @@ def test_tool_and_cli(demo_dir, ctx):
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
     assert data["metric"] == "orders" and data["rows"][0]["group"] == "2026-01-01"
+
+
+def test_one_definition_sales_metrics_agrees_with_analyze(empty_ws):
+    from tools.analyze import analyze
+    from tools.metrics import METRICS
+
+    _tiny_shop(empty_ws.conn)
+    ctx = ToolContext(empty_ws.cursor)
+    for metric in METRICS:
+        for scope in ({}, {"since": "2026-03-01", "until": "2026-03-31"}):
+            old = sales_metrics(ctx, metric, group_by="product", **scope)
+            new = analyze(ctx, metric, by=["product"], min_n=1, **scope)
+            assert (old["total"], old["n"]) == (new["total"]["value"], new["total"]["n"]), metric
+            assert {r["group"]: r["value"] for r in old["rows"]} == {
+                r["keys"]["product"]: r["value"] for r in new["rows"]
+            }, metric

@@ -73,6 +73,8 @@ date = st.one_of(st.sampled_from(DATES), st.text(max_size=12))
 role = st.sampled_from(["marketer", "support", "admin"])
 text_list = st.one_of(st.none(), text, st.lists(text, max_size=4))
 
+DIMENSIONS = ["product", "category", "month", "verified", "rating", "aspect", "segment", "country"]
+
 # tool name -> (engine function path, strategy of keyword arguments)
 TOOLS = {
     "search_reviews": (
@@ -199,6 +201,56 @@ TOOLS = {
                 "product_id": maybe_text,
                 "brand": maybe_text,
                 "country": maybe_text,
+            },
+        ),
+    ),
+    "analyze": (
+        "tools.analyze:analyze",
+        st.fixed_dictionaries(
+            {
+                "metric": st.one_of(
+                    st.sampled_from(["revenue", "return_rate", "review_count"]), text
+                )
+            },
+            optional={
+                "by": st.one_of(
+                    st.none(),
+                    text,
+                    st.lists(st.one_of(st.sampled_from(DIMENSIONS), text), max_size=3),
+                ),
+                "filters": st.one_of(
+                    st.none(),
+                    st.dictionaries(
+                        st.one_of(st.sampled_from(DIMENSIONS), text),
+                        st.one_of(text, number, st.booleans(), st.lists(text, max_size=3)),
+                        max_size=3,
+                    ),
+                ),
+                "since": date,
+                "until": date,
+                "compare": st.one_of(st.sampled_from(["none", "previous", "year_before"]), text),
+                "sort": st.one_of(st.none(), st.sampled_from(["value", "change", "time"]), text),
+                "order": st.one_of(st.sampled_from(["desc", "asc"]), text),
+                "limit": maybe_int,
+                "min_n": maybe_int,
+            },
+        ),
+    ),
+    "compare_products": (
+        "tools.analyze:compare_products",
+        st.fixed_dictionaries(
+            {
+                "product_ids": st.lists(
+                    st.one_of(st.sampled_from(["P0016", "P0059"]), text), max_size=6
+                )
+            },
+            optional={
+                "metrics": st.one_of(
+                    st.none(),
+                    st.lists(st.one_of(st.sampled_from(["revenue", "views"]), text), max_size=3),
+                ),
+                "since": date,
+                "until": date,
             },
         ),
     ),

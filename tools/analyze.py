@@ -102,21 +102,20 @@ def analyze(
         raise UserError("sort by time needs a time dimension first in 'by'")
     if sort in ("change", "relative_change") and compare == "none":
         raise UserError(f"sort by {sort} needs a comparison period", hint="compare: previous")
-    if limit is not None and not 1 <= int(limit) <= MAX_LIMIT:
-        raise UserError(f"limit must be 1 to {MAX_LIMIT}, got {limit}")
-    if min_n is not None and int(min_n) < 1:
-        raise UserError(f"min_n must be at least 1, got {min_n}")
+    limit = _whole(limit, "limit", 1, MAX_LIMIT)
+    min_n = _whole(min_n, "min_n", 1, None)
     ranked_rate = m.unit in ("rate", "rating") and any(d.name in RANKED_RATE_DIMS for d in req.by)
     floor = int(min_n) if min_n is not None else (RANKED_RATE_MIN_N if ranked_rate else 1)
     cap = int(limit) if limit is not None else (MAX_LIMIT if sort == "time" else DEFAULT_LIMIT)
 
-    current = ml.run(ctx, req)
+    cur = ctx.cursor()
+    current = ml.run(ctx, req, cur=cur)
     span = ml.data_span(ctx, m)
     start, end = req.since or span[0], req.until or span[1]
     previous, prev_period = None, (None, None)
     if compare != "none" and start and end:
         prev_period = _compare_period(compare, start, end)
-        previous = ml.run(ctx, req.with_period(*prev_period))
+        previous = ml.run(ctx, req.with_period(*prev_period), cur=cur)
     before = {_key(g): g for g in previous.groups} if previous else {}
 
     notes: list[str] = []
@@ -166,6 +165,21 @@ def analyze(
         "left_out": left_out,
         "notes": notes,
     }
+
+
+def _whole(value: Any, name: str, low: int, high: int | None) -> int | None:
+    """A count argument as an int, or a UserError saying what is wrong with it."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise UserError(f"{name} must be a whole number, got {value!r}")
+    if isinstance(value, float) and not value.is_integer():
+        raise UserError(f"{name} must be a whole number, got {value!r}")
+    number = int(value)
+    if number < low or (high is not None and number > high):
+        bounds = f"{low} to {high}" if high is not None else f"at least {low}"
+        raise UserError(f"{name} must be {bounds}, got {number}")
+    return number
 
 
 def _empty_value(m: ml.Metric) -> float | int | None:
@@ -406,11 +420,19 @@ def compare_products(
 ) -> dict:
     """Two to five products side by side: each metric with its n, and the aspects buyers
     mention most with the share praising and complaining for each product."""
-    found = [resolve.product(ctx, str(p)) for p in product_ids or []]
+    if isinstance(product_ids, str):
+        product_ids = [product_ids]
+    if not isinstance(product_ids, list | tuple):
+        raise UserError("product_ids must be a list of two to five product ids")
+    if not 2 <= len(product_ids) <= 5:
+        raise UserError(f"compare 2 to 5 products, got {len(product_ids)}")
+    found = [resolve.product(ctx, str(p)) for p in product_ids]
     ids = list(dict.fromkeys(p["product_id"] for p in found))
     if not 2 <= len(ids) <= 5:
         raise UserError(f"compare 2 to 5 different products, got {len(ids)}")
     titles = {p["product_id"]: p.get("title") or p["product_id"] for p in found}
+    if isinstance(metrics, str):
+        metrics = [metrics]
     names = list(dict.fromkeys(str(x).strip().lower() for x in (metrics or COMPARE_METRICS)))
     lay = ml.layer()
     values: dict[str, dict[str, MetricValue]] = {pid: {} for pid in ids}
@@ -545,7 +567,9 @@ class CompareArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     product_ids: list[str] = Field(
-        min_length=2, max_length=5, description="Two to five product ids (or names)."
+        min_length=2,
+        max_length=5,
+        description="Two to five product ids (find_product turns a name into its id).",
     )
     metrics: list[Literal[_METRIC_NAMES]] | None = Field(  # type: ignore[valid-type]
         None, description="Figures to compare; default: " + ", ".join(COMPARE_METRICS) + "."

@@ -53,6 +53,10 @@ class Fact:
     evidence: str
     joins: dict[str, str]
     aliases: tuple[str, ...]
+    grain: str | None = None
+    fans_out: tuple[str, ...] = ()
+    rollups: dict[str, str] = field(default_factory=dict)
+    unique_with: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,15 @@ class Metric:
     evidence_when: str | None = None
     needs: tuple[str, ...] = ()
     aspect: bool = False
+    # Counted in two steps: one row per ``per`` (and group) with ``per_columns``
+    # aggregated over the fact's rows, then hits, n, value and evidence over those rows.
+    per: tuple[str, ...] = ()
+    per_columns: dict[str, str] = field(default_factory=dict)
+    evidence: str | None = None  # with ``per``: the evidence aggregate over the rows
+    per_where: str | None = None  # with ``per``: the only records the rows are built from
+    # Dimensions a unit has one value of (a customer's channel, a product's category):
+    # grouped by these only, every unit is in one group and the total is their sum.
+    per_within: tuple[str, ...] = ()
 
     @property
     def is_rate(self) -> bool:
@@ -105,6 +118,7 @@ class Layer:
     facts: dict[str, Fact]
     metrics: dict[str, Metric]
     dimensions: dict[str, Dimension]
+    derived: dict[str, str] = field(default_factory=dict)
 
     def metric(self, name: Any) -> Metric:
         key = str(name or "").strip().lower()
@@ -154,7 +168,7 @@ def parse(doc: Any, source: str = "metric_layer.yaml") -> Layer:
     """Check a loaded yaml document and build the layer; errors name the entry."""
     if not isinstance(doc, dict):
         raise LayerError(f"{source}: expected a mapping with facts, metrics and dimensions")
-    unknown = set(doc) - {"facts", "metrics", "dimensions"}
+    unknown = set(doc) - {"facts", "metrics", "dimensions", "derived"}
     if unknown:
         raise LayerError(f"{source}: unknown section(s) {sorted(unknown)}")
     facts: dict[str, Fact] = {}
@@ -163,8 +177,9 @@ def parse(doc: Any, source: str = "metric_layer.yaml") -> Layer:
         if not isinstance(e, dict):
             raise LayerError(f"{where}: expected a mapping")
         joins = e.get("joins") or {}
-        if not isinstance(joins, dict):
-            raise LayerError(f"{where}: joins must map an alias to a join clause")
+        rollups = e.get("rollups") or {}
+        if not isinstance(joins, dict) or not isinstance(rollups, dict):
+            raise LayerError(f"{where}: joins and rollups map an alias to a join clause")
         facts[name] = Fact(
             name,
             _sql_fragment(_need(e, "from", where), where),
@@ -172,9 +187,25 @@ def parse(doc: Any, source: str = "metric_layer.yaml") -> Layer:
             _sql_fragment(_need(e, "evidence", where), where),
             {a: _sql_fragment(str(j), f"{where}, join {a!r}") for a, j in joins.items()},
             tuple(_need(e, "aliases", where, list)),
+            _sql_fragment(e["grain"], where) if e.get("grain") else None,
+            tuple(e.get("fans_out") or ()),
+            {a: _sql_fragment(str(j), f"{where}, rollup {a!r}") for a, j in rollups.items()},
+            tuple(e.get("unique_with") or ()),
         )
+        unknown_joins = set(facts[name].fans_out) - set(joins)
+        if unknown_joins:
+            raise LayerError(f"{where}: fans_out names unknown join(s) {sorted(unknown_joins)}")
+        if set(rollups) - set(facts[name].fans_out):
+            raise LayerError(f"{where}: rollups are for joins named in fans_out")
     if not facts:
         raise LayerError(f"{source}: no facts declared")
+    derived = doc.get("derived") or {}
+    if not isinstance(derived, dict):
+        raise LayerError(f"{source}: derived maps a name to a SELECT")
+    for name, sql in derived.items():
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", str(name)):
+            raise LayerError(f"{source}: derived {name!r}: not a plain lower-case name")
+        derived[name] = _sql_fragment(str(sql), f"{source}: derived {name!r}")
     metrics: dict[str, Metric] = {}
     for name, e in (doc.get("metrics") or {}).items():
         where = f"{source}: metric {name!r}"
@@ -182,7 +213,8 @@ def parse(doc: Any, source: str = "metric_layer.yaml") -> Layer:
             raise LayerError(f"{where}: expected a mapping")
         known = {
             "fact", "label", "unit", "n", "counts", "note", "value", "hits", "decimals",
-            "evidence_when", "needs", "aspect",
+            "evidence_when", "needs", "aspect", "per", "per_columns", "evidence",
+            "per_where", "per_within",
         }  # fmt: skip
         if set(e) - known:
             raise LayerError(f"{where}: unknown key(s) {sorted(set(e) - known)}")
@@ -217,8 +249,27 @@ def parse(doc: Any, source: str = "metric_layer.yaml") -> Layer:
             else None,
             needs=needs,
             aspect=bool(e.get("aspect", False)),
+            per=tuple(_sql_fragment(str(x), where) for x in e.get("per") or ()),
+            per_columns={
+                str(k): _sql_fragment(str(v), f"{where}, per_columns {k!r}")
+                for k, v in (e.get("per_columns") or {}).items()
+            },
+            evidence=_sql_fragment(e["evidence"], where) if e.get("evidence") else None,
+            per_where=_sql_fragment(e["per_where"], where) if e.get("per_where") else None,
+            per_within=tuple(e.get("per_within") or ()),
         )
-        used = _aliases(metric.value, metric.hits, metric.n, metric.evidence_when)
+        if (metric.per_where or metric.per_within) and not metric.per:
+            raise LayerError(f"{where}: 'per_where' and 'per_within' need 'per'")
+        if bool(metric.per) != bool(metric.per_columns) or bool(metric.per) != bool(
+            metric.evidence
+        ):
+            raise LayerError(f"{where}: 'per', 'per_columns' and 'evidence' go together")
+        if any(not re.fullmatch(r"[a-z][a-z0-9_]*", k) for k in metric.per_columns):
+            raise LayerError(f"{where}: per_columns are named in plain lower case")
+        used = _aliases(
+            metric.value, metric.hits, metric.n, metric.evidence_when, *metric.per,
+            *metric.per_columns.values(), metric.per_where,
+        )  # fmt: skip
         undeclared = used - set(needs) - set(facts[fact].aliases)
         if undeclared:
             raise LayerError(f"{where}: uses alias(es) {sorted(undeclared)} not in 'needs'")
@@ -259,7 +310,20 @@ def parse(doc: Any, source: str = "metric_layer.yaml") -> Layer:
             facts=applies,
             resolve=e.get("resolve"),
         )
-    return Layer(facts, metrics, dimensions)
+    for m in metrics.values():
+        if set(m.per_within) - set(dimensions):
+            raise LayerError(
+                f"{source}: metric {m.name!r}: per_within names unknown dimension(s) "
+                f"{sorted(set(m.per_within) - set(dimensions))}"
+            )
+    for f in facts.values():
+        unknown_dims = set(f.unique_with) - set(dimensions)
+        if unknown_dims:
+            raise LayerError(
+                f"{source}: fact {f.name!r}: unique_with names unknown dimension(s) "
+                f"{sorted(unknown_dims)}"
+            )
+    return Layer(facts, metrics, dimensions, dict(derived))
 
 
 @functools.cache
@@ -302,6 +366,8 @@ def request(
     """A request from a caller's arguments: names checked, filter values resolved."""
     lay = the_layer or layer()
     m = lay.metric(metric)
+    if by is not None and not isinstance(by, str | list | tuple):
+        raise UserError("by must be a list of dimension names")
     by_names = [by] if isinstance(by, str) else list(by or [])
     if len(by_names) > MAX_BY:
         raise UserError(f"group by at most {MAX_BY} dimensions, got {len(by_names)}")
@@ -413,17 +479,27 @@ def _bad(text: str):
 
 
 def _stored_aspects(ctx: ToolContext) -> list[str]:
-    cur = ctx.cursor()
-    if not _has_table(cur, "review_aspects"):
-        return []
-    return [r[0] for r in cur.execute("SELECT DISTINCT aspect FROM review_aspects").fetchall()]
+    def load() -> list[str]:
+        if not _has_table(ctx, "review_aspects"):
+            return []
+        rows = ctx.cursor().execute("SELECT DISTINCT aspect FROM review_aspects").fetchall()
+        return [r[0] for r in rows]
+
+    # Cached per store generation: a scan of every aspect mention per question is
+    # most of a small question's time.
+    return ctx.cached("metric_layer:aspects", load)
 
 
-def _has_table(cur, name: str) -> bool:
-    found = cur.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]
-    ).fetchone()[0]
-    return bool(found)
+def _has_table(ctx: ToolContext, name: str) -> bool:
+    def load() -> bool:
+        found = (
+            ctx.cursor()
+            .execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name])
+            .fetchone()[0]
+        )
+        return bool(found)
+
+    return ctx.cached(f"metric_layer:has:{name}", load)
 
 
 # -- compiling --------------------------------------------------------------------------
@@ -455,18 +531,12 @@ def compile_query(
     m = req.metric
     fact = lay.facts[m.fact]
     grouped_by_aspect = any(d.name == "aspect" for d in keys)
-    needs: list[str] = list(m.needs)
-    for d in keys:
-        needs += d.needs
-    for name in req.filters:
-        needs += lay.dimensions[name].needs
     want_title = any(d.name == "product" for d in keys)
-    if want_title:
-        needs.append("p")
+    aliases, rolled = _joins(lay, req, keys)
     params: list[Any] = []
     joins = []
-    for alias in dict.fromkeys(needs):
-        clause = fact.joins[alias]
+    for alias in aliases:
+        clause = fact.rollups[alias] if alias in rolled else fact.joins[alias]
         if alias == "ra":
             aspects = req.filters.get("aspect", ())
             where = " WHERE aspect IN (" + ", ".join("?" * len(aspects)) + ")" if aspects else ""
@@ -495,6 +565,11 @@ def compile_query(
             conds.append(f"{key_expr(dim, fact)} IN ({marks})")
         params += list(values)
     key_cols = [f"{key_expr(d, fact)} AS k{i}" for i, d in enumerate(keys)]
+    knames = [f"k{i}" for i in range(len(keys))]
+    if m.per:
+        if m.per_where:
+            conds.append(m.per_where)
+        return _two_step(fact, m, keys, joins, conds, params, key_cols, knames, want_title, totals)
     figure = m.value if not m.is_rate else f"({m.hits})::DOUBLE / nullif({m.n}, 0)"
     hits = m.hits if m.is_rate else "NULL"
     ev_filter = f" FILTER (WHERE {m.evidence_when})" if m.evidence_when else ""
@@ -507,10 +582,17 @@ def compile_query(
         f"{evidence} AS evidence",
         "any_value(p.title) AS title" if want_title else "NULL AS title",
     ]
-    knames = [f"k{i}" for i in range(len(keys))]
     if totals and keys:
         cols.append(f"grouping({', '.join(knames)}) <> 0 AS is_total")
-    sql = f"SELECT {', '.join(cols)} FROM {fact.source}"  # noqa: S608 -- identifiers from the yaml, values bound
+    select = ", ".join(cols)
+    if fact.grain and (
+        not _fanned(fact, aliases, rolled) or (_unique_keys(fact, keys) and not totals)
+    ):
+        # One row per grain id (or per grain id within each group): counting distinct
+        # ids is counting rows, at a fraction of the cost (no hash table of every id
+        # per aggregate). The scope's total of a unique grouping still repeats ids.
+        select = select.replace(f"count(DISTINCT {fact.grain})", f"count({fact.grain})")
+    sql = f"SELECT {select} FROM {fact.source}"  # noqa: S608 -- identifiers from the yaml, values bound
     if joins:
         sql += " " + " ".join(joins)
     if conds:
@@ -519,6 +601,112 @@ def compile_query(
         group = ", ".join(knames)
         sql += f" GROUP BY GROUPING SETS (({group}), ())" if totals else f" GROUP BY {group}"
     return Query(sql, params, tuple(d.name for d in keys), totals and bool(keys))
+
+
+def _two_step(
+    fact: Fact,
+    m: Metric,
+    keys: tuple[Dimension, ...],
+    joins: list[str],
+    conds: list[str],
+    params: list[Any],
+    key_cols: list[str],
+    knames: list[str],
+    want_title: bool,
+    totals: bool,
+) -> Query:
+    """A ``per`` metric: one row per ``per`` and group first, then the figure over those
+    rows (a distinct count over the fact's rows becomes a count of rows)."""
+    units = [f"{x} AS u{i}" for i, x in enumerate(m.per)]
+    inner_cols = [*units, *key_cols, *(f"{x} AS {k}" for k, x in m.per_columns.items())]
+    if want_title:
+        inner_cols.append("any_value(p.title) AS title")
+    inner = f"SELECT {', '.join(inner_cols)} FROM {fact.source}"  # noqa: S608 -- identifiers from the yaml, values bound
+    if joins:
+        inner += " " + " ".join(joins)
+    if conds:
+        inner += " WHERE " + " AND ".join(conds)
+    inner += " GROUP BY " + ", ".join([f"u{i}" for i in range(len(m.per))] + knames)
+    figure = m.value if not m.is_rate else f"({m.hits})::DOUBLE / nullif({m.n}, 0)"
+    ev_filter = f" FILTER (WHERE {m.evidence_when})" if m.evidence_when else ""
+    cols = [
+        *knames,
+        f"{figure} AS value",
+        f"{m.n} AS n",
+        f"{m.hits if m.is_rate else 'NULL'} AS hits",
+        f"{m.evidence}{ev_filter} AS evidence",
+        "any_value(title) AS title" if want_title else "NULL AS title",
+    ]
+    totals = totals and bool(keys)
+    if totals:
+        cols.append(f"grouping({', '.join(knames)}) <> 0 AS is_total")
+    sql = f"SELECT {', '.join(cols)} FROM ({inner}) per_row"  # noqa: S608 -- identifiers from the yaml
+    if keys:
+        group = ", ".join(knames)
+        sql += f" GROUP BY GROUPING SETS (({group}), ())" if totals else f" GROUP BY {group}"
+    return Query(sql, params, tuple(d.name for d in keys), totals)
+
+
+def _needs(lay: Layer, req: Request, keys: tuple[Dimension, ...]) -> list[str]:
+    needs: list[str] = list(req.metric.needs)
+    for d in keys:
+        needs += d.needs
+    for name in req.filters:
+        needs += lay.dimensions[name].needs
+    if any(d.name == "product" for d in keys):
+        needs.append("p")  # the product's title
+    return needs
+
+
+def _joins(lay: Layer, req: Request, keys: tuple[Dimension, ...]) -> tuple[list[str], set[str]]:
+    """The join aliases in order, and those taken in their rolled-up form: a fanning
+    join no other join reads (a product dimension reads order lines; revenue does not)."""
+    fact = lay.facts[req.metric.fact]
+    aliases = _with_dependencies(fact, _needs(lay, req, keys))
+    rolled = {
+        a
+        for a in aliases
+        if a in fact.rollups and not any(a in _aliases(fact.joins[b]) for b in aliases if b != a)
+    }
+    return aliases, rolled
+
+
+def _fanned(fact: Fact, aliases: list[str], rolled: set[str]) -> bool:
+    return bool(set(fact.fans_out) & (set(aliases) - rolled))
+
+
+def _unique_keys(fact: Fact, keys: tuple[Dimension, ...]) -> bool:
+    return any(d.name in fact.unique_with for d in keys)
+
+
+def total_apart(lay: Layer, req: Request) -> bool:
+    """Whether the groups and the scope's total run as two statements: the groups' rows
+    are unique per grain id and group (plain counts) but the total's are not (a
+    GROUPING SETS statement would keep distinct counts for both)."""
+    fact = lay.facts[req.metric.fact]
+    if req.metric.per:
+        # A unit (a customer and product) can fall in several groups (months): the
+        # total counts it once, so it is counted over the units on their own.
+        return any(d.name not in req.metric.per_within for d in req.by)
+    if not fact.grain or not _unique_keys(fact, req.by):
+        return False
+    return _fanned(fact, *_joins(lay, req, req.by))
+
+
+def _with_dependencies(fact: Fact, needs: list[str]) -> list[str]:
+    """The joins in an order that works: a join naming another join's alias follows it."""
+    out: list[str] = []
+
+    def add(alias: str) -> None:
+        if alias in out:
+            return
+        for dep in sorted(_aliases(fact.joins[alias]) & set(fact.joins) - {alias}):
+            add(dep)
+        out.append(alias)
+
+    for alias in needs:
+        add(alias)
+    return out
 
 
 # -- running ----------------------------------------------------------------------------
@@ -545,33 +733,54 @@ def prepare_cursor(ctx: ToolContext, cur, req: Request, lay: Layer) -> None:
     needs = [a for d in dims for a in d.needs]
     if "seg" in needs:
         cur.register(SEGMENTS_VIEW, _segments(ctx))
+    fact = lay.facts[req.metric.fact]
+    clauses = " ".join(
+        fact.joins[a] + " " + fact.rollups.get(a, "")
+        for a in _with_dependencies(fact, _needs(lay, req, req.by))
+    )
+    for name in lay.derived:
+        if re.search(rf"\b{name}\b", clauses):
+            cur.register(name, derived_table(ctx, lay, name))
     if "ra" in needs or req.metric.aspect:
-        if not _has_table(cur, "review_aspects"):
+        if not _has_table(ctx, "review_aspects"):
             raise UserError(
                 "no aspect labels in this workspace yet",
                 hint="run the labelling step (insight prepare) first",
             )
 
 
+def derived_table(ctx: ToolContext, lay: Layer, name: str):
+    """A derived relation of the layer, as Arrow, built once per store generation."""
+
+    def load():
+        return ctx.cursor().sql(lay.derived[name]).to_arrow_table()
+
+    return ctx.cached(f"metric_layer:derived:{name}", load)
+
+
 def _segments(ctx: ToolContext):
     def load():
+        import pyarrow as pa
+
         from tools.rfm import customer_table
 
         table, _ = customer_table(ctx.cursor())
-        return table[["customer_id", "segment"]].copy()
+        # Arrow, not pandas: DuckDB scans it without converting Python strings per query.
+        return pa.Table.from_pandas(table[["customer_id", "segment"]], preserve_index=False)
 
     return ctx.cached("metric_layer:segments", load)
 
 
-def run(ctx: ToolContext, req: Request, lay: Layer | None = None) -> Outcome:
-    """The groups of ``req.by`` (all of them, unsorted) and the scope's total."""
+def run(ctx: ToolContext, req: Request, lay: Layer | None = None, cur=None) -> Outcome:
+    """The groups of ``req.by`` (all of them, unsorted) and the scope's total.
+    ``cur``: a cursor to reuse across the runs of one question (else a new one)."""
     lay = lay or layer()
-    cur = ctx.cursor()
+    cur = cur if cur is not None else ctx.cursor()
     prepare_cursor(ctx, cur, req, lay)
     m = req.metric
     queries: list[Query] = []
     by_aspect = any(d.name == "aspect" for d in req.by)
-    if req.by and not by_aspect:
+    if req.by and not by_aspect and not total_apart(lay, req):
         q = compile_query(lay, req, req.by, totals=True)
         queries.append(q)
         rows = cur.execute(q.sql, q.params).fetchall()
