@@ -956,7 +956,15 @@ def _merge(items: list[Item], categories: dict[str, str]) -> list[Item]:
         if host is None:
             kept.append(item)
             continue
-        host["also"].append(_summary_line(item))
+        # A category's rise reported on its driving product is the product's own item
+        # again: it adds nothing, and a second wave of the same kind counts once.
+        same = (item["kind"], item["where"]["id"], item["aspect"])
+        if same == (host["kind"], host["where"]["id"], host["aspect"]):
+            continue
+        line = _summary_line(item)
+        if line in host["also"] or any(line.split(":")[0] == a.split(":")[0] for a in host["also"]):
+            continue
+        host["also"].append(line)
         host["impact"] = round(host["impact"] + item["impact"] / 2, 2)
     return kept
 
