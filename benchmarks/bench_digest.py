@@ -19,7 +19,7 @@ tuned on seeds 7 and 11 only):
   seeds 7, 11 (tuning):            recall 5/6, product items right 6/14
   seeds 23, 42, 99, 101, 202:      recall 8/15 (53%), product items right 13/34 (38%)
   all 7 seeds: 0.29 items per monthly digest not about a defect product or its category,
-  about 0.6 s per digest on 2 busy cores.
+  0.4 to 1.6 s per digest on 2 busy cores.
 Misses are mostly the right product in the right month under another aspect (defect
 reviews also complain about price or service), or a return wave dated from the order
 day a few days before the month turns.
