@@ -349,6 +349,7 @@ def _demo_calls(manifest) -> list[tuple[str, dict]]:
         ("analyze", {"metric": "revenue", "by": ["product"], "limit": 3}),
         ("analyze", {"metric": "return_rate", "by": ["month"], "compare": "previous"}),
         ("compare_products", {"product_ids": [aurora, "P0059"]}),
+        ("digest", {"since": "2026-03-01", "until": "2026-03-31"}),
     ]
 
 
