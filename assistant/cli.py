@@ -11,6 +11,7 @@ from assistant.commands import (  # noqa: F401  (imported for their @app.command
     app,
     data,
     demo,
+    digest,
     index,
     mcp,
     ops,

@@ -353,6 +353,7 @@ def _demo_calls(manifest) -> list[tuple[str, dict]]:
             "campaign_brief",
             {"category": "Running Shoes", "churn_risk": "high", "offer_percent": 10},
         ),
+        ("digest", {"since": "2026-03-01", "until": "2026-03-31"}),
     ]
 
 

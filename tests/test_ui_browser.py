@@ -81,6 +81,7 @@ def page(app_url, browser):
 
 
 def _ask(page, question: str) -> None:
+    page.get_by_role("tab", name="Chat").click()  # "What changed" is the home tab
     page.locator("#question textarea").fill(question)
     page.locator("#ask").click()
     page.locator("#notice", has_text="Answered by").wait_for()

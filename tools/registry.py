@@ -11,6 +11,7 @@ from tools import (
     campaign,
     catalog,
     customers,
+    digest,
     insights,
     metrics,
     offers,
@@ -32,6 +33,7 @@ SPECS: tuple[ToolSpec, ...] = (
     *offers.SPECS,
     *analyze.SPECS,
     *campaign.SPECS,
+    *digest.SPECS,
 )
 
 

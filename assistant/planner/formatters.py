@@ -819,6 +819,67 @@ def generic(call: Call, t: dict) -> list[str]:
     return lines
 
 
+# -- digest (what changed, tools/digest.py) ---------------------------------------------------
+def _digest_figures(item: dict) -> str:
+    now, before = item["now"], item["before"]
+    if now["hits"] is not None:
+        ci = now["ci"]
+        interval = f", 95% {pct(ci[0])}-{pct(ci[1])}" if ci else ""
+        return (
+            f"{pct(now['value'])} of {now['n']}{interval}, before {pct(before['value'])} "
+            f"of {before['n']}"
+        )
+    return f"{fmt(now['value'])} (n={now['n']}), before {fmt(before['value'])} (n={before['n']})"
+
+
+def _digest_record(record: dict) -> str:
+    for key in ("review_id", "order_id", "ticket_id", "customer_id"):
+        if key in record:
+            return str(record[key])
+    return ""
+
+
+@formatter(
+    "digest",
+    header={"since", "until", "compare_since", "compare_until"},
+    item={"rank", "title", "figures", "since_note", "records", "action"},
+    also={"line"},
+    none={"tested"},
+    read_as={"interpretation"},
+)
+def _digest(call: Call, t: dict) -> list[str]:
+    r = call.result
+    lines = [
+        fill(
+            t["header"],
+            since=r["since"],
+            until=r["until"],
+            compare_since=r["compare_since"],
+            compare_until=r["compare_until"],
+        )
+        or ""
+    ]
+    if not r["items"]:
+        lines.append(fill(t["none"], tested=sum(r["tested"].values())) or "")
+    for rank, item in enumerate(r["items"], 1):
+        records = ", ".join(filter(None, (_digest_record(e) for e in item["evidence"][:3])))
+        lines.append(
+            fill(
+                t["item"],
+                rank=rank,
+                title=item["title"],
+                figures=_digest_figures(item),
+                since_note=f", since {item['since']}" if item["since"] else "",
+                records=records or "none",
+                action=item["action"],
+            )
+            or ""
+        )
+        lines += [fill(t["also"], line=line) or "" for line in item["also"]]
+    lines.append(fill(t["read_as"], interpretation=r["interpretation"]) or "")
+    return lines
+
+
 # Formatters and answer texts kept in their own modules declare themselves on import.
 from assistant.planner import campaign as _campaign  # noqa: E402, F401
 from assistant.planner import compose as _compose  # noqa: E402, F401

@@ -17,7 +17,7 @@ from starlette.middleware import Middleware
 
 from assistant.config import Settings
 from assistant.sanitize import md_text
-from assistant.webapp import panels, tab_audiences, tab_buyer, tab_chat, tab_product
+from assistant.webapp import panels, tab_audiences, tab_buyer, tab_chat, tab_digest, tab_product
 from assistant.webapp.auth import UserDirectory, role_resolver
 from assistant.webapp.tab_chat import TurnMeter
 from assistant.webapp.tab_context import TabContext, user_of
@@ -83,10 +83,12 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
                 visible=users_path is not None,
             )
         with gr.Tabs(elem_id="tabs") as tabs:
+            digest = tab_digest.build_digest_tab(ctx)
             chat = tab_chat.build_chat_tab(ctx, meter)
             buyer = tab_buyer.build_buyer_tab(ctx)
             product = tab_product.build_product_tab(ctx)
             audiences = tab_audiences.build_audiences_tab(ctx, aspect_ids)
+        tab_digest.wire(digest, ctx, demo, tabs, product, audiences)
 
         # -- load: who is logged in, what they may see, the product picker ----------------
         def on_load(request: gr.Request):
