@@ -22,7 +22,7 @@ from typing import Any
 
 from assistant import templates
 from assistant.planner.entities import Entities, expand_contractions, extract
-from assistant.planner.intents import MIN_SCORE, MIN_SCORE_CUE, OUT_OF_SCOPE
+from assistant.planner.intents import OUT_OF_SCOPE
 from assistant.planner.periods import Period, _add_months, parse_period
 from assistant.planner.resources import prompts
 from assistant.templates import fill_all
@@ -211,14 +211,17 @@ def read(
     return _allowed(reading, available)
 
 
-def without_analyst_tools(chosen: list, ranking: list) -> tuple[list, list]:
+def without_analyst_tools(chosen: list, ranking: list, scale) -> tuple[list, list]:
     """The exemplar choice with the analyst tools taken out: only ``read`` calls them,
-    with arguments from the frame; a question it leaves goes to the next best tool."""
+    with arguments from the frame; a question it leaves goes to the next best tool if
+    that clears the embedding model's thresholds (``scale``, vectorstore/model_scales)."""
     kept = [c for c in chosen if c.tool not in TOOLS]
     rest = [i for i in ranking if i.tool not in TOOLS]
     if chosen and not kept and rest and rest[0].tool != OUT_OF_SCOPE:
         top = rest[0]
-        if top.score >= MIN_SCORE or (top.cue and top.score >= MIN_SCORE_CUE):
+        if top.score >= scale.intent_min_score or (
+            top.cue and top.score >= scale.intent_min_score_cue
+        ):
             kept = [top]
     return kept, rest
 

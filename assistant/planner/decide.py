@@ -84,7 +84,7 @@ class Decider:
         question = self.speller.fix(raw)
         e = extract(self.ctx, question, self.today)
         chosen, ranking = self.intents.classify(e.masked or question)
-        chosen, ranking = analyst.without_analyst_tools(chosen, ranking)
+        chosen, ranking = analyst.without_analyst_tools(chosen, ranking, self.intents.scale)
         reading = analyst.read(
             self.ctx, question, e, self.today, [c.tool for c in chosen], self.available
         )
