@@ -45,7 +45,9 @@ def test_both_languages_have_the_same_keys_and_fields():
     en, zh = i18n.catalog("en"), i18n.catalog("zh")
     assert sorted(set(en) - set(zh)) == [], "keys missing from zh.yaml"
     assert sorted(set(zh) - set(en)) == [], "keys in zh.yaml that en.yaml lacks"
-    differing = {k: (_fields(en[k]), _fields(zh[k])) for k in en if _fields(en[k]) != _fields(zh[k])}
+    differing = {
+        k: (_fields(en[k]), _fields(zh[k])) for k in en if _fields(en[k]) != _fields(zh[k])
+    }
     assert differing == {}
     # A translation left in English is a missed one (brand names and formats excepted).
     same = {k for k in en if en[k] == zh[k] and not k.startswith("app.heading")}
@@ -128,10 +130,15 @@ def test_charts_are_labelled_in_the_chosen_language():
         "中性",
         "负面",
     ]
-    aspects = charts.aspect_balance([{"aspect": "battery", "praise": 1, "complaints": 2}], lang="zh")
+    aspects = charts.aspect_balance(
+        [{"aspect": "battery", "praise": 1, "complaints": 2}], lang="zh"
+    )
     assert [t.name for t in aspects.data] == ["投诉", "好评"]
     assert aspects.layout.xaxis.title.text == "提及次数(左为投诉,右为好评)"
-    assert charts.aspect_balance([], lang="zh").layout.annotations[0].text == "该时间段内没有提及任何方面"
+    assert (
+        charts.aspect_balance([], lang="zh").layout.annotations[0].text
+        == "该时间段内没有提及任何方面"
+    )
 
 
 def test_panel_words_follow_the_language():

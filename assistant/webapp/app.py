@@ -53,6 +53,14 @@ ROLE_NOTES = {
 }
 
 
+TAB_LABELS = {
+    tab_chat.TAB_ID: "tab.chat",
+    tab_buyer.TAB_ID: "tab.buyer",
+    tab_product.TAB_ID: "tab.product",
+    tab_audiences.TAB_ID: "tab.audiences",
+}
+
+
 def role_note(panel: str, role: str, lang: str) -> str:
     key = ROLE_NOTES[panel].get(role)
     return i18n.text(key, lang) if key else ""
@@ -102,9 +110,13 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
                 role_note("buyer", role, chosen),
                 role_note("audiences", role, chosen),
                 gr.Chatbot(examples=tab_chat.example_list(chosen)),
+                *(gr.Tab(label=i18n.text(TAB_LABELS[tab.id], chosen)) for tab in named_tabs),
             )
 
-        worded = [who, buyer.note, audiences.note, chat.chatbot]
+        # Gradio translates a tab's name once, when the tab bar is drawn: the switch renames
+        # the tabs itself. A tab without a name here (added elsewhere) keeps its own.
+        named_tabs = [tab for tab in tabs.children if getattr(tab, "id", None) in TAB_LABELS]
+        worded = [who, buyer.note, audiences.note, chat.chatbot, *named_tabs]
 
         def on_load(chosen, request: gr.Request):
             role = role_of(request)

@@ -194,7 +194,7 @@ def product_insight(
             charts.aspect_balance(
                 aspect_rows(result), f"{text('chart.aspects_short', lang)} · {label}", lang=lang
             ),
-            flags_html(result) + quotes_html(result),
+            flags_html(result) + quotes_html(result, lang),
         )
     except Exception as exc:
         message = _error_text(exc)
