@@ -154,3 +154,19 @@ def test_panel_words_follow_the_language():
     zh = panels.audience_stat_lines(stats, "zh")
     assert zh[0].startswith("总消费 100.00,平均消费 50.00")
     assert zh[1:] == ["分群:loyal 2", "流失风险:low 2"]
+
+
+def test_chat_result_charts_follow_the_language():
+    from assistant.result_table import table_of
+    from tests.test_charts import analyze, analyze_row
+
+    rows = [
+        analyze_row({"category": "Kitchen"}, "Kitchen", 1500.0, 30, previous=1000.0),
+        analyze_row({"category": "Audio"}, "Audio", 900.0, 20, previous=1200.0),
+    ]
+    table = table_of("analyze", analyze("revenue", "currency", by=("category",), rows=rows))
+    now, before = charts.result_figure(table, "zh").data
+    assert (now.name, before.name) == ("本期", "上期")
+    assert "条记录" in now.hovertemplate and "records" not in now.hovertemplate
+    assert "from 30 records" not in charts.result_figure(table).data[0].hovertemplate
+    assert "from %{customdata} records" in charts.result_figure(table).data[0].hovertemplate
