@@ -393,12 +393,11 @@ def test_audience_form_defaults_give_the_cli_audience_for_every_segment(demo_ass
     segment: the same count as `insight audience --segment S` for every segment."""
     import json
 
+    from gradio.i18n import I18nData
     from typer.testing import CliRunner
 
     from assistant.cli import app as cli_app
     from assistant.config import Settings
-    from gradio.i18n import I18nData
-
     from assistant.webapp import i18n, panels
     from assistant.webapp.app import create_app
     from tools.customers import SEGMENTS
