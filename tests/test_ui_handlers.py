@@ -393,16 +393,22 @@ def test_audience_form_defaults_give_the_cli_audience_for_every_segment(demo_ass
     segment: the same count as `insight audience --segment S` for every segment."""
     import json
 
+    from gradio.i18n import I18nData
     from typer.testing import CliRunner
 
     from assistant.cli import app as cli_app
     from assistant.config import Settings
-    from assistant.webapp import panels
+    from assistant.webapp import i18n, panels
     from assistant.webapp.app import create_app
     from tools.customers import SEGMENTS
 
     demo = create_app(demo_assistant, Settings(data_dir=demo_dir))
-    by_label = {getattr(c, "label", None): c for c in demo.blocks.values()}
+    # Labels are translation keys (i18n.label): looked up here by their English text.
+    by_label = {
+        i18n.text(c.label.key) if isinstance(c.label, I18nData) else c.label: c
+        for c in demo.blocks.values()
+        if hasattr(c, "label")
+    }
     labels = ["Bought in category", "Min spend", "Max spend", "No order for (days)",
               "Churn risk", "Wrote a review that is", "Complained about",
               "Browsed, never bought", "Country"]  # fmt: skip

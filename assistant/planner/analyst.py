@@ -213,7 +213,8 @@ def read(
 
 def without_analyst_tools(chosen: list, ranking: list, scale) -> tuple[list, list]:
     """The exemplar choice with the analyst tools taken out: only ``read`` calls them,
-    with arguments from the frame; a question it leaves goes to the next best tool."""
+    with arguments from the frame; a question it leaves goes to the next best tool if
+    that clears the embedding model's thresholds (``scale``, vectorstore/model_scales)."""
     kept = [c for c in chosen if c.tool not in TOOLS]
     rest = [i for i in ranking if i.tool not in TOOLS]
     if chosen and not kept and rest and rest[0].tool != OUT_OF_SCOPE:

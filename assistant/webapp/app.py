@@ -17,8 +17,17 @@ from starlette.middleware import Middleware
 
 from assistant.config import Settings
 from assistant.sanitize import md_text
-from assistant.webapp import panels, tab_audiences, tab_buyer, tab_chat, tab_digest, tab_product
+from assistant.webapp import (
+    i18n,
+    panels,
+    tab_audiences,
+    tab_buyer,
+    tab_chat,
+    tab_digest,
+    tab_product,
+)
 from assistant.webapp.auth import UserDirectory, role_resolver
+from assistant.webapp.lang_switch import DETECT_JS, SWITCH_JS, build_language_switch
 from assistant.webapp.tab_chat import TurnMeter
 from assistant.webapp.tab_context import TabContext, user_of
 from tools.aspects import workspace_taxonomy
@@ -38,11 +47,9 @@ table.mini td, table.mini th { border-bottom: 1px solid #e5e7eb; padding: 3px 6p
 
 # Gradio renders the login note as HTML.
 # Plain words only: markup would show literally wherever Gradio escapes the note.
-LOGIN_NOTE = (
-    "Log in with your shop account (an admin lists the accounts with the command "
-    "insight users list). "
-    "After repeated failed attempts, logins for that name or from that address wait a while."
-)
+LOGIN_NOTE = i18n.text("app.login_note")
+# The login page comes before any choice of language: it says it in both.
+AUTH_MESSAGE = " ".join(i18n.text("app.login_note", lang) for lang in i18n.LANGS)
 
 # What each role is told on the panels; the tools enforce the same limits on every call.
 AUDIENCE_ROLES = SPEC_BY_NAME["find_customers"].roles
@@ -50,10 +57,22 @@ AUDIENCE_ROLES = SPEC_BY_NAME["find_customers"].roles
 # above it only repeated that.
 ROLE_NOTES = {
     "buyer": {},
-    "audiences": {
-        "support": "Audiences are for marketers and admins; the support role cannot build them."
-    },
+    "audiences": {"support": "role_note.audiences.support"},
 }
+
+
+TAB_LABELS = {
+    tab_chat.TAB_ID: "tab.chat",
+    tab_buyer.TAB_ID: "tab.buyer",
+    tab_product.TAB_ID: "tab.product",
+    tab_audiences.TAB_ID: "tab.audiences",
+    tab_digest.TAB_ID: "tab.digest",
+}
+
+
+def role_note(panel: str, role: str, lang: str) -> str:
+    key = ROLE_NOTES[panel].get(role)
+    return i18n.text(key, lang) if key else ""
 
 
 def create_app(assistant, settings: Settings, *, users_path: Path | None = None) -> gr.Blocks:
@@ -64,24 +83,25 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
     )
     role_of = role_resolver(directory, settings.role)
     limit = settings.ui_concurrency
-    ctx = TabContext(assistant=assistant, role_of=role_of, limit=limit)
     meter = TurnMeter()
     # The audience form offers the workspace's own aspect taxonomy (users may edit it).
     aspect_ids = workspace_taxonomy(settings.data_dir).ids
 
     with gr.Blocks(title="Customer insight") as demo:
         with gr.Row():
-            gr.Markdown("## Customer insight")
+            gr.Markdown(i18n.label("app.heading"))
             who = gr.Markdown(elem_id="who")
+            lang = build_language_switch()
             # Gradio serves /logout (it clears the session cookie); without login it is hidden.
             gr.Button(
-                "Log out",
+                i18n.label("app.logout"),
                 link="/logout",
                 size="sm",
                 scale=0,
                 elem_id="logout",
                 visible=users_path is not None,
             )
+        ctx = TabContext(assistant=assistant, role_of=role_of, limit=limit, lang=lang)
         with gr.Tabs(elem_id="tabs") as tabs:
             digest = tab_digest.build_digest_tab(ctx)
             chat = tab_chat.build_chat_tab(ctx, meter)
@@ -91,14 +111,31 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
         tab_digest.wire(digest, ctx, demo, tabs, product, audiences)
 
         # -- load: who is logged in, what they may see, the product picker ----------------
-        def on_load(request: gr.Request):
+        def words(chosen, request: gr.Request):
+            """What the header and panels say to this user, in the chosen language."""
+            chosen = i18n.language(chosen)
+            role = role_of(request)
+            user = md_text(user_of(request) or i18n.text("app.local_user", chosen))
+            return (
+                i18n.text("app.who", chosen, user=user, role=role),
+                role_note("buyer", role, chosen),
+                role_note("audiences", role, chosen),
+                gr.Chatbot(examples=tab_chat.example_list(chosen)),
+                *(gr.Tab(label=i18n.text(TAB_LABELS[tab.id], chosen)) for tab in named_tabs),
+            )
+
+        # Gradio translates a tab's name once, when the tab bar is drawn: the switch renames
+        # the tabs itself. A tab without a name here (added elsewhere) keeps its own.
+        named_tabs = [tab for tab in tabs.children if getattr(tab, "id", None) in TAB_LABELS]
+        worded = [who, buyer.note, audiences.note, chat.chatbot, *named_tabs]
+
+        def on_load(chosen, request: gr.Request):
             role = role_of(request)
             categories = panels.category_choices(assistant, role)
             may_build = role in AUDIENCE_ROLES
             return (
-                f"Logged in as **{md_text(user_of(request) or 'local user')}** · role **{role}**",
-                ROLE_NOTES["buyer"].get(role, ""),
-                ROLE_NOTES["audiences"].get(role, ""),
+                chosen,
+                *words(chosen, request),
                 gr.Button(interactive=may_build),
                 gr.Dropdown(choices=panels.subject_choices(assistant, role)),
                 gr.Dropdown(choices=categories),
@@ -107,10 +144,11 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
 
         demo.load(
             on_load,
+            inputs=[lang],
+            js=DETECT_JS,
             outputs=[
-                who,
-                buyer.note,
-                audiences.note,
+                lang,
+                *worded,
                 audiences.build,
                 product.subject,
                 audiences.bought,
@@ -119,11 +157,12 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
             concurrency_id="panels",
             concurrency_limit=limit,
         )
+        lang.change(words, inputs=[lang], outputs=worded, js=SWITCH_JS, api_name=False)
 
         # -- links in evidence, cards and quotes open the right panel ----------------------
         insight_out = product.outputs
 
-        def on_link(evt: gr.EventData, start, end, request: gr.Request):
+        def on_link(evt: gr.EventData, start, end, chosen, request: gr.Request):
             role = role_of(request)
             kind, ident = evt._data.get("kind"), evt._data.get("id")
             if kind == "customer":
@@ -132,7 +171,9 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
                 return (gr.Tabs(selected=tab_buyer.TAB_ID), ident, html, *rest)
             if kind == "product":
                 choice = f"product:{ident}"
-                figures = panels.product_insight(assistant, choice, start, end, role)
+                figures = panels.product_insight(
+                    assistant, choice, start, end, role, i18n.language(chosen)
+                )
                 return (
                     gr.Tabs(selected=tab_product.TAB_ID),
                     gr.skip(),
@@ -145,7 +186,7 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
         for source in (chat.evidence, buyer.card, product.quotes):
             source.click(
                 on_link,
-                inputs=[product.since, product.until],
+                inputs=[product.since, product.until, lang],
                 outputs=[tabs, buyer.customer_id, buyer.card, product.subject, *insight_out],
                 concurrency_id="panels",
                 concurrency_limit=limit,
@@ -172,7 +213,8 @@ def launch(demo: gr.Blocks, settings: Settings, *, users_path: Path | None, **kw
         server_name=settings.host,
         server_port=settings.port,
         auth=directory.authenticate if users_path else None,
-        auth_message=LOGIN_NOTE,
+        auth_message=AUTH_MESSAGE,
+        i18n=i18n.I18N,
         app_kwargs=app_kwargs,
         # Worker threads for blocking handlers: at least one per concurrent turn plus panels.
         max_threads=max(40, 4 * settings.ui_concurrency),

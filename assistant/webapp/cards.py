@@ -8,6 +8,7 @@ characters), ids become links that open the matching panel.
 from __future__ import annotations
 
 from assistant.sanitize import html_text
+from assistant.webapp.i18n import text
 from assistant.webapp.render import link
 
 QUOTED_ASPECTS = 3  # per side: the most-mentioned complaints and praise
@@ -151,11 +152,16 @@ def profile_html(profile: dict, recs: dict) -> str:
     return "".join(parts)
 
 
-def quotes_html(result: dict) -> str:
-    """The review quotes behind the aspect chart, grouped by aspect, with review ids."""
-    parts = ['<div class="evidence"><h4>Quotes behind the charts</h4>']
+def quotes_html(result: dict, lang: str = "en") -> str:
+    """The review quotes behind the aspect chart, grouped by aspect, with review ids; the
+    headings in ``lang``."""
+    parts = [f'<div class="evidence"><h4>{text("quotes.heading", lang)}</h4>']
     any_quote = False
-    for key, title in (("top_complained", "Complaints"), ("top_praised", "Praise")):
+    sides = (
+        ("top_complained", text("quotes.complaints", lang)),
+        ("top_praised", text("quotes.praise", lang)),
+    )
+    for key, title in sides:
         for item in (result.get(key) or [])[:QUOTED_ASPECTS]:
             quotes = item.get("quotes") or []
             if not quotes:
@@ -163,7 +169,8 @@ def quotes_html(result: dict) -> str:
             any_quote = True
             parts.append(
                 f"<p><b>{title} · {html_text(item['aspect'])}</b> "
-                f"({html_text(item['count'])} of {html_text(item['n'])} reviews)</p>"
+                + text("quotes.count", lang, count=html_text(item["count"]), n=html_text(item["n"]))
+                + "</p>"
             )
             for q in quotes:
                 parts.append(
@@ -172,6 +179,6 @@ def quotes_html(result: dict) -> str:
                     f'<div class="ev-meta"><code>{html_text(q["review_id"])}</code></div></blockquote>'
                 )
     if not any_quote:
-        parts.append("<p><i>No aspect quotes in this period.</i></p>")
+        parts.append(f"<p><i>{text('quotes.none', lang)}</i></p>")
     parts.append("</div>")
     return "".join(parts)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from assistant.result_table import TIME_DIMS, ResultTable
+from assistant.webapp.i18n import text
 
 SENTIMENT_COLOURS = {"positive": "#16a34a", "neutral": "#9ca3af", "negative": "#dc2626"}
 
@@ -36,58 +37,61 @@ def empty_figure(message: str) -> go.Figure:
     return fig
 
 
-def rating_by_month(rows: list[dict], title: str = "Average rating by month") -> go.Figure:
-    """Rows: {"month": "YYYY-MM", "avg_rating": float, "n": int}."""
+def rating_by_month(rows: list[dict], title: str | None = None, lang: str = "en") -> go.Figure:
+    """Rows: {"month": "YYYY-MM", "avg_rating": float, "n": int}; labels in ``lang``."""
     if not rows:
-        return empty_figure("No reviews in this period")
+        return empty_figure(text("chart.no_reviews", lang))
+    reviews = text("chart.reviews", lang)
     months = [r["month"] for r in rows]
     fig = go.Figure(
         go.Scatter(
             x=months,
             y=[r["avg_rating"] for r in rows],
             mode="lines+markers",
-            name="average rating",
+            name=text("chart.average_rating", lang),
             customdata=[r.get("n", 0) for r in rows],
-            hovertemplate="%{x}: %{y:.2f} ★ from %{customdata} reviews<extra></extra>",
+            hovertemplate=f"%{{x}}: %{{y:.2f}} ★ {text('chart.from_reviews', lang)}<extra></extra>",
         )
     )
     fig.add_bar(
         x=months,
         y=[r.get("n", 0) for r in rows],
-        name="reviews",
+        name=reviews,
         yaxis="y2",
         opacity=0.25,
-        hovertemplate="%{y} reviews<extra></extra>",
+        hovertemplate=f"%{{y}} {reviews}<extra></extra>",
     )
     fig.update_layout(
         yaxis={"range": [1, 5.2]},
-        yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": "reviews"},
+        yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": reviews},
     )
-    return _layout(fig, title, "stars")
+    return _layout(fig, title or text("chart.rating_title", lang), text("chart.stars", lang))
 
 
-def sentiment_over_time(rows: list[dict], title: str = "Sentiment by month") -> go.Figure:
+def sentiment_over_time(rows: list[dict], title: str | None = None, lang: str = "en") -> go.Figure:
     """Rows: {"month", "positive", "neutral", "negative"} with review counts."""
     if not rows:
-        return empty_figure("No labelled reviews in this period")
+        return empty_figure(text("chart.no_labelled", lang))
     fig = go.Figure()
     months = [r["month"] for r in rows]
-    for label, colour in SENTIMENT_COLOURS.items():
+    for key, colour in SENTIMENT_COLOURS.items():
+        name = text(f"chart.{key}", lang)
         fig.add_bar(
             x=months,
-            y=[r.get(label, 0) for r in rows],
-            name=label,
+            y=[r.get(key, 0) for r in rows],
+            name=name,
             marker_color=colour,
-            hovertemplate=f"{label}: %{{y}}<extra></extra>",
+            hovertemplate=f"{name}: %{{y}}<extra></extra>",
         )
     fig.update_layout(barmode="stack")
-    return _layout(fig, title, "reviews")
+    return _layout(fig, title or text("chart.sentiment_title", lang), text("chart.reviews", lang))
 
 
-def aspect_balance(rows: list[dict], title: str = "Aspects: praise vs complaints") -> go.Figure:
+def aspect_balance(rows: list[dict], title: str | None = None, lang: str = "en") -> go.Figure:
     """Rows: {"aspect", "praise", "complaints"} as mention counts; complaints plot leftwards."""
     if not rows:
-        return empty_figure("No aspect mentions in this period")
+        return empty_figure(text("chart.no_aspects", lang))
+    complaints, praise = text("chart.complaints", lang), text("chart.praise", lang)
     rows = sorted(rows, key=lambda r: r.get("praise", 0) + r.get("complaints", 0))
     aspects = [r["aspect"] for r in rows]
     fig = go.Figure()
@@ -95,22 +99,22 @@ def aspect_balance(rows: list[dict], title: str = "Aspects: praise vs complaints
         y=aspects,
         x=[-r.get("complaints", 0) for r in rows],
         orientation="h",
-        name="complaints",
+        name=complaints,
         marker_color=SENTIMENT_COLOURS["negative"],
         customdata=[r.get("complaints", 0) for r in rows],
-        hovertemplate="%{y}: %{customdata} complaints<extra></extra>",
+        hovertemplate=f"%{{y}}: %{{customdata}} {complaints}<extra></extra>",
     )
     fig.add_bar(
         y=aspects,
         x=[r.get("praise", 0) for r in rows],
         orientation="h",
-        name="praise",
+        name=praise,
         marker_color=SENTIMENT_COLOURS["positive"],
-        hovertemplate="%{y}: %{x} praise<extra></extra>",
+        hovertemplate=f"%{{y}}: %{{x}} {praise}<extra></extra>",
     )
     fig.update_layout(barmode="relative", hovermode="y unified")
-    fig = _layout(fig, title, "")
-    fig.update_layout(hovermode="y unified", xaxis_title="mentions (complaints left, praise right)")
+    fig = _layout(fig, title or text("chart.aspects_title", lang), "")
+    fig.update_layout(hovermode="y unified", xaxis_title=text("chart.mentions", lang))
     return fig
 
 
@@ -132,16 +136,16 @@ def short_label(label: str, limit: int = MAX_LABEL) -> str:
     return label[: limit - 1] + "…"
 
 
-def result_figure(table: ResultTable) -> go.Figure:
+def result_figure(table: ResultTable, lang: str = "en") -> go.Figure:
     """A line over time for a time grouping (one line per group of a second dimension),
     horizontal bars for a ranking or a categorical grouping, in table order."""
     if not table.rows:
-        return empty_figure("No rows in this result")
+        return empty_figure(text("chart.no_rows", lang))
     fmt = VALUE_FORMATS.get(table.unit, ",.2f")
     if table.kind == "time":
-        fig = _time_lines(table, fmt)
+        fig = _time_lines(table, fmt, lang)
     else:
-        fig = _ranking_bars(table, fmt)
+        fig = _ranking_bars(table, fmt, lang)
     if table.unit == "rate":
         fig.update_layout(**{_value_axis(table): {"tickformat": ".0%"}})
     elif table.unit == "rating":
@@ -172,13 +176,14 @@ def _error(table: ResultTable, rows: list[dict]) -> dict | None:
     return {"type": "data", "symmetric": False, "array": plus, "arrayminus": minus}
 
 
-def _time_lines(table: ResultTable, fmt: str) -> go.Figure:
+def _time_lines(table: ResultTable, fmt: str, lang: str) -> go.Figure:
     time_dim = next(d for d in table.by if d in TIME_DIMS)
     others = [d for d in table.by if d != time_dim]
     series: dict[str, list[dict]] = {}
     for row in table.rows:
         name = table.row_label(row, others) if others else table.metric_label
         series.setdefault(name, []).append(row)
+    records = text("chart.from_records", lang)
     fig = go.Figure()
     for name, rows in series.items():
         rows = sorted(rows, key=lambda r: str(r.get(time_dim)))
@@ -189,7 +194,7 @@ def _time_lines(table: ResultTable, fmt: str) -> go.Figure:
             mode="lines+markers",
             name=name,
             customdata=[r.get("n") for r in rows],
-            hovertemplate=f"%{{x}}: %{{y:{fmt}}} from %{{customdata}} records<extra>{name}</extra>",
+            hovertemplate=f"%{{x}}: %{{y:{fmt}}} {records}<extra>{name}</extra>",
             **({"error_y": error} if error else {}),
         )
     fig.update_xaxes(type="category", title=time_dim)
@@ -198,8 +203,9 @@ def _time_lines(table: ResultTable, fmt: str) -> go.Figure:
     return fig
 
 
-def _ranking_bars(table: ResultTable, fmt: str) -> go.Figure:
+def _ranking_bars(table: ResultTable, fmt: str, lang: str) -> go.Figure:
     rows = table.rows[:MAX_BARS]
+    records, previous_name = text("chart.from_records", lang), text("chart.previous_period", lang)
     labels = [short_label(table.row_label(r)) for r in rows]
     error = _error(table, rows)
     fig = go.Figure(
@@ -209,30 +215,29 @@ def _ranking_bars(table: ResultTable, fmt: str) -> go.Figure:
             orientation="h",
             name=table.metric_label,
             customdata=[r.get("n") for r in rows],
-            hovertemplate=f"%{{y}}: %{{x:{fmt}}} from %{{customdata}} records<extra></extra>",
+            hovertemplate=f"%{{y}}: %{{x:{fmt}}} {records}<extra></extra>",
             **({"error_x": error} if error else {}),
         )
     )
     previous = [r.get("previous") for r in rows]
     if any(v is not None for v in previous):
         # A compared period: its bar beside each row's, so the change is seen, not read.
-        fig.data[0].name = "this period"
+        fig.data[0].name = text("chart.this_period", lang)
         fig.add_bar(
             y=labels,
             x=previous,
             orientation="h",
-            name="previous period",
+            name=previous_name,
             opacity=0.45,
             customdata=[r.get("previous_n") for r in rows],
-            hovertemplate=f"%{{y}}: %{{x:{fmt}}} from %{{customdata}} records"
-            "<extra>previous period</extra>",
+            hovertemplate=f"%{{y}}: %{{x:{fmt}}} {records}<extra>{previous_name}</extra>",
         )
         fig.update_layout(barmode="group")
     # The table's first row (the top of a ranking) is drawn at the top.
     fig.update_yaxes(autorange="reversed", automargin=True, title=" and ".join(table.by))
     title = table.title
     if len(table.rows) > len(rows):
-        title += f" (first {len(rows)} of {len(table.rows)})"
+        title += text("chart.first_of", lang, shown=len(rows), total=len(table.rows))
     fig = _layout(fig, title, "")
     fig.update_layout(
         xaxis_title=table.value_title,

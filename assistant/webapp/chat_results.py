@@ -63,15 +63,18 @@ def write_csv(table: ResultTable, folder: Path) -> Path:
     return path
 
 
-def result_messages(answer: dict[str, Any], csv_folder: Path) -> list[dict[str, Any]]:
-    """Chat messages for every grouped metric result of an answer: the chart, the table
-    and the CSV file, one message each (Gradio renders one component per message best)."""
+def result_messages(
+    answer: dict[str, Any], csv_folder: Path, lang: str = "en"
+) -> list[dict[str, Any]]:
+    """Chat messages for every grouped metric result of an answer: the chart (labelled in
+    ``lang``), the table and the CSV file, one message each (Gradio renders one component
+    per message best)."""
     messages: list[dict[str, Any]] = []
     for table in tables_of(answer)[:MAX_TABLES]:
         messages.append(
             {
                 "role": "assistant",
-                "content": gr.Plot(charts.result_figure(table), show_label=False),
+                "content": gr.Plot(charts.result_figure(table, lang), show_label=False),
             }
         )
         messages.append({"role": "assistant", "content": markdown_table(table)})

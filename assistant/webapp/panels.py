@@ -20,6 +20,7 @@ from assistant.errors import InsightError, UserError
 from assistant.sanitize import html_text, md_text
 from assistant.webapp import charts
 from assistant.webapp.cards import error_html, profile_html, quotes_html
+from assistant.webapp.i18n import text
 
 log = logging.getLogger(__name__)
 
@@ -127,32 +128,43 @@ def aspect_rows(result: dict) -> list[dict]:
     return list(counts.values())
 
 
-def _summary(result: dict) -> str:
+def _summary(result: dict, lang: str = "en") -> str:
     subject = result["subject"]
     # Titles and category names come from imported catalogue data: shown literally.
     name = (
         f"**{md_text(subject['product_id'])}** · {md_text(subject.get('title') or '')}"
         if subject.get("product_id")
-        else f"category **{md_text(subject['category'])}**"
+        else text("product.category", lang, name=md_text(subject["category"]))
     )
     period = result["period"]
     avg = result.get("average_rating")
     neg = result["sentiment"]["negative"]
+    since = period["since"] or text("product.all_time", lang)
     parts = [
-        f"{name} — {period['since'] or 'all time'} to {period['until']}",
-        f"{result['review_count']} reviews",
-        f"average rating {avg:.2f} ★" if avg is not None else "no ratings",
+        f"{name} — " + text("product.period", lang, since=since, until=period["until"]),
+        text("product.reviews", lang, n=result["review_count"]),
+        text("product.average_rating", lang, avg=f"{avg:.2f}")
+        if avg is not None
+        else text("product.no_ratings", lang),
     ]
     if neg["share"] is not None:
-        parts.append(f"{neg['share']:.0%} negative (of {neg['n']} labelled)")
+        parts.append(text("product.negative", lang, share=f"{neg['share']:.0%}", n=neg["n"]))
     rate = result.get("return_rate") or {}
     if rate.get("share") is not None:
-        parts.append(f"return rate {rate['share']:.1%} of {rate['n']} orders")
+        parts.append(text("product.return_rate", lang, share=f"{rate['share']:.1%}", n=rate["n"]))
     return " · ".join(parts)
 
 
-def product_insight(assistant, choice: str, since: str | None, until: str | None, role: str):
-    """Summary, three figures and the quotes behind them for a product or category."""
+def product_insight(
+    assistant,
+    choice: str,
+    since: str | None,
+    until: str | None,
+    role: str,
+    lang: str = "en",
+):
+    """Summary, three figures and the quotes behind them for a product or category, their
+    words in ``lang``."""
     try:
         toolbox = assistant.toolbox(role)
         subject = resolve_subject(toolbox.ctx, choice)
@@ -170,14 +182,19 @@ def product_insight(assistant, choice: str, since: str | None, until: str | None
             {"month": m["month"], "avg_rating": m["average_rating"], "n": m["n"]} for m in months
         ]
         return (
-            _summary(result),
-            charts.rating_by_month(rating, f"Average rating by month · {label}"),
+            _summary(result, lang),
+            charts.rating_by_month(
+                rating, f"{text('chart.rating_title', lang)} · {label}", lang=lang
+            ),
             charts.sentiment_over_time(
                 monthly_sentiment(months),
-                f"Sentiment by month · {label}",
+                f"{text('chart.sentiment_title', lang)} · {label}",
+                lang=lang,
             ),
-            charts.aspect_balance(aspect_rows(result), f"Aspects · {label}"),
-            flags_html(result) + quotes_html(result),
+            charts.aspect_balance(
+                aspect_rows(result), f"{text('chart.aspects_short', lang)} · {label}", lang=lang
+            ),
+            flags_html(result) + quotes_html(result, lang),
         )
     except Exception as exc:
         message = _error_text(exc)
@@ -272,29 +289,44 @@ def _figure(value, digits: int = 2) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
 
-def audience_stat_lines(stats: dict) -> list[str]:
+def audience_stat_lines(stats: dict, lang: str = "en") -> list[str]:
     """The audience's figures in words; an empty audience has none to show (its averages
     are undefined, and printing them read as "average spend None")."""
+
+    def items(counts: dict) -> str:
+        return ", ".join(f"{md_text(k)} {v}" for k, v in counts.items())
+
     return [
-        f"Total spend {_figure(stats['total_spend'])}, average spend "
-        f"{_figure(stats['average_spend'])}, average orders {_figure(stats['average_orders'], 1)}, "
-        f"average CLV {_figure(stats['average_clv'])}.",
-        "Segments: " + ", ".join(f"{md_text(k)} {v}" for k, v in stats["segments"].items()),
-        "Churn risk: " + ", ".join(f"{md_text(k)} {v}" for k, v in stats["churn_risk"].items()),
+        text(
+            "audiences.spend",
+            lang,
+            total=_figure(stats["total_spend"]),
+            average=_figure(stats["average_spend"]),
+            orders=_figure(stats["average_orders"], 1),
+            clv=_figure(stats["average_clv"]),
+        ),
+        text("audiences.by_segment", lang, items=items(stats["segments"])),
+        text("audiences.by_churn", lang, items=items(stats["churn_risk"])),
     ]
 
 
-def build_audience(assistant, role: str, *values):
-    """(stats markdown, table rows, CSV path) for the audience the form describes."""
+def build_audience(assistant, role: str, *values, lang: str = "en"):
+    """(stats markdown, table rows, CSV path) for the audience the form describes, its
+    words in ``lang``."""
     try:
         toolbox = assistant.toolbox(role)
         filters = audience_filters(*values)
         result = toolbox.call("find_customers", **filters, all_ids=True).unwrap()
         rows = audience_rows(toolbox.ctx, result["ids"])
         lines = [
-            f"**{result['count']}** of {result['of_customers']} customers match "
-            f"(as of {result['as_of']}).",
-            *(audience_stat_lines(result["stats"]) if result["count"] else []),
+            text(
+                "audiences.match",
+                lang,
+                count=result["count"],
+                total=result["of_customers"],
+                as_of=result["as_of"],
+            ),
+            *(audience_stat_lines(result["stats"], lang) if result["count"] else []),
         ]
         lines += [f"_{md_text(note)}_" for note in result.get("notes") or []]
         table = [[r[c] for c in CSV_COLUMNS] for r in rows]

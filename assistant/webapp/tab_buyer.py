@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import gradio as gr
 
-from assistant.webapp import panels
+from assistant.webapp import i18n, panels
 from assistant.webapp.tab_context import LINK_JS, TabContext
 
 TAB_ID = "buyer"
@@ -20,10 +20,12 @@ class BuyerTab(NamedTuple):
 
 def build_buyer_tab(ctx: TabContext) -> BuyerTab:
     """Lay out the tab in the current Blocks and wire its events."""
-    with gr.Tab("Buyer context", id=TAB_ID):
+    with gr.Tab(i18n.label("tab.buyer"), id=TAB_ID):
         with gr.Row():
-            customer_id = gr.Textbox(label="Customer id", elem_id="buyer-id", scale=4)
-            look_up = gr.Button("Look up", elem_id="buyer-go", scale=1)
+            customer_id = gr.Textbox(
+                label=i18n.label("buyer.customer_id"), elem_id="buyer-id", scale=4
+            )
+            look_up = gr.Button(i18n.label("buyer.look_up"), elem_id="buyer-go", scale=1)
         note = gr.Markdown(elem_id="buyer-note")
         card = gr.HTML(elem_id="buyer-card", js_on_load=LINK_JS)
 

@@ -32,3 +32,9 @@ class TabContext:
     role_of: Callable[[gr.Request | None], str]
     # One limit for both queues: chat turns ("agent") and panel queries ("panels").
     limit: int
+    # The language switch: an input of every handler that writes words (i18n.LANGS).
+    lang: gr.components.Component | None = None
+
+    def inputs(self, *components) -> list:
+        """``components`` and then the language switch, when the app has one."""
+        return [*components, *([self.lang] if self.lang is not None else [])]

@@ -15,7 +15,7 @@ import gradio as gr
 import plotly.graph_objects as go
 
 from assistant.sanitize import html_text
-from assistant.webapp import panels, tab_audiences, tab_product
+from assistant.webapp import i18n, panels, tab_audiences, tab_product
 from assistant.webapp.render import link
 from assistant.webapp.tab_context import LINK_JS, TabContext
 
@@ -37,14 +37,18 @@ class DigestTab(NamedTuple):
 
 def build_digest_tab(ctx: TabContext) -> DigestTab:
     """Lay out the tab in the current Blocks and wire its own refresh."""
-    with gr.Tab("What changed", id=TAB_ID):
+    with gr.Tab(i18n.label("tab.digest"), id=TAB_ID):
         with gr.Row():
             period = gr.Dropdown(
-                PERIODS, value="30", label="Period", elem_id="digest-period", scale=1
+                PERIODS,
+                value="30",
+                label=i18n.label("digest.period"),
+                elem_id="digest-period",
+                scale=1,
             )
-            since = gr.Textbox(label="Or from (YYYY-MM-DD)", elem_id="digest-since", scale=1)
-            until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="digest-until", scale=1)
-            go_button = gr.Button("Refresh", elem_id="digest-go", scale=0)
+            since = gr.Textbox(label=i18n.label("digest.since"), elem_id="digest-since", scale=1)
+            until = gr.Textbox(label=i18n.label("digest.until"), elem_id="digest-until", scale=1)
+            go_button = gr.Button(i18n.label("digest.refresh"), elem_id="digest-go", scale=0)
         summary = gr.Markdown(elem_id="digest-summary")
         cards, plots = [], []
         for slot in range(MAX_CARDS):

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import gradio as gr
 
-from assistant.webapp import panels
+from assistant.webapp import i18n, panels
 from assistant.webapp.tab_context import LINK_JS, TabContext
 
 TAB_ID = "product"
@@ -24,33 +24,37 @@ class ProductTab(NamedTuple):
 
 def build_product_tab(ctx: TabContext) -> ProductTab:
     """Lay out the tab in the current Blocks and wire its events."""
-    with gr.Tab("Product insight", id=TAB_ID):
+    with gr.Tab(i18n.label("tab.product"), id=TAB_ID):
         with gr.Row():
             subject = gr.Dropdown(
-                label="Product or category",
+                label=i18n.label("product.subject"),
                 choices=[],
                 allow_custom_value=True,
                 filterable=True,
                 elem_id="product-pick",
                 scale=4,
             )
-            since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="product-since", scale=1)
-            until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="product-until", scale=1)
-            show = gr.Button("Show", elem_id="product-go", scale=1)
+            since = gr.Textbox(label=i18n.label("product.since"), elem_id="product-since", scale=1)
+            until = gr.Textbox(label=i18n.label("product.until"), elem_id="product-until", scale=1)
+            show = gr.Button(i18n.label("product.show"), elem_id="product-go", scale=1)
         summary = gr.Markdown(elem_id="product-summary")
         with gr.Row():
-            rating_plot = gr.Plot(label="Rating by month", elem_id="plot-rating")
-            sentiment_plot = gr.Plot(label="Sentiment over time", elem_id="plot-sentiment")
-        aspect_plot = gr.Plot(label="Aspects: praise vs complaints", elem_id="plot-aspects")
+            rating_plot = gr.Plot(label=i18n.label("product.plot_rating"), elem_id="plot-rating")
+            sentiment_plot = gr.Plot(
+                label=i18n.label("product.plot_sentiment"), elem_id="plot-sentiment"
+            )
+        aspect_plot = gr.Plot(label=i18n.label("product.plot_aspects"), elem_id="plot-aspects")
         quotes = gr.HTML(elem_id="product-quotes", js_on_load=LINK_JS, max_height=480)
     outputs = [summary, rating_plot, sentiment_plot, aspect_plot, quotes]
 
-    def on_show(choice, start, end, request: gr.Request):
-        return panels.product_insight(ctx.assistant, choice, start, end, ctx.role_of(request))
+    def on_show(choice, start, end, lang=None, request: gr.Request = None):
+        return panels.product_insight(
+            ctx.assistant, choice, start, end, ctx.role_of(request), i18n.language(lang)
+        )
 
     show.click(
         on_show,
-        inputs=[subject, since, until],
+        inputs=ctx.inputs(subject, since, until),
         outputs=outputs,
         api_name="product_insight",
         concurrency_id="panels",
