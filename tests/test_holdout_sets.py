@@ -14,8 +14,9 @@ from assistant.evaluation.queries import evaluate
 from assistant.evaluation.runner import _resolve, _texts, bind_vars
 from tools.registry import TOOL_NAMES
 
-EVALS = Path(__file__).resolve().parent.parent / "evals"
-HOLDOUTS = sorted(EVALS.glob("holdout*.yaml"))
+# In their own folder, so `insight eval evals/*.yaml` (and CI) never scores them.
+EVALS = Path(__file__).resolve().parent.parent / "evals" / "holdout"
+HOLDOUTS = sorted(EVALS.glob("*.yaml"))
 # Tools the analyst and conversation issues declare and other branches build.
 PLANNED_TOOLS = {"analyze", "compare_products", "campaign_brief"}
 CANNOT = "can't answer"
@@ -28,13 +29,13 @@ def _cases(name: str) -> list[Case]:
 
 def test_every_holdout_file_is_found_and_pins_today():
     names = {p.name for p in HOLDOUTS}
-    assert {"holdout.yaml", "holdout_conversations.yaml", "holdout_zh.yaml"} <= names
+    assert {"analyst.yaml", "conversations.yaml", "zh.yaml"} <= names
     for path in HOLDOUTS:
         assert declared_today([path]) == "2026-11-01", path.name
 
 
 def test_analyst_holdout_size_and_unanswerable_questions():
-    cases = _cases("holdout.yaml")
+    cases = _cases("analyst.yaml")
     cannot = [c for c in cases if CANNOT in c.must_contain]
     answerable = [c for c in cases if c not in cannot]
     assert len(answerable) >= 30
@@ -49,7 +50,7 @@ def test_analyst_holdout_size_and_unanswerable_questions():
 
 
 def test_conversation_holdout_has_earlier_turns():
-    cases = _cases("holdout_conversations.yaml")
+    cases = _cases("conversations.yaml")
     assert len(cases) >= 10
     for case in cases:
         assert case.conversation and case.question, case.id
@@ -58,7 +59,7 @@ def test_conversation_holdout_has_earlier_turns():
 
 
 def test_chinese_holdout_asks_in_chinese():
-    cases = _cases("holdout_zh.yaml")
+    cases = _cases("zh.yaml")
     assert len(cases) >= 15
     for case in cases:
         assert HAN.search(case.question or ""), case.id
