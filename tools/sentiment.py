@@ -40,6 +40,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from assistant.errors import DataError
 from tools.aspects import (
     MAX_TEXT_CHARS,
+    NEUTRAL_BAND,
     Taxonomy,
     analyze_aspects,
     aspect_matrix,
@@ -57,6 +58,13 @@ from tools.model_files import (
     npz_bytes,
     save_json_atomic,
     write_bytes_atomic,
+)
+from tools.sentiment_heads import (
+    ASPECT_HEAD,
+    SENTENCE_HEAD,
+    Head,
+    sentence_features,
+    shipped_head,
 )
 
 log = logging.getLogger(__name__)
@@ -94,6 +102,11 @@ LOGREG_C, LOGREG_MAX_ITER = 4.0, 2000
 # Chosen on the validation split of the human-rated sentences and on the
 # hand-labelled demo clauses (tests/data), never on a held-out test split.
 CLAUSE_C, LEXICON_FIRST = 1.0, 0.3
+# With the shipped general head (tools.sentiment_heads) a clause's score is a mix:
+# the general head, which learnt from thousands of human-rated sentences, and the
+# shop's clause head, which knows the shop's vocabulary. Chosen on the human-rated
+# check part (shop: the Amazon 2018 sample) and the hand-labelled demo clauses.
+SHOP_WEIGHT = 0.3
 
 ASPECTS_TABLE = """
 CREATE TABLE IF NOT EXISTS review_aspects (
@@ -166,10 +179,18 @@ class SentimentModel:
     n_rated: int = 0  # rated reviews in the store when trained (training may sample them)
     # Scores single clauses (aspects, sentences); trained on clauses, not whole reviews.
     clause_clf: LogisticRegression | None = None
+    # The shipped general sentence head for this model's encoder (never saved with the
+    # shop's model: it comes with the product); None for other encoders.
+    general: Head | None = None
+    # The shipped aspect head (tools.absa): polarity towards a term, not its clause.
+    aspect_head: Head | None = None
 
     @property
     def name(self) -> str:
-        return self.model_id
+        if self.general is None:
+            return self.model_id
+        # Labels written with another general head are rewritten.
+        return f"{self.model_id}+{self.general.meta.get('arrays_sha256', '')[:8]}"
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -195,11 +216,33 @@ class SentimentModel:
         """
         if not texts:
             return np.zeros(0)
+        if self.general is not None:
+            return self._general_score(texts, embeddings)
         if self.clause_clf is None:
             return self._review_head_score(texts, embeddings)
         proba = self._proba(texts, embeddings, self.clause_clf)
         lex = vader_features(texts)[:, 0].astype(float)
         return np.where(np.abs(lex) >= LEXICON_FIRST, lex, proba[:, 2] - proba[:, 0])
+
+    def target_scores(self, items: list[tuple[str, int, int]], embedder) -> np.ndarray | None:
+        """Polarity towards the term at ``text[start:end]`` per item, in [-1, 1] and on
+        the scale :func:`polarity` reads (the head's neutral class lands inside the
+        neutral band); None when no aspect head serves this encoder."""
+        head = self.aspect_head
+        if head is None or getattr(embedder, "name", None) != head.embedder or not items:
+            return None
+        from tools.absa import aspect_features  # tools.absa builds on this module
+
+        return target_score(head, aspect_features(embedder, items))
+
+    def _general_score(self, texts: list[str], embeddings: np.ndarray) -> np.ndarray:
+        """The general head's P(pos) - P(neg), mixed with the shop's clause head."""
+        lex = vader_features(texts)
+        general = self.general.score(sentence_features(embeddings, lex))
+        if self.clause_clf is None:
+            return general
+        proba = self._proba(texts, embeddings, self.clause_clf)
+        return (1.0 - SHOP_WEIGHT) * general + SHOP_WEIGHT * (proba[:, 2] - proba[:, 0])
 
     def _review_head_score(self, texts: list[str], embeddings: np.ndarray) -> np.ndarray:
         """Clause score from the review head (version 2 models), negation-aware (see
@@ -225,6 +268,23 @@ class SentimentModel:
         for i in np.flatnonzero(blended != scores):
             labels[i] = polarity(float(blended[i]))
         return labels, blended
+
+
+def target_score(head: Head, features: np.ndarray) -> np.ndarray:
+    """P(pos) - P(neg), moved so that :func:`polarity` gives the most probable class."""
+    proba = head.proba(features)
+    best = [head.classes[i] for i in proba.argmax(axis=1)]
+    pos, neg = head.classes.index("positive"), head.classes.index("negative")
+    score = proba[:, pos] - proba[:, neg]
+    inside = NEUTRAL_BAND * 0.99
+    for i, label in enumerate(best):
+        if label == "neutral":
+            score[i] = float(np.clip(score[i], -inside, inside))
+        elif label == "positive":
+            score[i] = max(score[i], NEUTRAL_BAND)
+        else:
+            score[i] = min(score[i], -NEUTRAL_BAND)
+    return score
 
 
 def _negation_blend(texts: list[str], scores: np.ndarray, max_words: int | None = None):
@@ -371,7 +431,16 @@ def train_model(
     ).hexdigest()[:8]
     clf = _fit(embeddings, texts, labels)
     name = f"logreg-minilm-vader-{'clause-' if clause_clf is not None else ''}{digest}"
-    return SentimentModel(clf, embedder_name, len(texts), name, metrics, clause_clf=clause_clf)
+    return SentimentModel(
+        clf,
+        embedder_name,
+        len(texts),
+        name,
+        metrics,
+        clause_clf=clause_clf,
+        general=shipped_head(SENTENCE_HEAD, embedder_name),
+        aspect_head=shipped_head(ASPECT_HEAD, embedder_name),
+    )
 
 
 def save_model(model: SentimentModel, models_dir: Path) -> Path:
@@ -524,6 +593,8 @@ def _read_model(models_dir: Path) -> SentimentModel:
         metrics,
         need("n_rated", int),
         clause_clf,
+        shipped_head(SENTENCE_HEAD, need("embedder", str)),
+        shipped_head(ASPECT_HEAD, need("embedder", str)),
     )
 
 
