@@ -128,7 +128,7 @@ def main() -> None:
         )
 
     human = load_human_rated(args.data / "sentiment-human-rated")
-    print("human-rated sentences, binary (positive if score > 0)")
+    print("human-rated sentences, binary (positive if score > 0); ours vs VADER")
     for split in ("check", "test"):
         # 'check' is the part of the validation half the shipped head did not learn from.
         items = _first_by_hash(
@@ -151,7 +151,7 @@ def main() -> None:
 
     terms = load_semeval(args.data / "semeval14-absa-train")
     taxonomy = load_taxonomy()
-    print("SemEval-14 aspect terms, 3-class (product path: tools.aspects.term_polarity)")
+    print("SemEval-14 aspect terms, 3-class (product path: term_polarity); ours vs VADER")
     t_terms, n_terms = 0.0, 0
     for split in ("validation", "test"):
         items = _first_by_hash(
