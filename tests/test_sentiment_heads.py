@@ -139,7 +139,7 @@ def _first_by_hash(items, key, n):
 @pytest.mark.slow
 def test_sentence_head_on_a_fixed_human_rated_check_sample():
     """400 human-rated sentences of the 'check' part (the head never learnt from them):
-    measured macro-F1 0.845 for the general head, VADER 0.735."""
+    measured macro-F1 0.822 for the general head, VADER 0.742."""
     from sklearn.metrics import f1_score
 
     from tools.sentiment import vader_features
@@ -207,6 +207,7 @@ def test_aspect_head_on_a_fixed_semeval_validation_sample():
         return float(np.mean([p == t.label for p, t in zip(pred, sample, strict=True)]))
 
     ours, vader = accuracy(AspectOnly(), embedder), accuracy(VaderScorer(), None)
+    print(f"aspect head {ours:.3f}, VADER {vader:.3f}")
     assert ours >= FLOOR_ASPECT, (ours, vader)
     assert ours >= vader + 0.05, (ours, vader)
 
