@@ -168,8 +168,9 @@ def test_sentence_head_on_a_fixed_human_rated_check_sample():
 
 @pytest.mark.slow
 def test_aspect_head_on_a_fixed_semeval_validation_sample():
-    """300 SemEval-14 validation terms through the product path (term_polarity):
-    measured accuracy 0.000, VADER on the term's clause 0.000."""
+    """300 SemEval-14 validation terms through the product path (term_polarity). The
+    head scored 0.752 accuracy on all 1,213 validation terms (tools/heads/general-aspect.json),
+    VADER 0.642 on the whole sentence; the floor sits below that."""
     from dataclasses import dataclass
 
     from tools.sentiment import VaderScorer
