@@ -34,6 +34,12 @@ SemEval-14 aspect terms, 3-class accuracy / macro-F1 (product path, term_polarit
     validation n=1213   majority 0.505  VADER 0.642/0.574  previous 0.653/0.464
                         general head on the clause 0.702/0.536
                         ours (aspect head, target-dependent) 0.754/0.683
+    test       n=1680   majority 0.527  VADER 0.615/0.524  previous 0.649/0.453
+                        general head on the clause 0.679/0.510
+                        ours (aspect head, target-dependent) 0.707/0.621
+
+Inference: label + aspects 20.6 ms/review (n=300 Amazon reviews, 136 chars mean);
+polarity towards a given term 520 ms/term at that load (one call per term, unbatched).
 """
 
 from __future__ import annotations
