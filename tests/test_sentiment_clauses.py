@@ -56,7 +56,8 @@ def test_clause_head_needs_both_poles():
 
 def test_demo_clauses_polarity_against_hand_labels(demo_dir):
     """132 hand-labelled demo clauses: 0.856 with the review head scoring clauses,
-    0.886 with VADER-if-sure-else-clause-head (demo seed 7)."""
+    0.886 with VADER-if-sure-else-clause-head, 0.939 with the shipped general head and
+    the shop's clause head weighed by closeness to the shop's clauses (demo seed 7)."""
     from vectorstore.embeddings import load_embedder
 
     rows = _labelled()
@@ -105,15 +106,17 @@ def test_real_splits_are_fixed_and_disjoint():
 
 @pytest.mark.slow
 def test_real_validation_sample_floor():
-    """A fixed validation sample of human-rated sentences (n=400), model trained on a
-    third of the Amazon 2018 sample's reviews and stars: measured macro-F1 0.671, VADER
-    alone 0.711 on the same sample. The floor sits a little below what was measured; it
-    guards the figure, it does not claim the issue's goal (0.80) is met."""
+    """A fixed sample (n=400) of the human-rated sentences the shipped general head did
+    not learn from (the validation half's 'check' part), scored by the product's model
+    trained on a third of the Amazon 2018 sample's reviews and stars: measured macro-F1
+    0.822, VADER alone 0.742. Before the shipped head (clause head, VADER
+    first) it was 0.671 against VADER's 0.711 on a validation sample."""
     import sys
 
     from sklearn.metrics import f1_score
 
     from tools.sentiment import VaderScorer, embed_clauses
+    from tools.sentiment_realdata import human_fit_role
     from vectorstore.embeddings import load_embedder
 
     path = shared_data("amazon2018-fashion", "AMAZON_FASHION_5.json.gz")
@@ -127,7 +130,7 @@ def test_real_validation_sample_floor():
     model = train_model(texts, vecs, ratings, embedder.name, clauses=(per_text, c_vecs))
     human = [s for s in load_human_rated(shared_data("sentiment-human-rated"))]
     sample = sorted(
-        (s for s in human if s.split == "validation"),
+        (s for s in human if human_fit_role(s) == "check"),
         key=lambda s: hashlib.sha1(s.text.encode()).hexdigest(),
     )[:400]
     sents, truth = [s.text for s in sample], [s.label for s in sample]
@@ -139,6 +142,7 @@ def test_real_validation_sample_floor():
 
     ours, vader = f1(model.score(sents, x)), f1(VaderScorer().score(sents))
     assert ours >= FLOOR_HUMAN, (ours, vader)
+    assert ours >= vader + 0.05, (ours, vader)
 
 
-FLOOR_HUMAN = 0.64
+FLOOR_HUMAN = 0.79

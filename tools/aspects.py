@@ -297,7 +297,8 @@ def term_polarity(
         owner = next((a for a in taxonomy.aspects if a.pattern.fullmatch(term)), None)
         if owner is not None:
             aspect = owner
-            hits = [c for c in clauses if owner.pattern.search(c)]
+            pattern = owner.pattern
+            hits = [c for c in clauses if pattern.search(c)]
     how = "term"
     if not hits and embedder is not None:
         vecs = np.asarray(embedder.encode([*clauses, aspect.description if aspect else term]))
@@ -315,7 +316,14 @@ def term_polarity(
             "clause": None,
             "mentioned": False,
         }
-    scores = scorer.score(hits, np.asarray(embedder.encode(hits)) if embedder else None)
+    scores = None
+    target_scores = getattr(scorer, "target_scores", None)
+    if how == "term" and target_scores is not None and embedder is not None:
+        # Target-dependent: how the sentence feels about these words, not the clause's mood.
+        spans = [_sentence_span(clip_text(text or ""), c, pattern) for c in hits]
+        scores = target_scores(spans, embedder)
+    if scores is None:
+        scores = scorer.score(hits, np.asarray(embedder.encode(hits)) if embedder else None)
     k = int(np.argmax(np.abs(scores)))
     s = float(scores[k])
     return {
@@ -327,3 +335,14 @@ def term_polarity(
         "mentioned": True,
         "matched_by": how,
     }
+
+
+def _sentence_span(text: str, clause: str, pattern: re.Pattern) -> tuple[str, int, int]:
+    """The sentence of ``text`` holding ``clause``, and where the term sits in it."""
+    for sentence in _SENTENCE_END.split(text):
+        if clause in sentence:
+            at = sentence.index(clause)
+            m = pattern.search(clause)
+            return sentence, at + m.start(), at + m.end()
+    m = pattern.search(clause)
+    return clause, m.start(), m.end()

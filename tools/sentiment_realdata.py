@@ -131,3 +131,12 @@ def load_semeval(data_dir: Path) -> list[AspectTerm]:
                     )
                 )
     return out
+
+
+def human_fit_role(s: Sentence) -> str:
+    """Within the validation half: ``fit`` (what the shipped sentence head learns from)
+    or ``check`` (a fifth kept back to score it and to choose its settings, and the
+    tests' fixed sample). The test half is neither: it is only reported."""
+    if s.split != "validation":
+        return "test"
+    return "check" if bucket(f"humancheck|{s.source}|{s.id}|{s.text}") < 20 else "fit"
