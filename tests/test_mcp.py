@@ -57,6 +57,7 @@ def _calls(manifest: dict) -> list[tuple[str, dict]]:
         ("analyze", {"metric": "revenue", "by": ["product"], "limit": 3}),
         ("compare_products", {"product_ids": [aurora, "P0059"]}),
         ("campaign_brief", {"category": "Kitchen", "segment": "Loyal", "k": 2}),
+        ("digest", {"since": "2026-03-01", "until": "2026-03-31"}),
     ]
 
 

@@ -83,6 +83,11 @@ class Decider:
             return clarify("intent")
         question = self.speller.fix(raw)
         e = extract(self.ctx, question, self.today)
+        # "How many of those are from verified buyers?" narrows the previous result; it
+        # is not a new count over the whole shop.
+        narrowed = narrow_previous(thread, e, raw, self.available)
+        if narrowed is not None:
+            return narrowed
         chosen, ranking = self.intents.classify(e.masked or question)
         chosen, ranking = analyst.without_analyst_tools(chosen, ranking, self.intents.scale)
         reading = analyst.read(
@@ -91,9 +96,6 @@ class Decider:
         if reading is not None:
             return _from_reading(reading, e)
         follow_up = bool(FOLLOW_UP.search(raw)) or len(raw.split()) <= 5
-        narrowed = narrow_previous(thread, e, raw, self.available)
-        if narrowed is not None:
-            return narrowed
         top = ranking[0]
         repeat = bool(
             thread.last_tools
