@@ -77,6 +77,7 @@ def page(app_url):
         page.locator("input[type=password]").fill("mia-password")
         page.locator("button", has_text="Login").click()
         page.locator("#who", has_text="role marketer").wait_for()
+        page.get_by_role("tab", name="Chat").click()  # "What changed" is the home tab
         yield page
         chromium.close()
 

@@ -69,9 +69,9 @@ def test_chinese_holdout_asks_in_chinese():
 def test_expected_tools_exist_or_are_planned(path):
     known = set(TOOL_NAMES) | PLANNED_TOOLS
     for case in load_cases([path]):
-        named = set(case.expect_tools) | set(case.expect_args)
+        named = set(case.expect_tools or []) | set(case.expect_args)
         assert named <= known, f"{case.id}: unknown tools {sorted(named - known)}"
-        assert set(case.expect_args) <= set(case.expect_tools), case.id
+        assert set(case.expect_args) <= set(case.expect_tools or []), case.id
 
 
 @pytest.mark.parametrize("path", HOLDOUTS, ids=lambda p: p.name)

@@ -21,7 +21,7 @@ pytestmark = [
     ),
 ]
 
-TABS = ("tab.chat", "tab.buyer", "tab.product", "tab.audiences")
+TABS = ("tab.digest", "tab.chat", "tab.buyer", "tab.product", "tab.audiences")
 EXAMPLES = "#chatbot button.example"
 # The example asked: it names a customer id, so the answer can be checked against it
 # (the planner reads no Chinese phrasing yet; an id it reads in any language).
@@ -59,6 +59,7 @@ def page(app_url):
         page.locator("input[type=password]").fill("mia-password")
         page.locator("button", has_text="Login").click()
         page.locator("#who", has_text="role marketer").wait_for()
+        page.get_by_role("tab", name="Chat").click()  # "What changed" is the home tab
         yield page
         chromium.close()
 
@@ -111,6 +112,7 @@ def test_switch_to_chinese_ask_an_example_and_back(page, tmp_path):
     page.reload(wait_until="load")
     page.get_by_role("tab", name=chinese[0], exact=True).wait_for()
     assert _tab_names(page) == chinese
+    page.get_by_role("tab", name=i18n.text("tab.chat", "zh"), exact=True).click()
 
     _switch(page, "en")
     assert _tab_names(page) == english
