@@ -82,6 +82,16 @@ def argument_sets(tool_name, schema, *, customer_id, name, email, product_id, ca
         return [
             dict(metric=m, group_by=g) for m, g in (("revenue", "country"), ("orders", "product"))
         ]
+    if tool_name == "analyze":
+        # Rankings whose rows or evidence could carry a buyer: by country, city, channel.
+        return [
+            {"metric": "revenue", "by": ["city"]},
+            {"metric": "customers", "by": ["channel"]},
+            {"metric": "review_count", "by": ["product"], "filters": {"rating": [1, 2]}},
+        ]
+    if tool_name == "compare_products":
+        other = "P0059" if product_id == "P0016" else "P0016"
+        return [{"product_ids": [product_id, other]}]
     if tool_name == "find_customers":
         return [{}, {"category": category}, {"min_spend": 0}, {"sentiment": "negative"}]
     if tool_name == "segment_overview":

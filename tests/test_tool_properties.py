@@ -176,6 +176,18 @@ TOOLS = {
             },
         ),
     ),
+    "digest": (
+        "tools.digest:digest",
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "since": date,
+                "until": date,
+                "period_days": maybe_int,
+                "limit": maybe_int,
+            },
+        ),
+    ),
     "recommend_for_customer": (
         "tools.recommend:recommend_for_customer",
         st.fixed_dictionaries(
