@@ -1,8 +1,9 @@
 """Question-set files (YAML or JSONL) and the shape of one case.
 
 A file is a list of cases, or a mapping with a ``cases`` list (and optional
-``defaults`` applied to every case, and ``today``: the date its relative periods
-count from). Field meanings are documented on ``Case``.
+``defaults`` applied to every case, ``today``: the date its relative periods
+count from, and ``shop``: the demo shop its figures and ids belong to, en or zh).
+Field meanings are documented on ``Case``.
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ class Case(BaseModel):
         '{"$fact": ...} evaluated at run time, in order (a later one may use an earlier one)',
     )
     tags: list[str] = Field(default_factory=list)
+    shop: Literal["en", "zh"] | None = Field(
+        default=None,
+        description="the demo shop the case is written for (its ids, category names and "
+        "figures); a run refuses a case whose shop is not the workspace's",
+    )
     source: str = ""
 
     @model_validator(mode="after")
@@ -89,7 +95,10 @@ def _records(path: Path) -> tuple[list[dict], dict]:
     except yaml.YAMLError as exc:
         raise UserError(f"{path}: not valid YAML ({exc})") from exc
     if isinstance(data, dict):
-        return list(data.get("cases") or []), dict(data.get("defaults") or {})
+        defaults = dict(data.get("defaults") or {})
+        if data.get("shop") is not None:
+            defaults.setdefault("shop", data["shop"])
+        return list(data.get("cases") or []), defaults
     if isinstance(data, list):
         return data, {}
     raise UserError(f"{path}: expected a list of cases or a mapping with `cases`")
@@ -143,3 +152,18 @@ def declared_today(paths: list[str | Path]) -> str | None:
             hint="run them separately or pass --today",
         )
     return next(iter(found.values()), None)
+
+
+def declared_shop(path: str | Path) -> str | None:
+    """The ``shop`` a YAML question set names at its top (en, zh), or None."""
+    path = Path(path)
+    if path.suffix in (".jsonl", ".ndjson"):
+        return None
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise UserError(f"{path}: not valid YAML ({exc})") from exc
+    shop = data.get("shop") if isinstance(data, dict) else None
+    if shop is not None and shop not in ("en", "zh"):
+        raise UserError(f"{path}: shop must be en or zh, not {shop!r}")
+    return shop

@@ -21,6 +21,7 @@ from assistant.errors import InsightError
 from assistant.evaluation.cases import Case
 from assistant.evaluation.faithfulness import _NUMBER, Trace, trace_answer
 from assistant.evaluation.queries import evaluate
+from assistant.evaluation.shops import check_shop
 
 
 @dataclass
@@ -339,6 +340,8 @@ def run_cases(
     """Run every case ``repeat`` times (in parallel); a case passes only if all runs pass (pass^N)."""
     started = time.perf_counter()
     cur_factory = assistant.workspace.cursor
+    if any(c.shop for c in cases):
+        check_shop(cases, cur_factory())
 
     def one(case: Case) -> CaseResult:
         runs = [run_case(assistant, case, cur_factory()) for _ in range(repeat)]
