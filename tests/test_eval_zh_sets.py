@@ -166,7 +166,9 @@ def _strings(value) -> list[str]:
 
 
 def _check_set(path: Path, cur) -> None:
-    categories = {r[0].lower() for r in cur.execute("SELECT DISTINCT category FROM products")}
+    categories = {
+        r[0].lower() for r in cur.execute("SELECT DISTINCT category FROM products").fetchall()
+    }
     evaluated = 0
     for case in load_cases([path]):
         case = bind_vars(case, cur)
