@@ -20,7 +20,7 @@ from assistant.errors import UserError
 from assistant.evaluation.cases import Case, declared_shop, declared_today, load_cases
 from assistant.evaluation.queries import evaluate
 from assistant.evaluation.runner import _resolve, _texts, bind_vars
-from assistant.evaluation.shops import check_shop, store_language
+from assistant.evaluation.shops import check_shop, for_this_shop, store_language
 from assistant.planner.language import question_language
 from tools.registry import TOOL_NAMES
 
@@ -122,6 +122,16 @@ def test_a_case_for_the_other_shop_is_refused_with_the_file_and_the_fix(tmp_path
     assert "--lang zh" in (err.value.hint or "")
     check_shop(load_cases([TUNED_EN]), con)  # the right shop passes
     check_shop([Case(id="x", question="q")], con)  # a case naming no shop runs anywhere
+
+
+def test_a_run_over_several_sets_keeps_the_ones_that_fit_the_shop(tmp_path):
+    con = _store(tmp_path, ["Headphones", "Running Shoes", "Kitchen"])
+    english = load_cases([TUNED_EN])
+    kept, skipped = for_this_shop(load_cases([TUNED_ZH]) + english, con)
+    assert [c.id for c in kept] == [c.id for c in english]
+    assert list(skipped) == [str(TUNED_ZH)] or [p.endswith("zh.yaml") for p in skipped] == [True]
+    with pytest.raises(UserError, match="holds the en one"):
+        for_this_shop(load_cases([TUNED_ZH]), con)
 
 
 def test_a_case_may_override_the_file_shop(tmp_path):

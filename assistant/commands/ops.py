@@ -54,6 +54,7 @@ def eval_command(
         report_json,
         write_reports,
     )
+    from assistant.evaluation.shops import DEMO_COMMANDS, for_this_shop
 
     # Before the run, which can take minutes: a directory where a file is meant fails now.
     check_report_paths(files=files, json_out=json_report, markdown=markdown)
@@ -62,6 +63,14 @@ def eval_command(
     settings = load_settings(data_dir=data_dir, model=backend, today=today)
     console = Console(stderr=True)
     assistant = Assistant.open(settings=settings)
+    cases, skipped = for_this_shop(cases, assistant.workspace.cursor())
+    for source, n in sorted(skipped.items()):
+        typer.secho(
+            f"skipped {n} case(s) of {source}: written for the other demo shop "
+            f"(`{DEMO_COMMANDS['zh']}` or `{DEMO_COMMANDS['en']}` builds it)",
+            fg="yellow",
+            err=True,
+        )
     with Progress(
         TextColumn("eval"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
     ) as bar:

@@ -31,6 +31,25 @@ def store_language(cur: duckdb.DuckDBPyConnection) -> str:
     return question_language(" ".join(str(n) for n in names if n))
 
 
+def for_this_shop(
+    cases: list[Case], cur: duckdb.DuckDBPyConnection
+) -> tuple[list[Case], dict[str, int]]:
+    """The cases the workspace's shop can answer, and per source file how many were left
+    out as written for the other shop. A run over several sets (``evals/*.yaml``) keeps
+    going on the sets that fit; it is refused only when none of its cases do."""
+    if not any(c.shop for c in cases):
+        return cases, {}
+    have = store_language(cur)
+    kept = [c for c in cases if not c.shop or c.shop == have]
+    if not kept:
+        check_shop(cases, cur)
+    skipped: dict[str, int] = {}
+    for c in cases:
+        if c.shop and c.shop != have:
+            skipped[c.source or "?"] = skipped.get(c.source or "?", 0) + 1
+    return kept, skipped
+
+
 def check_shop(cases: Iterable[Case], cur: duckdb.DuckDBPyConnection) -> None:
     """Refuse cases written for another shop than the one in the store."""
     wanted = {c.shop for c in cases if c.shop}
