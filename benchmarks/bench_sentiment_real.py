@@ -44,7 +44,7 @@ SemEval-14 aspect terms, 3-class accuracy / macro-F1 (product path, term_polarit
 Inference: label + aspects 20.6 ms/review (n=300 Amazon reviews, 136 chars mean);
 polarity towards a given term 520 ms/term at that load (one call per term, unbatched).
 
-Tuning MiniLM's top two layers on "sentence [SEP] term" (tools.train_absa, 2026-11-30)
+Tuning MiniLM's top two layers on "sentence [SEP] term" (benchmarks/absa_finetune_trial.py, 2026-11-30)
 reached 0.684 on SemEval validation (n=1213) against this head's 0.754, so it was not
 shipped and its test rows were never looked at.
 """

@@ -1,6 +1,6 @@
 """Experiment: tune MiniLM's top layers for aspect polarity; scores it, ships nothing.
 
-    python -m tools.train_absa [--data ../shared/data] [--layers 2] [--epochs 4]
+    python -m benchmarks.absa_finetune_trial [--data ../shared/data] [--layers 2] [--epochs 4]
                                [--scratch DIR] [--limit N]
 
 The encoder reads the pair "sentence [SEP] term". The lower layers stay MiniLM's own
