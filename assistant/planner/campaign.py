@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from assistant import templates
 from assistant.planner.formatters import formatter
-from assistant.planner.render import fill, pct, shorten
+from assistant.planner.render import aspect_name, fill, pct, shorten
 from assistant.planner.thread import Call
 
 DRAFT = "campaign.yaml"
@@ -47,7 +47,7 @@ templates.declare(
     held_back={"products"},
     draft=set(),
 )
-def campaign_answer(call: Call, t: dict) -> list[str]:
+def campaign_answer(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
     a, b = r["audience"], r["bought"]
     segments = ", ".join(f"{k} {v}" for k, v in a["segments"].items()) or "none"
@@ -80,7 +80,9 @@ def campaign_answer(call: Call, t: dict) -> list[str]:
             lines.append(
                 fill(
                     t["praise"],
-                    aspect=p["aspect"].replace("_", " "),
+                    aspect=aspect_name(p["aspect"], lang)
+                    if lang != "en"
+                    else p["aspect"].replace("_", " "),
                     count=p["count"],
                     n=p["n"],
                     share=pct(p["share"]),
