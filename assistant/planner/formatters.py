@@ -813,8 +813,13 @@ def read_as(r: dict, t: dict) -> str:
     evidence={"ids"},
 )
 def _analyze(call: Call, t: dict, lang: str = "en") -> list[str]:
-    r = call.result
+    r = dict(call.result)
     unit = r["unit"]
+    if not r["metric"].startswith("aspect_"):
+        # The plain metrics are named in the answer's language; an aspect metric's label
+        # names its aspects too, and is shown as the tool words it.
+        named = word(lang, "metrics", r["metric"])
+        r["metric_label"] = named if named != r["metric"] else r["metric_label"]
     lines = [read_as(r, t)]
     total = r.get("total") or {}
     rows = r["rows"]
@@ -865,6 +870,8 @@ def _row_label(text: Any, by: list[str], lang: str) -> Any:
         return category_name(text, lang)
     if by == ["aspect"]:
         return aspect_name(text, lang)
+    if by == ["segment"]:
+        return word(lang, "segments", text)
     return text
 
 
