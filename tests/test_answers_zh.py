@@ -163,6 +163,18 @@ def test_compose_answers_in_the_language_of_the_question():
     assert compose(resumed, plan).startswith("共 12 条评论")
 
 
+def test_a_reply_of_ids_alone_keeps_the_conversation_language():
+    reply = _thread("P0016", [_search()])
+    reply.previous_question = "哪款耳机的电池问题最多？"
+    assert compose(reply, Plan("tools")).startswith("共 12 条评论")
+    reply.previous_question = "Which headphones have the most battery complaints?"
+    assert compose(reply, Plan("tools")).startswith("12 reviews")
+    # A question with words of its own is answered in its own language.
+    english = _thread("and P0016?", [_search()])
+    english.previous_question = "哪款耳机的电池问题最多？"
+    assert compose(english, Plan("tools")).startswith("12 reviews")
+
+
 def test_an_error_and_an_empty_answer_in_chinese():
     failed = Call("c1", "customer_profile", {"customer_id": "C9"}, {"error": "NotFoundError",
                   "message": "no customer 'C9'", "hint": "check the id"})  # fmt: skip

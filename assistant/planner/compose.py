@@ -9,6 +9,7 @@ a generic rendering of its figures rather than costing the user the answer.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 from assistant import templates
@@ -59,6 +60,18 @@ def render_call(call: Call, lang: str = "en") -> list[str]:
     return [line for line in lines if line]
 
 
+def answer_language(thread: Thread) -> str:
+    """The language of the question being answered. A question of ids and figures alone
+    ("C00042", "2") has no language of its own: it keeps the conversation's."""
+    words = _ID_OR_FIGURE.sub(" ", thread.question or "")
+    if not any(c.isalpha() for c in words) and thread.previous_question:
+        return question_language(thread.previous_question)
+    return question_language(thread.question)
+
+
+_ID_OR_FIGURE = re.compile(r"\b[A-Za-z]*\d[\w-]*")
+
+
 def read_as_marker(lang: str = "en") -> str:
     """How an analyst answer opens ("Read as:" / "理解为："): its template up to the reading."""
     return spec(lang)["analyze"]["read_as"].split("{", 1)[0].strip()
@@ -73,7 +86,7 @@ def compose(
     """The answer, in the language of the question it answers (a reply that picked an
     option answers the question it resumed); ``export`` writes an audience's CSV and
     says where (None: no file)."""
-    lang = question_language(thread.question)
+    lang = answer_language(thread)
     text = _compose(thread, plan, export, lang)
     lead = [
         *_resumed(thread, lang),
