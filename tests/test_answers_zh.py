@@ -188,6 +188,10 @@ def test_a_category_of_an_english_shop_shows_its_chinese_name():
     (header,) = render_call(call, "zh")[:1]
     assert "类目：Headphones（耳机）" in header
     assert "in Headphones" in render_call(call, "en")[0]
+    # And the other way round: a Chinese shop's category in an English answer.
+    call.args["category"] = "耳机"
+    assert "in 耳机 (Headphones)" in render_call(call, "en")[0]
+    assert "类目：耳机）" in render_call(call, "zh")[0]
     # A category the alias table does not know is shown as the shop names it.
     call.args["category"] = "Garden Gnomes"
     assert "类目：Garden Gnomes）" in render_call(call, "zh")[0]

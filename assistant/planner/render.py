@@ -133,12 +133,20 @@ def shorten(text: str) -> str:
 
 
 def category_name(name: Any, lang: str = "en") -> Any:
-    """A category as the shop names it; in a Chinese answer a category without a
-    Chinese name gets the alias table's one beside it ("Headphones（耳机）")."""
-    if lang != "zh" or not isinstance(name, str) or not name or _CJK.search(name):
+    """A category as the shop names it, with the alias table's name in the answer's
+    language beside it when the shop's is in the other one: "Headphones（耳机）" in a
+    Chinese answer about an English shop, "耳机 (Headphones)" in an English answer
+    about a Chinese shop."""
+    if not isinstance(name, str) or not name:
         return name
-    chinese = next((n for n in aliases.group("categories", name) if _CJK.search(n)), None)
-    return f"{name}（{chinese}）" if chinese else name
+    chinese_name = bool(_CJK.search(name))
+    if (lang == "zh") == chinese_name:
+        return name
+    names = aliases.group("categories", name)
+    other = next((n for n in names if bool(_CJK.search(n)) != chinese_name), None)
+    if other is None:
+        return name
+    return f"{name}（{other}）" if lang == "zh" else f"{name} ({other})"
 
 
 def aspect_name(aspect: Any, lang: str = "en") -> Any:
