@@ -23,7 +23,7 @@ from langchain.agents import create_agent
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 
 from assistant import templates
-from assistant.answer import Answer, ToolCall, merge_evidence
+from assistant.answer import Answer, ToolCall, fallback_note, merge_evidence
 from assistant.audit import AuditLog
 from assistant.config import Settings
 from assistant.errors import UserError
@@ -41,6 +41,7 @@ from assistant.models import (
     remote_model,
 )
 from assistant.outbound import store_people
+from assistant.planner.language import question_language
 from assistant.planner.now import reference
 from assistant.workspace import Workspace
 from tools.access import check_role
@@ -242,12 +243,13 @@ class Assistant:
                 if isinstance(exc, UntrustedToolCall):
                     # Shown with the answer's other flags: data tried to steer the agent.
                     turn.flags.append(f"refused tool call from customer-written text: {reason}")
-                note = templates.text("fallback_note.md", backend=self.model_spec, reason=reason)
+                note = fallback_note(question, self.model_spec, reason)
                 turn.prefix = note
                 yield {"type": "text", "delta": note}
                 yield from turn.run(self._graph(LOCAL, role), question, fork)
 
         answer = turn.answer()
+        answer.language = question_language(question)
         self.audit.record(question=question, answer=answer, user=user)
         yield {"type": "done", "answer": answer}
 

@@ -38,6 +38,9 @@ class Answer:
     role: str = "marketer"
     timings: dict[str, float] = field(default_factory=dict)
     flags: list[str] = field(default_factory=list)
+    # The language of the question, which is the language of the answer ("en" | "zh"):
+    # front ends say what they add around the answer (notices, errors) in it.
+    language: str = "en"
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: v for k, v in asdict(self).items() if k != "tool_calls"}
@@ -46,6 +49,16 @@ class Answer:
 
     def to_json(self, **kwargs) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
+
+
+def fallback_note(question: str, backend: str, reason: str) -> str:
+    """The line opening an answer the local planner gave after the remote model failed,
+    in the question's language (prompts/fallback_note.md, fallback_note.zh.md)."""
+    from assistant import templates
+    from assistant.planner.language import question_language
+
+    name = "fallback_note.zh.md" if question_language(question) == "zh" else "fallback_note.md"
+    return templates.text(name, backend=backend, reason=reason)
 
 
 def merge_evidence(into: dict[str, list[str]], result: dict[str, Any] | None) -> None:

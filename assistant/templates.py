@@ -36,6 +36,7 @@ DATA = None
 _contracts: dict[str, Any] = {
     "system.md": {"role", "today", "tools", "privacy", "period_day", "period_rule"},
     "fallback_note.md": {"backend", "reason"},
+    "fallback_note.zh.md": {"backend", "reason"},
     "privacy_marketer.md": set(),
     "privacy_support.md": set(),
     "privacy_admin.md": set(),

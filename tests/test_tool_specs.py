@@ -44,7 +44,16 @@ def test_every_tool_is_declared_completely(spec):
 def test_intents_and_templates_name_only_declared_tools():
     assert set(prompts("intents.yaml")["intents"]) == set(TOOL_NAMES)
     assert set(FORMATTERS) == set(TOOL_NAMES)
-    shared = {"scope", "error", "empty", "generic"}
+    shared = {
+        "scope",
+        "error",
+        "empty",
+        "generic",
+        "period",
+        "product_list",
+        "words",
+        "tool_labels",
+    }
     assert set(answer_templates()) - shared == set(TOOL_NAMES)
 
 

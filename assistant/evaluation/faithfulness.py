@@ -13,16 +13,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+# Boundaries are ASCII: Chinese characters count as letters in Python's \b and \w, and
+# Chinese text puts figures right against its words ("平均评分3.1", "截至2026-10-31").
+_B, _E = r"(?<![A-Za-z0-9_])", r"(?![A-Za-z0-9_])"
 _DATE = re.compile(
-    r"\b\d{4}-\d{2}(?:-\d{2})?(?:[T ]\d{2}:\d{2}(?::\d{2})?)?\b"
-    r"|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{4}\b"
-    r"|\bQ[1-4] \d{4}\b|\b(?:19|20)\d{2}\b",
+    rf"{_B}\d{{4}}-\d{{2}}(?:-\d{{2}})?(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}})?)?{_E}"
+    rf"|{_B}(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{{4}}{_E}"
+    rf"|{_B}Q[1-4] \d{{4}}{_E}|{_B}(?:19|20)\d{{2}}{_E}"
+    # Chinese dates: 2026年10月31日, 2026 年 10 月, 10月31日, 10 月
+    rf"|{_B}(?:19|20)\d{{2}}\s*年(?:\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?)?"
+    rf"|{_B}\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?",
     re.IGNORECASE,
 )
 # Tokens mixing letters and digits are ids or model numbers (C00042, R000123, ZX-4471Q).
-_ID = re.compile(r"\b(?=[\w-]*[A-Za-z])(?=[\w-]*\d)[\w-]+\b")
+_ID = re.compile(
+    r"(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*[A-Za-z])(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]+(?![A-Za-z0-9_-])"
+)
 _ENUM = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+", re.MULTILINE)
-_NUMBER = re.compile(r"(?<![\w.])([-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?)(\s*%)?")
+_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9_.])([-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?)(\s*%)?"
+)
 # Quote pairs are matched in order; only passages of 12+ characters are checked (a
 # short quote like "Broken." is matched too, so its closing mark never opens another).
 _QUOTE = re.compile(r"[\"“]([^\"”]*)[\"”]")
@@ -132,9 +142,9 @@ def trace_answer(answer_text: str, tool_results: Iterable[Any], question: str = 
     return trace
 
 
-# "(1337 more not shown)": a count from the results minus the items listed in the
-# answer (or minus another count from the results).
-_REMAINDER = re.compile(r"\s+more\b", re.IGNORECASE)
+# "(1337 more not shown)" / "（还有 1337 条未显示）": a count from the results minus the
+# items listed in the answer (or minus another count from the results).
+_REMAINDER = re.compile(r"\s+more\b|\s*[条位个行项]\s*未显示", re.IGNORECASE)
 
 
 def _is_remainder(written: str, values: list[float], listed: int) -> bool:

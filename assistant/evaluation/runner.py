@@ -22,6 +22,8 @@ from assistant.evaluation.cases import Case
 from assistant.evaluation.faithfulness import _NUMBER, Trace, trace_answer
 from assistant.evaluation.queries import evaluate
 from assistant.evaluation.shops import check_shop
+from assistant.planner.language import question_language
+from tools import aliases
 
 
 @dataclass
@@ -171,11 +173,26 @@ def _value_matches(expected: Any, actual: Any) -> bool:
     return str(expected).strip().lower() == str(actual).strip().lower()
 
 
-def _fact_stated(value: Any, text: str, tolerance: float) -> bool:
+def _names(needle: str, lang: str) -> list[str]:
+    """The names an answer in ``lang`` may give ``needle``: a Chinese answer names a
+    category or an aspect by its Chinese name (tools/aliases.yaml), "battery" as 电池."""
+    names = [needle]
+    if lang == "zh":
+        for kind in aliases.KINDS:
+            names += aliases.group(kind, needle) or aliases.group(kind, needle.replace("_", " "))
+    return names
+
+
+def _says(needle: str, text: str, lang: str = "en") -> bool:
+    low = text.lower()
+    return any(name.lower() in low for name in _names(needle, lang))
+
+
+def _fact_stated(value: Any, text: str, tolerance: float, lang: str = "en") -> bool:
     if value is None:
         return False
     if isinstance(value, str):
-        return value.lower() in text.lower()
+        return _says(value, text, lang)
     stated = [float(m.group(1).replace(",", "")) for m in _NUMBER.finditer(text)]
     targets = [float(value)] + ([float(value) * 100] if abs(float(value)) <= 1 else [])
     return any(
@@ -213,19 +230,22 @@ def score_turn(
                 reasons.append(f"args: {tool} expected {expected}, got {candidates or 'no call'}")
         checks["args"] = ok
     text = answer.text or ""
+    # The answer is in the question's language: names of categories and aspects may be
+    # the Chinese ones; figures are written the same way in both.
+    lang = question_language(case.turns[-1])
     if case.must_contain or case.must_not_contain or case.facts:
         ok = True
         for needle in _texts(case.must_contain, cur):
-            if needle.lower() not in text.lower():
+            if not _says(needle, text, lang):
                 ok = False
                 reasons.append(f"answer lacks {needle!r}")
         for needle in _texts(case.must_not_contain, cur):
-            if needle.lower() in text.lower():
+            if _says(needle, text, lang):
                 ok = False
                 reasons.append(f"answer contains forbidden {needle!r}")
         for fact in case.facts:
             value = evaluate(cur, fact.query, fact.params)
-            if not _fact_stated(value, text, fact.tolerance):
+            if not _fact_stated(value, text, fact.tolerance, lang):
                 ok = False
                 reasons.append(f"fact {fact.query}{fact.params} = {value!r} not stated")
         checks["facts"] = ok

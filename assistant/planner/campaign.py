@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from assistant import templates
 from assistant.planner.formatters import formatter
-from assistant.planner.render import fill, pct, shorten
+from assistant.planner.render import aspect_name, fill, pct, shorten, word
 from assistant.planner.thread import Call
 
 DRAFT = "campaign.yaml"
@@ -46,11 +46,14 @@ templates.declare(
     featured={"products"},
     held_back={"products"},
     draft=set(),
+    subject={"subject"},
 )
-def campaign_answer(call: Call, t: dict) -> list[str]:
+def campaign_answer(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
     a, b = r["audience"], r["bought"]
-    segments = ", ".join(f"{k} {v}" for k, v in a["segments"].items()) or "none"
+    segments = word(lang, "list_sep").join(
+        f"{word(lang, 'segments', k)} {v}" for k, v in a["segments"].items()
+    ) or word(lang, "none")
     lines = [
         fill(
             t["audience"],
@@ -80,7 +83,9 @@ def campaign_answer(call: Call, t: dict) -> list[str]:
             lines.append(
                 fill(
                     t["praise"],
-                    aspect=p["aspect"].replace("_", " "),
+                    aspect=aspect_name(p["aspect"], lang)
+                    if lang != "en"
+                    else p["aspect"].replace("_", " "),
                     count=p["count"],
                     n=p["n"],
                     share=pct(p["share"]),
@@ -94,7 +99,7 @@ def campaign_answer(call: Call, t: dict) -> list[str]:
     lines.append(fill(t["held_back"], products=held or None))
     if a["count"]:
         subject, body = draft(r)
-        lines += ["", t["draft"], f"Subject: {subject}", "", body]
+        lines += ["", t["draft"], fill(t["subject"], subject=subject) or "", "", body]
     return [line for line in lines if line is not None]
 
 

@@ -1,5 +1,6 @@
 """One formatter per tool: the lines of the answer for that tool's result, filled
-into the tool's templates in prompts/answers.yaml.
+into the tool's templates in prompts/answers.yaml, or prompts/answers.zh.yaml when
+the question was asked in Chinese. Every word an answer shows comes from those files.
 
 Each formatter reads the fields its tool's declared result type has (tools/*.py,
 ``ToolSpec.result``) and declares the placeholders it fills for each of its
@@ -13,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from assistant import templates
 from assistant.planner.render import (
-    ANSWERS,
     MAX_ITEMS,
+    aspect_name,
+    category_name,
+    declare,
     fill,
     fmt,
     label,
@@ -25,10 +27,12 @@ from assistant.planner.render import (
     scope,
     shorten,
     spec,
+    word,
 )
 from assistant.planner.thread import Call
 
-Formatter = Callable[[Call, dict], list[str]]
+# (call, the tool's templates in the answer's language, that language) -> lines
+Formatter = Callable[..., list[str]]
 FORMATTERS: dict[str, Formatter] = {}
 
 
@@ -38,7 +42,7 @@ def formatter(tool: str, **contract: set[str]) -> Callable[[Formatter], Formatte
 
     def register(fn: Formatter) -> Formatter:
         FORMATTERS[tool] = fn
-        templates.declare(ANSWERS, {tool: {key: frozenset(v) for key, v in contract.items()}})
+        declare({tool: {key: frozenset(v) for key, v in contract.items()}})
         return fn
 
     return register
@@ -50,15 +54,22 @@ def formatter(tool: str, **contract: set[str]) -> Callable[[Formatter], Formatte
     header={"count", "scope", "sentiment_note"},
     item={"text", "rating", "review_id", "date_note"},
     more={"more"},
+    sentiment_note={"sentiment"},
+    date_note={"date"},
 )
-def _search_reviews(call: Call, t: dict) -> list[str]:
+def _search_reviews(call: Call, t: dict, lang: str = "en") -> list[str]:
     r, args = call.result, call.args
     rows = r["results"]
     if not rows:
-        return [fill(spec()["empty"], tool_label=label(call.name), scope=scope(args, r)) or ""]
+        return [
+            fill(spec(lang)["empty"], tool_label=label(call.name, lang), scope=scope(args, r, lang))
+            or ""
+        ]
     total = r["n"]
-    note = f", {args['sentiment']} only" if args.get("sentiment") else ""
-    lines = [fill(t["header"], count=total, scope=scope(args, r), sentiment_note=note) or ""]
+    note = ""
+    if args.get("sentiment"):
+        note = fill(t["sentiment_note"], sentiment=word(lang, "sentiment", args["sentiment"]))
+    lines = [fill(t["header"], count=total, scope=scope(args, r, lang), sentiment_note=note) or ""]
     for row in rows[:MAX_ITEMS]:
         date = str(row["date"] or "")[:10]
         lines.append(
@@ -67,7 +78,7 @@ def _search_reviews(call: Call, t: dict) -> list[str]:
                 text=shorten(row["snippet"]),
                 rating=row["rating"],
                 review_id=row["review_id"],
-                date_note=f", {date}" if date else "",
+                date_note=fill(t["date_note"], date=date) if date else "",
             )
             or ""
         )
@@ -84,6 +95,9 @@ def _share(d: dict | None) -> tuple[str | None, Any, Any]:
 @formatter(
     "product_insights",
     header={"subject", "period_note", "avg_rating", "n", "neg_pct", "neg_count"},
+    short={"subject", "period_note", "n"},
+    subject={"title", "product_id"},
+    period_note={"since", "until"},
     returns={"rate", "count", "n"},
     trend={"direction", "slope", "months"},
     previous={"since", "until", "avg_rating", "n"},
@@ -94,15 +108,21 @@ def _share(d: dict | None) -> tuple[str | None, Any, Any]:
     aspect={"aspect", "share", "count", "n", "quote_note"},
     quote={"text", "review_id"},
 )
-def _product_insights(call: Call, t: dict) -> list[str]:
+def _product_insights(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
     subj = r["subject"]
     if subj.get("product_id"):
-        subject = f"{subj.get('title') or subj['product_id']} ({subj['product_id']})"
+        subject = fill(
+            t["subject"],
+            title=subj.get("title") or subj["product_id"],
+            product_id=subj["product_id"],
+        )
     else:
-        subject = subj.get("category")
+        subject = category_name(subj.get("category"), lang)
     period = r["period"]
-    period_note = f" from {period['since']} to {period['until']}" if period["since"] else ""
+    period_note = ""
+    if period["since"]:
+        period_note = fill(t["period_note"], since=period["since"], until=period["until"]) or ""
     neg_pct, neg_count, _ = _share(r["sentiment"]["negative"])
     n = r["review_count"]
     lines = [
@@ -115,17 +135,19 @@ def _product_insights(call: Call, t: dict) -> list[str]:
             neg_pct=neg_pct,
             neg_count=neg_count,
         )
-        or f"{subject}{period_note}: {n} reviews."
+        or fill(t["short"], subject=subject, period_note=period_note, n=n)
+        or ""
     ]
     rate, count, total = _share(r["return_rate"])
     lines.append(fill(t["returns"], rate=rate, count=count, n=total) or "")
     trend = r["rating_trend"]
     if trend["months"]:
         slope = trend["slope_per_month"]
+        direction = trend["direction"]
         lines.append(
             fill(
                 t["trend"],
-                direction=trend["direction"],
+                direction=word(lang, "directions", direction) if direction else None,
                 slope=f"{slope:+.2f}" if isinstance(slope, int | float) else None,
                 months=len(trend["months"]),
             )
@@ -146,16 +168,16 @@ def _product_insights(call: Call, t: dict) -> list[str]:
     changes = r["changes"] or {}
     rising = [a for a in changes.get("rising_complaints") or [] if a["change"] > 0.05]
     if rising:
-        items = "; ".join(
+        items = word(lang, "item_sep").join(
             fill(
                 t["rising_item"],
-                aspect=a["aspect"],
+                aspect=aspect_name(a["aspect"], lang),
                 before=pct(a["share_before"]),
                 now=pct(a["share_now"]),
                 count=a["count_now"],
                 n=a["n_now"],
             )
-            or str(a["aspect"])
+            or str(aspect_name(a["aspect"], lang))
             for a in rising[:3]
         )
         lines.append(fill(t["rising"], items=items) or "")
@@ -176,7 +198,7 @@ def _product_insights(call: Call, t: dict) -> list[str]:
             lines.append(
                 fill(
                     t["aspect"],
-                    aspect=a["aspect"],
+                    aspect=aspect_name(a["aspect"], lang),
                     share=share,
                     count=count,
                     n=total,
@@ -192,14 +214,19 @@ def _product_insights(call: Call, t: dict) -> list[str]:
     header={"n", "model"},
     item={"text", "label", "score", "aspects_note"},
     aspect={"aspect", "polarity"},
+    aspects_note={"aspects"},
 )
-def _review_sentiment(call: Call, t: dict) -> list[str]:
+def _review_sentiment(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
     texts = call.args.get("texts") or []
     lines = [fill(t["header"], n=r["n"], model=r["model"]) or ""]
     for i, item in enumerate(r["results"][:MAX_ITEMS]):
         aspects = [
-            fill(t["aspect"], aspect=a.get("aspect") or a.get("term"), polarity=a.get("polarity"))
+            fill(
+                t["aspect"],
+                aspect=aspect_name(a.get("aspect"), lang) or a.get("term"),
+                polarity=word(lang, "polarity", a.get("polarity")),
+            )
             for a in item["aspects"]
         ]
         aspects = [a for a in aspects if a]
@@ -207,9 +234,13 @@ def _review_sentiment(call: Call, t: dict) -> list[str]:
             fill(
                 t["item"],
                 text=shorten(texts[i] if i < len(texts) else ""),
-                label=item["label"],
+                label=word(lang, "polarity", item["label"]),
                 score=item["score"],
-                aspects_note=(" — " + ", ".join(aspects)) if aspects else "",
+                aspects_note=(
+                    fill(t["aspects_note"], aspects=word(lang, "list_sep").join(aspects))
+                    if aspects
+                    else ""
+                ),
             )
             or ""
         )
@@ -219,56 +250,73 @@ def _review_sentiment(call: Call, t: dict) -> list[str]:
 @formatter(
     "customer_profile",
     header={"customer_id", "segment_note", "orders", "returned", "spend", "last_order_note"},
+    segment_note={"segment"},
+    last_order={"date", "returned_note"},
+    last_returned=set(),
+    no_orders=set(),
     churn={"risk", "days", "gap_note"},
+    churn_short={"risk"},
+    gap_note={"days"},
     favourites={"items"},
+    favourite={"category", "units"},
     interests={"items"},
     reviews={"count", "negative"},
     review={"text", "rating", "review_id"},
     tickets={"count", "subjects_note"},
+    subjects_note={"subjects"},
     action={"text"},
     masked=set(),
 )
-def _customer_profile(call: Call, t: dict) -> list[str]:
+def _customer_profile(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
     orders = r["orders"]
     segment = r["segment"]
     last = orders["last_order"]
+    if last:
+        returned = t["last_returned"] if orders.get("last_order_status") == "returned" else ""
+        last_order_note = fill(t["last_order"], date=last, returned_note=returned)
+    else:
+        last_order_note = t["no_orders"]
     lines = [
         fill(
             t["header"],
             customer_id=r["customer_id"],
-            segment_note=f" ({segment})" if segment else "",
+            segment_note=(
+                fill(t["segment_note"], segment=word(lang, "segments", segment)) if segment else ""
+            ),
             orders=orders["total"],
             returned=orders["returned"],
             spend=r["spend"] or 0,
-            last_order_note=(
-                f", last order {last}"
-                + (" (returned)" if orders.get("last_order_status") == "returned" else "")
-                if last
-                else ", no orders yet"
-            ),
+            last_order_note=last_order_note,
         )
         or ""
     ]
     churn = r["churn"]
     if churn["risk"]:
         gap = churn["usual_gap_days"]
+        risk = word(lang, "risks", churn["risk"])
         lines.append(
             fill(
                 t["churn"],
-                risk=churn["risk"],
+                risk=risk,
                 days=churn["days_since_last_order"],
-                gap_note=f" (usual gap {fmt(gap)} days)" if gap else "",
+                gap_note=fill(t["gap_note"], days=fmt(gap)) if gap else "",
             )
-            or f"Churn risk {churn['risk']}."
+            or fill(t["churn_short"], risk=risk)
+            or ""
         )
     favourites = r["favourite_categories"]
     if favourites:
-        items = ", ".join(f"{f['category']} ({f['units']} units)" for f in favourites[:3])
+        items = word(lang, "list_sep").join(
+            fill(t["favourite"], category=category_name(f["category"], lang), units=f["units"])
+            or ""
+            for f in favourites[:3]
+        )
         lines.append(fill(t["favourites"], items=items) or "")
     interests = r["browsing"]["interests_not_bought"]
     if interests:
-        lines.append(fill(t["interests"], items=", ".join(interests[:3])) or "")
+        shown = [category_name(x, lang) for x in interests[:3]]
+        lines.append(fill(t["interests"], items=word(lang, "list_sep").join(shown)) or "")
     reviews = r["reviews"]
     if reviews:
         negative = sum(1 for x in reviews if x["sentiment"] == "negative")
@@ -284,9 +332,13 @@ def _customer_profile(call: Call, t: dict) -> list[str]:
                 or ""
             )
     tickets = r["open_tickets"]
-    subjects = "; ".join(str(x["subject"]) for x in tickets[:2] if x["subject"])
+    subjects = word(lang, "item_sep").join(str(x["subject"]) for x in tickets[:2] if x["subject"])
     lines.append(
-        fill(t["tickets"], count=len(tickets), subjects_note=f" ({subjects})" if subjects else "")
+        fill(
+            t["tickets"],
+            count=len(tickets),
+            subjects_note=fill(t["subjects_note"], subjects=subjects) if subjects else "",
+        )
         or ""
     )
     action = r["next_best_action"]
@@ -297,12 +349,15 @@ def _customer_profile(call: Call, t: dict) -> list[str]:
     return lines
 
 
-def _product_list(call: Call, head: str | None, rows: list[dict], t: dict, note_of) -> list[str]:
+def _product_list(
+    call: Call, head: str | None, rows: list[dict], t: dict, note_of, lang: str
+) -> list[str]:
     """The lines of a list of products: a header, then one line per product."""
+    shared = spec(lang)["product_list"]
     if not rows:
-        note = call.result.get("note") or "nothing found"
-        return [f"{head or label(call.name)} {note}."]
-    lines = [head or f"{label(call.name)}:"]
+        note = call.result.get("note") or word(lang, "nothing_found")
+        return [fill(shared["none"], head=head or label(call.name, lang), note=note) or ""]
+    lines = [head or fill(shared["header"], tool_label=label(call.name, lang)) or ""]
     for row in rows[:MAX_ITEMS]:
         lines.append(
             fill(
@@ -311,67 +366,78 @@ def _product_list(call: Call, head: str | None, rows: list[dict], t: dict, note_
                 product_id=row["product_id"],
                 **note_of(row),
             )
-            or f"- {row['product_id']}"
+            or fill(shared["item_short"], product_id=row["product_id"])
+            or ""
         )
     return lines
 
 
-def _subject(r: dict) -> str:
-    return f"{r['title']} ({r['product_id']})" if r["title"] else r["product_id"]
+def _subject(r: dict, t: dict) -> str:
+    if not r["title"]:
+        return r["product_id"]
+    return fill(t["subject"], title=r["title"], product_id=r["product_id"]) or r["product_id"]
+
+
+def _reason(t: dict):
+    return lambda row: {
+        "reason_note": fill(t["reason_note"], reason=row["reason"]) if row["reason"] else ""
+    }
 
 
 @formatter(
     "recommend_for_customer",
     header={"customer_id", "basis_note"},
     item={"title", "product_id", "reason_note"},
+    cold_start=set(),
+    reason_note={"reason"},
 )
-def _recommend_for_customer(call: Call, t: dict) -> list[str]:
+def _recommend_for_customer(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
     head = fill(
         t["header"],
         customer_id=r["customer_id"],
-        basis_note=" (no history: most popular)" if r["cold_start"] else "",
+        basis_note=t["cold_start"] if r["cold_start"] else "",
     )
-    return _product_list(
-        call,
-        head,
-        r["recommendations"],
-        t,
-        lambda row: {"reason_note": f" — {row['reason']}" if row["reason"] else ""},
-    )
+    return _product_list(call, head, r["recommendations"], t, _reason(t), lang)
 
 
-@formatter("similar_products", header={"subject"}, item={"title", "product_id", "reason_note"})
-def _similar_products(call: Call, t: dict) -> list[str]:
+@formatter(
+    "similar_products",
+    header={"subject"},
+    item={"title", "product_id", "reason_note"},
+    subject={"title", "product_id"},
+    reason_note={"reason"},
+)
+def _similar_products(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
-    head = fill(t["header"], subject=_subject(r))
-    return _product_list(
-        call,
-        head,
-        r["similar"],
-        t,
-        lambda row: {"reason_note": f" — {row['reason']}" if row["reason"] else ""},
-    )
+    head = fill(t["header"], subject=_subject(r, t))
+    return _product_list(call, head, r["similar"], t, _reason(t), lang)
 
 
 @formatter(
     "bought_together",
     header={"subject", "basket_note"},
     item={"title", "product_id", "together_note"},
+    subject={"title", "product_id"},
+    basket_note={"n"},
+    together_note={"orders", "lift_note"},
+    lift_note={"lift"},
 )
-def _bought_together(call: Call, t: dict) -> list[str]:
+def _bought_together(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
     head = fill(
         t["header"],
-        subject=_subject(r),
-        basket_note=fill(" ({n} orders contain it)", n=r["orders_with_product"]) or "",
+        subject=_subject(r, t),
+        basket_note=fill(t["basket_note"], n=r["orders_with_product"]) or "",
     )
 
     def together(row: dict) -> dict:
-        lift = f", lift {fmt(row['lift'])}" if row["lift"] else ""
-        return {"together_note": f" — in {row['orders_together']} orders{lift}"}
+        lift = fill(t["lift_note"], lift=fmt(row["lift"])) if row["lift"] else ""
+        return {
+            "together_note": fill(t["together_note"], orders=row["orders_together"], lift_note=lift)
+        }
 
-    return _product_list(call, head, r["bought_together"], t, together)
+    return _product_list(call, head, r["bought_together"], t, together, lang)
 
 
 @formatter(
@@ -379,16 +445,37 @@ def _bought_together(call: Call, t: dict) -> list[str]:
     header={"count", "filters_note"},
     item={"customer_id", "item_note"},
     more={"more"},
+    filters_note={"filters"},
+    filter={"key", "value"},
+    extra={"key", "value"},
+    item_note={"extras"},
 )
-def _find_customers(call: Call, t: dict) -> list[str]:
+def _find_customers(call: Call, t: dict, lang: str = "en") -> list[str]:
     r, args = call.result, call.args
     rows = r["customers"]
     total = r["count"]
-    filters = ", ".join(f"{k}={v}" for k, v in args.items() if k not in ("k",))
-    lines = [fill(t["header"], count=total, filters_note=f" ({filters})" if filters else "") or ""]
+    sep = word(lang, "list_sep")
+    filters = sep.join(
+        fill(t["filter"], key=word(lang, "filter_keys", k), value=str(_value(k, v, lang))) or ""
+        for k, v in args.items()
+        if k not in ("k",)
+    )
+    lines = [
+        fill(
+            t["header"],
+            count=total,
+            filters_note=fill(t["filters_note"], filters=filters) if filters else "",
+        )
+        or ""
+    ]
     for row in rows[:MAX_ITEMS]:
         extras = [
-            f"{key.replace('_', ' ')} {fmt(row[key])}"
+            fill(
+                t["extra"],
+                key=word(lang, "fields", key),
+                value=fmt(_value(key, row[key], lang)),
+            )
+            or ""
             for key in ("segment", "spend", "days_since_last_order", "churn_risk")
             if row[key] not in (None, "")
         ]
@@ -396,11 +483,27 @@ def _find_customers(call: Call, t: dict) -> list[str]:
             fill(
                 t["item"],
                 customer_id=row["customer_id"],
-                item_note=(" — " + ", ".join(extras[:3])) if extras else "",
+                item_note=fill(t["item_note"], extras=sep.join(extras[:3])) if extras else "",
             )
             or ""
         )
     return lines + more(t["more"], total, min(len(rows), MAX_ITEMS))
+
+
+def _value(key: str, value: Any, lang: str) -> Any:
+    """A filter or column value as the answer shows it: segment, risk and category
+    names in the answer's language, everything else as the data has it."""
+    if key == "segment":
+        return word(lang, "segments", value)
+    if key == "churn_risk":
+        return word(lang, "risks", value)
+    if key == "category":
+        return category_name(value, lang)
+    if key == "aspect":
+        return aspect_name(value, lang)
+    if key == "sentiment":
+        return word(lang, "sentiment", value)
+    return value
 
 
 @formatter(
@@ -408,18 +511,27 @@ def _find_customers(call: Call, t: dict) -> list[str]:
     header={"count", "scope_note", "open", "matched"},
     item={"ticket_id", "status", "opened_at", "age_days", "order_note", "subject", "text"},
     more={"more"},
+    about={"key", "value"},
+    about_note={"about"},
+    query_note={"query"},
+    order_status={"status"},
+    order_note={"order_id", "status_note"},
+    no_subject=set(),
 )
-def _tickets(call: Call, t: dict) -> list[str]:
+def _tickets(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
     rows = r["tickets"]
     f = {k: v for k, v in r["filters"].items() if not (k == "status" and v == "any")}
-    about = ", ".join(f"{k.replace('_id', '')} {v}" for k, v in f.items())
-    query = f' matching "{r["query"]}"' if r["query"] else ""
+    about = word(lang, "list_sep").join(
+        fill(t["about"], key=word(lang, "fields", k.replace("_id", "")), value=v) or ""
+        for k, v in f.items()
+    )
+    query = fill(t["query_note"], query=r["query"]) if r["query"] else ""
     lines = [
         fill(
             t["header"],
             count=len(rows),
-            scope_note=(f" ({about})" if about else "") + query,
+            scope_note=(fill(t["about_note"], about=about) if about else "") + (query or ""),
             open=r["open"],
             matched=r["matched"],
         )
@@ -427,16 +539,22 @@ def _tickets(call: Call, t: dict) -> list[str]:
     ]
     for row in rows[:MAX_ITEMS]:
         order = row["order_id"]
-        status = f", order {row['order_status']}" if row["order_status"] else ""
+        status = (
+            fill(t["order_status"], status=word(lang, "statuses", row["order_status"]))
+            if row["order_status"]
+            else ""
+        )
         lines.append(
             fill(
                 t["item"],
                 ticket_id=row["ticket_id"],
-                status=row["status"],
+                status=word(lang, "statuses", row["status"]),
                 opened_at=row["opened_at"],
                 age_days=row["age_days"],
-                order_note=f", about order {order}{status}" if order else "",
-                subject=row["subject"] or "(no subject)",
+                order_note=fill(t["order_note"], order_id=order, status_note=status)
+                if order
+                else "",
+                subject=row["subject"] or t["no_subject"],
                 text=shorten(row["text"]),
             )
             or ""
@@ -449,19 +567,20 @@ def _tickets(call: Call, t: dict) -> list[str]:
     header={"customer_id", "name"},
     line={"key", "value"},
     missing={"fields"},
+    no_name=set(),
 )
-def _contact_details(call: Call, t: dict) -> list[str]:
+def _contact_details(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
     lines = [
-        fill(t["header"], customer_id=r["customer_id"], name=r.get("name") or "name not on file")
-        or ""
+        fill(t["header"], customer_id=r["customer_id"], name=r.get("name") or t["no_name"]) or ""
     ]
     # The guard drops contact fields for roles that may not see them: show only what is left.
     for key in ("email", "phone", "city", "country"):
         if r.get(key):
-            lines.append(fill(t["line"], key=key, value=r[key]) or "")
+            lines.append(fill(t["line"], key=word(lang, "fields", key), value=r[key]) or "")
     if r.get("missing"):
-        lines.append(fill(t["missing"], fields=" or ".join(r["missing"])) or "")
+        fields = word(lang, "or").join(str(word(lang, "fields", m)) for m in r["missing"])
+        lines.append(fill(t["missing"], fields=fields) or "")
     return lines
 
 
@@ -471,20 +590,22 @@ def _contact_details(call: Call, t: dict) -> list[str]:
     item={"rank", "text", "reason", "records"},
     none={"rules"},
 )
-def _offer_for_customer(call: Call, t: dict) -> list[str]:
+def _offer_for_customer(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
     lines = [
         fill(
             t["header"],
             customer_id=r["customer_id"],
-            segment=r["segment"],
-            risk=r["churn_risk"] or "none",
+            segment=word(lang, "segments", r["segment"]),
+            risk=word(lang, "risks", r["churn_risk"]) if r["churn_risk"] else word(lang, "none"),
             tickets=r["open_tickets"],
         )
         or ""
     ]
     for o in r["options"]:
-        records = ", ".join(i for ids in o["evidence"].values() for i in ids[:3]) or "profile"
+        records = ", ".join(i for ids in o["evidence"].values() for i in ids[:3]) or word(
+            lang, "profile"
+        )
         lines.append(
             fill(t["item"], rank=o["rank"], text=o["text"], reason=o["reason"], records=records)
             or ""
@@ -500,14 +621,14 @@ def _offer_for_customer(call: Call, t: dict) -> list[str]:
     item={"segment", "count", "share", "revenue", "revenue_share", "clv_note"},
     clv={"clv"},
 )
-def _segment_overview(call: Call, t: dict) -> list[str]:
+def _segment_overview(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
     lines = [fill(t["header"], n=r["customers"], revenue=r["revenue"]) or ""]
     for row in r["segments"]:
         lines.append(
             fill(
                 t["item"],
-                segment=row["segment"],
+                segment=word(lang, "segments", row["segment"]),
                 count=row["customers"],
                 share=pct(row["share_of_customers"]),
                 revenue=row["revenue"],
@@ -525,35 +646,39 @@ def _segment_overview(call: Call, t: dict) -> list[str]:
     total={"metric_label", "scope", "value", "n_note"},
     item={"key", "value", "n_item"},
     more={"more"},
+    n_note={"n"},
+    group_note={"group"},
+    no_data={"metric_label", "scope"},
 )
-def _sales_metrics(call: Call, t: dict) -> list[str]:
+def _sales_metrics(call: Call, t: dict, lang: str = "en") -> list[str]:
     r, args = call.result, call.args
     metric = r["metric"]
-    metric_label = metric.replace("_", " ")
-    metric_label = metric_label[:1].upper() + metric_label[1:]
+    metric_label = metric_name(metric, lang)
     # Shown as a percentage; the result itself keeps the number.
     shown_value = pct if metric == "return_rate" else (lambda v: v)
     rows = r["rows"]
     n = r["n"]
-    n_note = f" (from {n} records)" if isinstance(n, int) else ""
+    n_note = fill(t["n_note"], n=n) if isinstance(n, int) else ""
     group = r["group_by"]
+    where = scope(args, r, lang)
     if not rows:
         return [
             fill(
                 t["total"],
                 metric_label=metric_label,
-                scope=scope(args, r),
+                scope=where,
                 value=shown_value(r["total"]),
                 n_note=n_note,
             )
-            or f"{metric_label}: no data{scope(args, r)}."
+            or fill(t["no_data"], metric_label=metric_label, scope=where)
+            or ""
         ]
     lines = [
         fill(
             t["header"],
             metric_label=metric_label,
-            scope=scope(args, r),
-            group_note=f" by {group}" if group else "",
+            scope=where,
+            group_note=fill(t["group_note"], group=word(lang, "fields", group)) if group else "",
             n_note=n_note,
         )
         or ""
@@ -563,25 +688,39 @@ def _sales_metrics(call: Call, t: dict) -> list[str]:
     )
     for row in shown:
         key = row["group"]
+        if group in ("month", "week"):
+            key = str(key)[:10]
+        elif group == "category":
+            key = category_name(key, lang)
         lines.append(
             fill(
                 t["item"],
-                key=str(key)[:10] if group in ("month", "week") else key,
+                key=key,
                 value=shown_value(row["value"]),
-                n_item=f" (from {row['n']:,} records)",
+                n_item=fill(t["n_note"], n=f"{row['n']:,}"),
             )
             or ""
         )
     return lines + more(t["more"], len(rows), len(shown))
 
 
+def metric_name(name: str, lang: str = "en") -> str:
+    """A metric id as an answer names it ("return_rate" -> "Return rate" / "退货率")."""
+    named = word(lang, "metrics", name)
+    if named != name:
+        return named
+    text = name.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
 @formatter(
     "find_product",
     header={"query"},
     item={"title", "product_id", "category", "confidence"},
+    item_short={"title", "product_id"},
     categories={"categories"},
 )
-def _find_product(call: Call, t: dict) -> list[str]:
+def _find_product(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
     lines = [fill(t["header"], query=r["query"]) or ""]
     for c in r["candidates"][:MAX_ITEMS]:
@@ -590,12 +729,13 @@ def _find_product(call: Call, t: dict) -> list[str]:
                 t["item"],
                 title=c["title"],
                 product_id=c["product_id"],
-                category=c["category"],
+                category=category_name(c["category"], lang),
                 confidence=c["confidence"],
             )
-            or f"- {c['title']} ({c['product_id']})"
+            or fill(t["item_short"], title=c["title"], product_id=c["product_id"])
+            or ""
         )
-    cats = ", ".join(c["category"] for c in r["categories"])
+    cats = word(lang, "list_sep").join(category_name(c["category"], lang) for c in r["categories"])
     lines.append(fill(t["categories"], categories=cats) or "")
     return lines
 
@@ -614,11 +754,11 @@ def analyst_value(value: Any, unit: str) -> str | None:
     return f"{float(value):,.2f}"
 
 
-def _signed(value: Any, unit: str) -> str | None:
+def _signed(value: Any, unit: str, t: dict) -> str | None:
     if value is None:
         return None
     if unit == "rate":
-        return f"{float(value) * 100:+.1f} pp"
+        return fill(t["points"], value=f"{float(value) * 100:+.1f}")
     if unit == "rating":
         return f"{float(value):+.2f}"
     if unit == "count" and float(value) == int(value):
@@ -630,7 +770,7 @@ def _relative(value: Any) -> str | None:
     return None if value is None else f"{float(value) * 100:+.0f}%"
 
 
-def _detail(row: dict, unit: str, t: dict) -> str:
+def _detail(row: dict, unit: str, t: dict, lang: str) -> str:
     """The figures behind a value: n, the interval of a rate, the change."""
     parts = [fill(t["n"], n=row.get("n"))]
     ci = row.get("ci")
@@ -642,14 +782,14 @@ def _detail(row: dict, unit: str, t: dict) -> str:
         parts.append(
             fill(
                 t["change"],
-                previous=analyst_value(row.get("previous"), unit) or "no data",
+                previous=analyst_value(row.get("previous"), unit) or word(lang, "no_data"),
                 previous_n=row.get("previous_n") if row.get("previous_n") is not None else 0,
-                change=_signed(row.get("change"), unit) or "n/a",
-                relative=_relative(row.get("relative_change")) or "no earlier value",
+                change=_signed(row.get("change"), unit, t) or word(lang, "n_a"),
+                relative=_relative(row.get("relative_change")) or word(lang, "no_earlier"),
             )
         )
     parts = [p for p in parts if p]
-    return f" ({'; '.join(parts)})" if parts else ""
+    return fill(t["detail"], parts=word(lang, "item_sep").join(parts)) or "" if parts else ""
 
 
 def read_as(r: dict, t: dict) -> str:
@@ -666,13 +806,20 @@ def read_as(r: dict, t: dict) -> str:
     n={"n"},
     interval={"lo", "hi"},
     change={"previous", "previous_n", "change", "relative"},
+    points={"value"},
+    detail={"parts"},
     note={"note"},
     empty={"metric_label"},
     evidence={"ids"},
 )
-def _analyze(call: Call, t: dict) -> list[str]:
-    r = call.result
+def _analyze(call: Call, t: dict, lang: str = "en") -> list[str]:
+    r = dict(call.result)
     unit = r["unit"]
+    if not r["metric"].startswith("aspect_"):
+        # The plain metrics are named in the answer's language; an aspect metric's label
+        # names its aspects too, and is shown as the tool words it.
+        named = word(lang, "metrics", r["metric"])
+        r["metric_label"] = named if named != r["metric"] else r["metric_label"]
     lines = [read_as(r, t)]
     total = r.get("total") or {}
     rows = r["rows"]
@@ -683,7 +830,7 @@ def _analyze(call: Call, t: dict) -> list[str]:
                 t["total"],
                 metric_label=r["metric_label"],
                 value=value,
-                detail=_detail(total, unit, t),
+                detail=_detail(total, unit, t, lang),
             )
             or fill(t["empty"], metric_label=r["metric_label"])
             or ""
@@ -696,9 +843,9 @@ def _analyze(call: Call, t: dict) -> list[str]:
                 fill(
                     t["item"],
                     rank=i,
-                    label=row["label"],
-                    value=analyst_value(row.get("value"), unit) or "no data",
-                    detail=_detail(row, unit, t),
+                    label=_row_label(row["label"], r["by"], lang),
+                    value=analyst_value(row.get("value"), unit) or word(lang, "no_data"),
+                    detail=_detail(row, unit, t, lang),
                 )
                 or ""
             )
@@ -706,7 +853,7 @@ def _analyze(call: Call, t: dict) -> list[str]:
             fill(
                 t["whole"],
                 value=analyst_value(total.get("value"), unit),
-                detail=_detail(total, unit, t),
+                detail=_detail(total, unit, t, lang),
             )
             or ""
         )
@@ -717,9 +864,15 @@ def _analyze(call: Call, t: dict) -> list[str]:
     return lines
 
 
-def _metric_name(name: str) -> str:
-    text = name.replace("_", " ")
-    return text[:1].upper() + text[1:]
+def _row_label(text: Any, by: list[str], lang: str) -> Any:
+    """A ranked row's label; a row of categories or aspects named in the answer's language."""
+    if by == ["category"]:
+        return category_name(text, lang)
+    if by == ["aspect"]:
+        return aspect_name(text, lang)
+    if by == ["segment"]:
+        return word(lang, "segments", text)
+    return text
 
 
 def _unit_of(name: str, cell: dict) -> str:
@@ -741,11 +894,15 @@ def _unit_of(name: str, cell: dict) -> str:
     aspects={"products"},
     aspect={"aspect", "cells"},
     aspect_cell={"title", "praise", "complaints", "n"},
+    product={"title", "product_id"},
 )
-def _compare_products(call: Call, t: dict) -> list[str]:
+def _compare_products(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
     products = r["products"]
-    short = {p["product_id"]: f"{p['title']} ({p['product_id']})" for p in products}
+    short = {
+        p["product_id"]: fill(t["product"], title=p["title"], product_id=p["product_id"]) or ""
+        for p in products
+    }
     lines = [read_as(r, t), fill(t["header"], products=" | ".join(short.values())) or ""]
     for metric in r["metrics"]:
         cells = []
@@ -756,13 +913,13 @@ def _compare_products(call: Call, t: dict) -> list[str]:
                 fill(
                     t["cell"],
                     title=p["product_id"],
-                    value=analyst_value(cell.get("value"), unit) or "no data",
+                    value=analyst_value(cell.get("value"), unit) or word(lang, "no_data"),
                     n=cell.get("n", 0),
                 )
                 or ""
             )
         lines.append(
-            fill(t["metric"], metric_label=_metric_name(metric), cells=" | ".join(cells)) or ""
+            fill(t["metric"], metric_label=metric_name(metric, lang), cells=" | ".join(cells)) or ""
         )
     aspects = r.get("aspects") or []
     if aspects:
@@ -776,22 +933,28 @@ def _compare_products(call: Call, t: dict) -> list[str]:
                 fill(
                     t["aspect_cell"],
                     title=p["product_id"],
-                    praise=analyst_value(_first_key(d, "praise_share", "praise"), "rate") or "n/a",
+                    praise=analyst_value(_first_key(d, "praise_share", "praise"), "rate")
+                    or word(lang, "n_a"),
                     complaints=analyst_value(_first_key(d, "complaint_share", "complaints"), "rate")
-                    or "n/a",
+                    or word(lang, "n_a"),
                     n=_first_key(d, "n") or 0,
                 )
                 or ""
             )
+        aspect = str(entry.get("aspect", ""))
         lines.append(
             fill(
                 t["aspect"],
-                aspect=str(entry.get("aspect", "")).replace("_", " "),
+                aspect=_aspect_words(aspect, lang),
                 cells=" | ".join(cells),
             )
             or ""
         )
     return lines
+
+
+def _aspect_words(aspect: str, lang: str) -> str:
+    return aspect_name(aspect, lang) if lang == "zh" else aspect.replace("_", " ")
 
 
 def _first_key(d: dict, *keys: str) -> Any:
@@ -810,26 +973,43 @@ def _per_product(entry: dict) -> dict[str, dict]:
     return {}
 
 
-def generic(call: Call, t: dict) -> list[str]:
+def generic(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
-    lines = [f"{label(call.name)}:"]
+    texts = spec(lang)["generic"]
+    lines = [fill(texts["header"], tool_label=label(call.name, lang)) or ""]
     for key, value in r.items():
         if key != "evidence" and isinstance(value, int | float | str) and len(lines) < 8:
-            lines.append(fill(spec()["generic"]["field"], key=key, value=value) or "")
+            lines.append(fill(texts["field"], key=key, value=value) or "")
     return lines
 
 
 # -- digest (what changed, tools/digest.py) ---------------------------------------------------
-def _digest_figures(item: dict) -> str:
+def _digest_figures(item: dict, t: dict) -> str:
     now, before = item["now"], item["before"]
     if now["hits"] is not None:
         ci = now["ci"]
-        interval = f", 95% {pct(ci[0])}-{pct(ci[1])}" if ci else ""
+        interval = fill(t["interval"], lo=pct(ci[0]), hi=pct(ci[1])) if ci else ""
         return (
-            f"{pct(now['value'])} of {now['n']}{interval}, before {pct(before['value'])} "
-            f"of {before['n']}"
+            fill(
+                t["share_figures"],
+                now=pct(now["value"]),
+                n=now["n"],
+                interval=interval,
+                before=pct(before["value"]),
+                before_n=before["n"],
+            )
+            or ""
         )
-    return f"{fmt(now['value'])} (n={now['n']}), before {fmt(before['value'])} (n={before['n']})"
+    return (
+        fill(
+            t["value_figures"],
+            now=fmt(now["value"]),
+            n=now["n"],
+            before=fmt(before["value"]),
+            before_n=before["n"],
+        )
+        or ""
+    )
 
 
 def _digest_record(record: dict) -> str:
@@ -846,8 +1026,12 @@ def _digest_record(record: dict) -> str:
     also={"line"},
     none={"tested"},
     read_as={"interpretation"},
+    share_figures={"now", "n", "interval", "before", "before_n"},
+    value_figures={"now", "n", "before", "before_n"},
+    interval={"lo", "hi"},
+    since_note={"since"},
 )
-def _digest(call: Call, t: dict) -> list[str]:
+def _digest(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
     lines = [
         fill(
@@ -868,9 +1052,9 @@ def _digest(call: Call, t: dict) -> list[str]:
                 t["item"],
                 rank=rank,
                 title=item["title"],
-                figures=_digest_figures(item),
-                since_note=f", since {item['since']}" if item["since"] else "",
-                records=records or "none",
+                figures=_digest_figures(item, t),
+                since_note=fill(t["since_note"], since=item["since"]) if item["since"] else "",
+                records=records or word(lang, "none"),
                 action=item["action"],
             )
             or ""

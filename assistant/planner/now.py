@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from assistant.planner.periods import Period, _month_end, parse_period
+from assistant.planner.periods import Period, parse_period
 from tools.rfm import shop_as_of
 
 # Far enough back that any period counted from "today" moves when re-read from it.
@@ -61,29 +61,10 @@ def is_relative(period: Period, day: date) -> bool:
     return parse_period(period.text, day - _PROBE_SHIFT).as_args() != period.as_args()
 
 
-def _span_words(period: Period) -> str:
-    since = date.fromisoformat(period.since) if period.since else None
-    until = date.fromisoformat(period.until) if period.until else None
-    if since and until and since.day == 1 and until == _month_end(since.year, since.month):
-        return since.strftime("%B %Y")
-    if since and until and (since.month, since.day, until.month, until.day) == (1, 1, 12, 31):
-        return str(since.year) if since.year == until.year else f"{since.year} to {until.year}"
-    if since and until:
-        return f"{since.isoformat()} to {until.isoformat()}"
-    if since:
-        return f"since {since.isoformat()}"
-    return f"until {until.isoformat()}"
-
-
-def period_line(period: Period | None, now: Now) -> str:
+def period_line(period: Period | None, now: Now, lang: str = "en") -> str:
     """The answer's line for a relative period, e.g. ``Period: 'last month' = October
-    2026; data runs to 2026-10-31.``; empty for absolute or no periods. Single quotes:
-    the faithfulness check reads double-quoted text as a quotation from the data."""
-    if period is None or not is_relative(period, now.day):
-        return ""
-    words = period.text.strip().replace("'", "")
-    if now.from_data:
-        anchor = f"data runs to {now.data_end.isoformat()}, so periods count from that day"
-    else:
-        anchor = f"counted from today, {now.today.isoformat()}"
-    return f"Period: '{words}' = {_span_words(period)}; {anchor}."
+    2026; data runs to 2026-10-31, so periods count from that day.``; empty for
+    absolute or no periods. Its words are answer templates (prompts/answers*.yaml)."""
+    from assistant.planner.render import period_line as line
+
+    return line(period, now, lang)

@@ -1,0 +1,311 @@
+"""Answers in the language of the question: the Chinese answer templates mirror the
+English ones, every formatter writes a real result in both languages with the same
+figures, and the checks of an eval run read Chinese answers as they read English."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+import pytest
+
+from assistant import templates
+from assistant.evaluation.cases import Case
+from assistant.evaluation.faithfulness import _NUMBER, trace_answer
+from assistant.evaluation.runner import _fact_stated, score_turn
+from assistant.planner.compose import compose, read_as_marker, render_call
+from assistant.planner.decide import Plan
+from assistant.planner.entities import Entities
+from assistant.planner.now import Now
+from assistant.planner.periods import parse_period
+from assistant.planner.render import period_line, spec
+from assistant.planner.thread import Call, Thread
+
+CJK = re.compile("[\u4e00-\u9fff]")
+# Fixed words of the English templates: none may be left in a Chinese answer.
+ENGLISH_FRAGMENTS = (
+    "more not shown",
+    "more rows not shown",
+    "Read as",
+    "nothing matched",
+    "(from ",
+    "orders contain it",
+    "Churn risk",
+    "average rating",
+    "no history",
+    "Side by side",
+    "Contact details",
+    "not on file",
+    "What changed",
+    "most relevant first",
+    "Most complained",
+    "Customer segments",
+    "Recommendations for",
+    "Bought together",
+    "Products matching",
+    "customers match",
+    "Sentiment of",
+    "Evidence:",
+    "What to offer",
+    "no data",
+    "Period:",
+)
+
+
+# -- the Chinese files mirror the English ones ----------------------------------------
+def _shape(doc, contract, where=""):
+    """{path: placeholders} of every template; a data section by its own keys."""
+    out = {}
+    for key, value in doc.items():
+        sub = contract.get(key, contract.get(templates.ANY)) if isinstance(contract, dict) else None
+        path = f"{where}{key}"
+        if isinstance(value, dict) and sub is not templates.DATA:
+            out.update(_shape(value, sub or {}, path + "."))
+        elif sub is templates.DATA:
+            out[path] = sorted(value) if isinstance(value, dict) else len(value)
+        else:
+            out[path] = templates.placeholders(value)
+    return out
+
+
+@pytest.mark.parametrize(
+    "english, chinese",
+    [("answers.yaml", "answers.zh.yaml"), ("conversation.yaml", "conversation.zh.yaml")],
+)
+def test_chinese_templates_have_the_keys_and_placeholders_of_the_english(english, chinese):
+    templates.check_all()  # both load against the code's contract
+    contract = templates._contracts[english]
+    en = _shape(templates.load(english), contract)
+    zh = _shape(templates.load(chinese), contract)
+    # The tables of words are filled per language; which tables exist is shared.
+    en = {k: v for k, v in en.items() if not k.startswith(("words.", "tool_labels"))}
+    zh = {k: v for k, v in zh.items() if not k.startswith(("words.", "tool_labels"))}
+    assert en == zh
+    if english == "answers.yaml":
+        assert set(spec("en")["words"]) == set(spec("zh")["words"])
+        assert len(spec("zh")["period"]["month_names"]) == 12
+        assert spec("zh")["analyze"]["read_as"].startswith("理解为：")
+
+
+def test_fallback_note_comes_in_the_question_language():
+    from assistant.answer import fallback_note
+
+    zh = fallback_note("上个月耳机的差评有哪些？", "openai:m", "timeout")
+    en = fallback_note("What changed last month?", "openai:m", "timeout")
+    assert "openai:m" in zh and "timeout" in zh and CJK.search(zh)
+    assert en.startswith("(The remote model openai:m could not answer: timeout.")
+    assert zh.endswith("\n\n") and en.endswith("\n\n")
+
+
+def test_system_prompt_asks_for_the_question_language():
+    text = templates._read("system.md")
+    assert "language of the user's question" in text and "Chinese" in text
+
+
+# -- the period line ------------------------------------------------------------------
+NOW = Now(day=date(2026, 11, 1), today=date(2026, 11, 29), data_end=date(2026, 10, 31))
+
+
+def test_the_period_line_in_both_languages():
+    last_month = parse_period("last month", NOW.day)
+    assert period_line(last_month, NOW, "en") == (
+        "Period: 'last month' = October 2026; data runs to 2026-10-31, "
+        "so periods count from that day."
+    )
+    zh = period_line(last_month, NOW, "zh")
+    assert zh == "时间段：‘last month’ = 2026 年 10 月；数据截至 2026-10-31，相对时间从这一天起算。"
+    # The line is read as prose: its figures are dates, none of them untraced.
+    assert trace_answer(zh, []).faithful
+    today = Now(day=date(2026, 10, 31), today=date(2026, 10, 31), data_end=date(2026, 10, 31))
+    assert period_line(parse_period("this year", today.day), today, "zh") == (
+        "时间段：‘this year’ = 2026-01-01 起；从今天 2026-10-31 起算。"
+    )
+
+
+# -- compose picks the question's language ---------------------------------------------
+SEARCH_RESULT = {
+    "results": [
+        {"review_id": f"R00000{i}", "snippet": f"battery died after {i} hours", "rating": 2,
+         "date": "2026-10-0{i}"}
+        for i in range(1, 8)
+    ],
+    "n": 12,
+    "title": "Aurora Pulse",
+}  # fmt: skip
+
+
+def _thread(question: str, calls: list[Call]) -> Thread:
+    return Thread(question=question, calls=calls)
+
+
+def _search(args=None) -> Call:
+    args = args or {"query": "battery", "product_id": "P0016", "sentiment": "negative"}
+    return Call("c1", "search_reviews", args, json.loads(json.dumps(SEARCH_RESULT)))
+
+
+def test_compose_answers_in_the_language_of_the_question():
+    plan = Plan("tools")
+    en = compose(_thread("What do buyers say about the Aurora battery?", [_search()]), plan)
+    zh = compose(_thread("Aurora 的电池有什么问题？", [_search()]), plan)
+    assert en.startswith(
+        "12 reviews for Aurora Pulse (P0016) (most relevant first, negative only):"
+    )
+    assert en.endswith("(7 more not shown)")
+    assert zh.startswith("共 12 条评论（Aurora Pulse，P0016）（按相关度排序，仅看差评）：")
+    assert zh.endswith("（还有 7 条未显示）")
+    assert _figures(en) == _figures(zh)
+    # A reply that picked an option answers the paused question, in that question's language.
+    resumed = _thread("Aurora 的电池有什么问题？", [_search()])
+    resumed.reply = "P0016"
+    assert compose(resumed, plan).startswith("共 12 条评论")
+
+
+def test_a_reply_of_ids_alone_keeps_the_conversation_language():
+    reply = _thread("P0016", [_search()])
+    reply.previous_question = "哪款耳机的电池问题最多？"
+    assert compose(reply, Plan("tools")).startswith("共 12 条评论")
+    reply.previous_question = "Which headphones have the most battery complaints?"
+    assert compose(reply, Plan("tools")).startswith("12 reviews")
+    # A question with words of its own is answered in its own language.
+    english = _thread("and P0016?", [_search()])
+    english.previous_question = "哪款耳机的电池问题最多？"
+    assert compose(english, Plan("tools")).startswith("12 reviews")
+
+
+def test_an_error_and_an_empty_answer_in_chinese():
+    failed = Call("c1", "customer_profile", {"customer_id": "C9"}, {"error": "NotFoundError",
+                  "message": "no customer 'C9'", "hint": "check the id"})  # fmt: skip
+    assert render_call(failed, "zh") == ["客户画像无法回答：no customer 'C9' (check the id)"]
+    assert compose(_thread("客户 C9 的画像", []), Plan("tools")) == "工具：没有符合条件的记录。"
+
+
+def test_a_category_of_an_english_shop_shows_its_chinese_name():
+    call = _search({"query": "", "category": "Headphones"})
+    call.result["title"] = None
+    (header,) = render_call(call, "zh")[:1]
+    assert "类目：Headphones（耳机）" in header
+    assert "in Headphones" in render_call(call, "en")[0]
+    # And the other way round: a Chinese shop's category in an English answer.
+    call.args["category"] = "耳机"
+    assert "in 耳机 (Headphones)" in render_call(call, "en")[0]
+    assert "类目：耳机）" in render_call(call, "zh")[0]
+    # A category the alias table does not know is shown as the shop names it.
+    call.args["category"] = "Garden Gnomes"
+    assert "类目：Garden Gnomes）" in render_call(call, "zh")[0]
+
+
+def test_the_period_line_follows_the_chinese_reading_line():
+    result = {
+        "metric": "revenue", "metric_label": "Revenue", "unit": "currency", "by": [],
+        "filters": {}, "since": "2026-10-01", "until": "2026-10-31", "compare_since": None,
+        "compare_until": None, "rows": [], "total": {"value": 1234.5, "n": 40},
+        "interpretation": "revenue, 2026-10-01 to 2026-10-31", "left_out": 0, "notes": [],
+    }  # fmt: skip
+    plan = Plan("tools", entities=Entities(period=parse_period("上个月的销售额", NOW.day)))
+    text = compose(
+        _thread("上个月的销售额是多少？", [Call("c1", "analyze", {}, result)]), plan, NOW
+    )
+    head, period, total = text.split("\n")[:3]
+    assert head.startswith(read_as_marker("zh")) and head.startswith("理解为：")
+    assert period.startswith("时间段：") and "2026 年 10 月" in period
+    assert total == "销售额：1,234.50（n=40）。"
+
+
+# -- every tool on the demo shop, in both languages ----------------------------------------
+def _figures(text: str) -> Counter:
+    return Counter(m.group(1) + (m.group(2) or "").strip() for m in _NUMBER.finditer(text))
+
+
+@pytest.fixture(scope="module")
+def demo_results(demo_ws, demo_dir):
+    import test_tool_specs
+
+    manifest = json.loads((demo_dir / "demo_manifest.json").read_text())
+    admin = demo_ws.toolbox("admin")
+    out = []
+    for name, args in test_tool_specs._demo_calls(manifest):
+        outcome = admin.call(name, **args)
+        assert outcome.ok, (name, outcome.result)
+        out.append(Call("c1", name, args, outcome.result))
+    return out
+
+
+def test_every_tool_answers_in_chinese_with_the_english_figures(demo_results):
+    from tools.registry import TOOL_NAMES
+
+    covered = set()
+    for call in demo_results:
+        before = json.dumps(call.result, sort_keys=True, default=str)
+        en = "\n".join(render_call(call, "en"))
+        zh = "\n".join(render_call(call, "zh"))
+        assert json.dumps(call.result, sort_keys=True, default=str) == before  # untouched
+        assert CJK.search(zh.split("\n")[0]), (call.name, zh)
+        assert _figures(en) == _figures(zh), (call.name, en, zh)
+        # The tool's own words (readings, notes, reasons, quotes) are data, not template.
+        ours = zh
+        for text in sorted(_strings(call.result), key=len, reverse=True):
+            ours = ours.replace(text.strip().rstrip("."), "")
+        leaked = [f for f in ENGLISH_FRAGMENTS if f in ours]
+        assert not leaked, (call.name, leaked, zh)
+        # Each answer stays traceable to its tool result in Chinese as in English.
+        assert trace_answer(zh, [call.result]).untraced_numbers == (
+            trace_answer(en, [call.result]).untraced_numbers
+        ), call.name
+        covered.add(call.name)
+    assert covered == set(TOOL_NAMES)
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) and len(value) > 3 else []
+
+
+def test_aspects_show_their_chinese_names(demo_results):
+    insights = next(c for c in demo_results if c.name == "product_insights")
+    zh = "\n".join(render_call(insights, "zh"))
+    aspects = [a["aspect"] for a in insights.result["top_complained"][:3]]
+    assert aspects
+    from tools.aliases import aspect_label
+
+    for aspect in aspects:
+        assert f"- {aspect_label(aspect, 'zh')}：" in zh
+
+
+# -- the eval checks read Chinese answers -------------------------------------------------
+@dataclass
+class _Answer:
+    text: str
+    tool_calls: list = field(default_factory=list)
+    evidence: dict = field(default_factory=dict)
+
+
+def test_figures_written_against_chinese_words_are_found_and_traced():
+    text = "平均评分3.1，共212条评论，差评占15%"
+    assert _fact_stated(212, text, 0.0) and _fact_stated(0.15, text, 0.0)
+    assert _fact_stated(3.1, text, 0.0)
+    # An invented figure inside Chinese prose is caught, as it is in English.
+    trace = trace_answer("客户C00042共下单12单，退货率9%", [{"orders": 7, "rate": 0.09}])
+    assert trace.untraced_numbers == ["12"]
+    assert trace_answer("共 12 条评论（还有 7 条未显示）", [{"n": 12, "r": [1] * 5}]).faithful
+
+
+def test_a_chinese_answer_may_name_aspects_and_categories_in_chinese():
+    case = Case(id="zh1", question="耳机的电池有什么问题？", must_contain=["Headphones", "battery"])
+    good = _Answer("耳机的电池投诉最多：续航差。")
+    checks, reasons, _ = score_turn(case, good, 1.0, None)
+    assert checks["facts"], reasons
+    english = Case(
+        id="en1",
+        question="What is wrong with headphone batteries?",
+        must_contain=["Headphones", "battery"],
+    )
+    checks, reasons, _ = score_turn(english, good, 1.0, None)
+    assert not checks["facts"] and "answer lacks 'Headphones'" in reasons
+    assert _fact_stated("size_fit", "尺码偏小", 0.0, "zh")
+    assert not _fact_stated("size_fit", "尺码偏小", 0.0, "en")
