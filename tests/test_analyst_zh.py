@@ -118,6 +118,10 @@ def test_numerals_that_count_something_become_digits(text, expected):
         ("今年厨房用品类目收到多少条五星评价",
          dict(metric="review_count", filters={"category": "厨房用品", "rating": [5]})),
         ("未解决的工单有多少", dict(metric="open_tickets", by=[])),
+        ("第三季度有多少个下单的客户",
+         dict(metric="customers", since="2026-07-01", until="2026-09-30")),
+        # a figure named plainly, which only the analyst reading knows in Chinese
+        ("玩具类的平均评分", dict(metric="average_rating", by=[], filters={"category": "玩具"})),
         ("上海的订单数", dict(metric="orders", filters={"city": "上海"})),
         # comparisons of categories and brands
         ("耳机和跑鞋的销售额对比",
@@ -135,6 +139,10 @@ def test_numerals_that_count_something_become_digits(text, expected):
               since="2026-07-01", until="2026-09-30")),
         ("和上个月比，哪个类目的销售额提升最多？",
          dict(metric="revenue", by=["category"], compare="previous", order="desc")),
+        ("十月的订单比九月多还是少?",
+         dict(metric="orders", since="2026-10-01", until="2026-10-31", compare="previous")),
+        ("今年的销售额跟去年同期比怎么样?",
+         dict(metric="revenue", since="2026-01-01", until="2026-10-31", compare="year_before")),
         ("哪些类目的订单同比下降了",
          dict(metric="orders", by=["category"], compare="year_before", order="asc")),
         # group-by
@@ -184,6 +192,25 @@ def product_id(ws, model: str) -> str:
 def test_two_products_named_in_latin_are_compared_side_by_side(zh_shop, zh_ws, question, models):
     ids = [product_id(zh_ws, m) for m in models]
     assert call(ask(zh_shop, question), "compare_products")["product_ids"] == ids
+
+
+def test_the_chinese_words_left_pick_one_of_a_models_products(zh_shop, zh_ws):
+    # Four products are called "Kessler Classic …"; the question's 水壶 names the kettle.
+    kettle = (
+        zh_ws.cursor()
+        .execute("SELECT product_id FROM products WHERE title LIKE 'Kessler Classic 电热水壶%'")
+        .fetchone()[0]
+    )
+    args = call(ask(zh_shop, "Kessler Classic 电热水壶一共卖出去多少件?"))
+    assert (args["metric"], args["filters"]) == ("units", {"product": kettle})
+    reply = ask(zh_shop, "Maison Vert Plus 3 和 Kessler Classic 这两个水壶哪个退货率低?")
+    args = call(reply, "compare_products")
+    assert args["product_ids"][1] == kettle and args["metrics"] == ["return_rate"]
+
+
+def test_a_question_about_one_customer_is_no_shop_ranking(zh_shop):
+    reply = ask(zh_shop, "C00100 下一步该推荐哪五个商品?")
+    assert "analyze" not in [tc["name"] for tc in reply.tool_calls]
 
 
 def test_two_product_ids_are_compared_on_the_metric_named(zh_shop):

@@ -65,10 +65,17 @@ SINGLE_LIMIT = 5  # "which product has the most ..." shows the winner and the ru
 DEFAULT_CHANGE_MONTHS = 3
 # A rating that "got worse" from one review to another is noise, not a change.
 CHANGE_MIN_REVIEWS = 5
+# Figures a Chinese question may name with no ranking, count or grouping (see _frame).
+ZH_PLAIN_METRICS = frozenset(
+    {"revenue", "orders", "units", "average_rating", "return_rate", "customers", "views",
+     "carts", "tickets", "open_tickets", "average_order_value", "cancel_rate", "conversion_rate"}
+)  # fmt: skip
 # The language of the question being read: its clarifications are in that language.
 _LANG: ContextVar[str] = ContextVar("analyst_language", default="en")
 # What a Chinese question names in the shop in Chinese (analyst_zh.rewrite), in order.
 _NAMES: ContextVar[tuple[dict[str, str], ...]] = ContextVar("analyst_names", default=())
+# The Chinese words a Chinese question left once its cues were read (水壶, 智能手表).
+_RESIDUE: ContextVar[str] = ContextVar("analyst_residue", default="")
 
 
 @dataclass
@@ -208,11 +215,13 @@ def read(
                     return Reading("cannot", v.text("cannot", what=what, needs=needs))
     lang_token = _LANG.set(lang)
     names_token = _NAMES.set(tuple(chinese.names) if chinese else ())
+    residue_token = _RESIDUE.set(chinese.residue if chinese else "")
     try:
         return _read(ctx, t, e, today, chosen, available, listing)
     finally:
         _LANG.reset(lang_token)
         _NAMES.reset(names_token)
+        _RESIDUE.reset(residue_token)
 
 
 def _chinese_entities(
@@ -386,10 +395,17 @@ def _frame(
     # A figure only the analyze tool holds, asked about plainly ("the average order value
     # in France"), unless the question is about one customer or an audience.
     only_here = metric in v.analyze_only and not e.customer_ids
+    if _LANG.get() == "zh" and not e.customer_ids:
+        # The exemplar tools read a Chinese question's figure from its Chinese words,
+        # which they do not know: a figure named plainly (玩具类的平均评分) is read
+        # here. Review words alone (评价如何) name no figure for sure.
+        only_here = only_here or metric in ZH_PLAIN_METRICS
     if "verified" in by:
         compare = False  # "verified vs unverified" is a grouping
     if not (compare or change or rank or count or summary or verified or by or only_here):
         return None
+    if _LANG.get() == "zh" and e.customer_ids and metric is None:
+        return None  # "给 C00100 推荐哪五个商品": one customer's question, not a ranking
     complaints = re.search(r"\b(complain\w*|complaints?|gripes?|problems|issues)\b", t)
     if metric is None and complaints and not e.aspects and not by:
         metric = "aspect_complaint_share"  # "the most common complaints": by aspect
@@ -674,6 +690,11 @@ def _name(ctx: ToolContext, mention: str) -> dict[str, Any] | Reading:
         return {"category": subject.category}
     zh = _LANG.get() == "zh"
     spec = analyst_zh.vocabulary().texts if zh else prompts("planner.yaml")["clarify"]
+    if subject.kind == "ambiguous" and zh:
+        # "Kessler Classic 电热水壶": the Chinese words the question left name the kind.
+        chosen = analyst_zh.narrow(subject.options, _RESIDUE.get())
+        if chosen is not None:
+            return {"product": chosen["product_id"]}
     if subject.kind == "ambiguous":
         joiner = "，还是" if zh else " or "
         options = joiner.join(f"{c['title']} ({c['product_id']})" for c in subject.options)

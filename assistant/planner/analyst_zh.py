@@ -59,6 +59,7 @@ class Chinese:
     dated: str  # the same before the Chinese left over was dropped: its periods are read
     names: list[dict[str, str]] = field(default_factory=list)  # {"category": "耳机"}, in order
     aspects: list[str] = field(default_factory=list)
+    residue: str = ""  # the Chinese words no cue or name took, space-separated
 
 
 class Vocabulary:
@@ -148,7 +149,26 @@ def rewrite(ctx: ToolContext, question: str) -> Chinese:
     found = _aspects(ctx, t)
     dated = re.sub(r"\s+", " ", t).strip()
     text = re.sub(r"\s+", " ", _CJK_RUN.sub(" ", t)).strip()
-    return Chinese(text=text, dated=dated, names=names, aspects=found)
+    residue = " ".join(_CJK_RUN.findall(t))
+    return Chinese(text=text, dated=dated, names=names, aspects=found, residue=residue)
+
+
+def narrow(options: list[dict], residue: str) -> dict | None:
+    """The one product among ``options`` whose title shares the most two-character
+    words with the Chinese ``residue`` of the question ("水壶" of 电热水壶), or None
+    when no title shares any or two share as many."""
+    wanted = _bigrams(residue)
+    scored = sorted(
+        ((len(wanted & _bigrams(o.get("title", ""))), i) for i, o in enumerate(options)),
+        reverse=True,
+    )
+    if not scored or scored[0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return None
+    return options[scored[0][1]]
+
+
+def _bigrams(text: str) -> set[str]:
+    return {run[i : i + 2] for run in _CJK_RUN.findall(text or "") for i in range(len(run) - 1)}
 
 
 def _one_of(t: str, v: Vocabulary) -> str:
