@@ -208,9 +208,19 @@ def test_the_chinese_words_left_pick_one_of_a_models_products(zh_shop, zh_ws):
     assert args["product_ids"][1] == kettle and args["metrics"] == ["return_rate"]
 
 
-def test_a_question_about_one_customer_is_no_shop_ranking(zh_shop):
-    reply = ask(zh_shop, "C00100 下一步该推荐哪五个商品?")
-    assert "analyze" not in [tc["name"] for tc in reply.tool_calls]
+@pytest.mark.parametrize(
+    "question",
+    [
+        "C00100 下一步该推荐哪五个商品?",  # one customer's question, not a top 5
+        "C00052 有哪些未关闭的工单",  # their tickets, not the shop's open ones
+        "三个月没下单的图书买家有哪些",  # an audience, not a count of orders
+        "哪些客户抱怨过包装?",
+        "列出有流失风险的客户",  # churn risk, not a decline
+        "2025年美妆个护类的五星好评",  # five-star reviews, not the average rating
+    ],
+)
+def test_questions_about_customers_or_quotes_are_left_to_their_tools(zh_shop, question):
+    assert "analyze" not in [tc["name"] for tc in ask(zh_shop, question).tool_calls]
 
 
 def test_two_product_ids_are_compared_on_the_metric_named(zh_shop):

@@ -199,6 +199,10 @@ def read(
             return Reading("cannot", analyst_zh.vocabulary().text("cannot", what=what, needs=needs))
         chinese = analyst_zh.rewrite(ctx, expand_contractions(question))
         e = _chinese_entities(ctx, chinese, today)
+        if lang == "zh" and (e.customer_ids or analyst_zh.asks_for_people(question)):
+            # One customer's tickets or reviews, or an audience ("哪些客户…"): the
+            # customer tools answer these, not a figure over the shop.
+            return None
         chosen = []  # the exemplar tools were chosen from other entities: analyze reads it
     t = chinese.text if chinese else expand_contractions(question).lower()
     t = re.sub(r"[?!]+", " ", t)
@@ -399,13 +403,13 @@ def _frame(
         # The exemplar tools read a Chinese question's figure from its Chinese words,
         # which they do not know: a figure named plainly (玩具类的平均评分) is read
         # here. Review words alone (评价如何) name no figure for sure.
-        only_here = only_here or metric in ZH_PLAIN_METRICS
+        # A star rating names a filter ("五星好评"), not the average rating.
+        plain = _metric(re.sub(r"\b\d[- ]?stars?\b", " ", t), e, v)
+        only_here = only_here or plain in ZH_PLAIN_METRICS
     if "verified" in by:
         compare = False  # "verified vs unverified" is a grouping
     if not (compare or change or rank or count or summary or verified or by or only_here):
         return None
-    if _LANG.get() == "zh" and e.customer_ids and metric is None:
-        return None  # "给 C00100 推荐哪五个商品": one customer's question, not a ranking
     complaints = re.search(r"\b(complain\w*|complaints?|gripes?|problems|issues)\b", t)
     if metric is None and complaints and not e.aspects and not by:
         metric = "aspect_complaint_share"  # "the most common complaints": by aspect

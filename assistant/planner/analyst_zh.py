@@ -72,6 +72,7 @@ class Vocabulary:
         ]
         self.review_words = re.compile(spec["review_words"])
         self.review_listing = re.compile(spec["review_listing"])
+        self.audience = re.compile(spec["audience"])
         self.countries = dict(spec["countries"])
         self.channels = [(re.compile(p), words) for p, words in spec["channels"].items()]
         one, group, many = spec["one_of"], spec["group_of"], spec["list_of"]
@@ -116,6 +117,11 @@ def cannot(question: str) -> tuple[str, str] | None:
         if pattern.search(question):
             return what, needs
     return None
+
+
+def asks_for_people(question: str) -> bool:
+    """True when the question asks who (an audience), not how many or how much."""
+    return bool(vocabulary().audience.search(question))
 
 
 def lists_reviews(question: str) -> bool:
