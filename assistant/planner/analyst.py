@@ -10,6 +10,10 @@ complaints about delivery") and the verified-buyer filter. The vocabulary is dat
 ``read`` returns None when the question is not an analyst question (the exemplar
 planner takes it), or a ``Reading``: tool calls, a question back, or a plain "I can't
 answer that yet" naming what the store would need.
+
+A question with Chinese in it is first read into this vocabulary by
+assistant/planner/analyst_zh.py (prompts/analyst.zh.yaml): the same classes, one set of
+rules; its clarifications and "暂时无法回答：" come back in Chinese.
 """
 
 from __future__ import annotations
