@@ -109,6 +109,8 @@ def test_numerals_that_count_something_become_digits(text, expected):
         ("评论至少二十条的产品里，评分最差的三个是哪些",
          dict(metric="average_rating", by=["product"], order="asc", limit=3, min_n=20)),
         ("转化率最高的前三个产品", dict(metric="conversion_rate", by=["product"], limit=3)),
+        ("退货率最高的五个产品，至少二十单",
+         dict(metric="return_rate", by=["product"], limit=5, min_n=20, order="desc")),
         ("哪个渠道的客单价最高", dict(metric="average_order_value", by=["channel"])),
         ("顾客最常抱怨哪些方面？", dict(metric="aspect_complaint_share", by=["aspect"])),
         ("销售额最高的月份是哪个", dict(metric="revenue", by=["month"], limit=5)),
