@@ -10,19 +10,26 @@ complaints about delivery") and the verified-buyer filter. The vocabulary is dat
 ``read`` returns None when the question is not an analyst question (the exemplar
 planner takes it), or a ``Reading``: tool calls, a question back, or a plain "I can't
 answer that yet" naming what the store would need.
+
+A question with Chinese in it is first read into this vocabulary by
+assistant/planner/analyst_zh.py (prompts/analyst.zh.yaml): the same classes, one set of
+rules; its clarifications and "暂时无法回答：" come back in Chinese.
 """
 
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
 from assistant import templates
+from assistant.planner import analyst_zh
 from assistant.planner.entities import Entities, expand_contractions, extract
 from assistant.planner.intents import OUT_OF_SCOPE
+from assistant.planner.language import question_language
 from assistant.planner.periods import Period, _add_months, parse_period
 from assistant.planner.resources import prompts
 from assistant.templates import fill_all
@@ -62,6 +69,17 @@ SINGLE_LIMIT = 5  # "which product has the most ..." shows the winner and the ru
 DEFAULT_CHANGE_MONTHS = 3
 # A rating that "got worse" from one review to another is noise, not a change.
 CHANGE_MIN_REVIEWS = 5
+# Figures a Chinese question may name with no ranking, count or grouping (see _frame).
+ZH_PLAIN_METRICS = frozenset(
+    {"revenue", "orders", "units", "average_rating", "return_rate", "customers", "views",
+     "carts", "tickets", "open_tickets", "average_order_value", "cancel_rate", "conversion_rate"}
+)  # fmt: skip
+# The language of the question being read: its clarifications are in that language.
+_LANG: ContextVar[str] = ContextVar("analyst_language", default="en")
+# What a Chinese question names in the shop in Chinese (analyst_zh.rewrite), in order.
+_NAMES: ContextVar[tuple[dict[str, str], ...]] = ContextVar("analyst_names", default=())
+# The Chinese words a Chinese question left once its cues were read (水壶, 智能手表).
+_RESIDUE: ContextVar[str] = ContextVar("analyst_residue", default="")
 
 
 @dataclass
@@ -175,16 +193,67 @@ def read(
 ) -> Reading | None:
     """The analyst reading of ``question`` (see the module docstring), or None."""
     v = vocabulary()
-    t = expand_contractions(question).lower()
+    lang = question_language(question)
+    chinese = None
+    if analyst_zh.CJK.search(question):
+        # Chinese cue words, or Chinese names in a question mostly in Latin letters
+        # ("对比 Aurora Pulse 和 Stridex Tempo 3"): read through the Chinese cues.
+        if found := analyst_zh.cannot(question):
+            what, needs = found
+            return Reading("cannot", analyst_zh.vocabulary().text("cannot", what=what, needs=needs))
+        chinese = analyst_zh.rewrite(ctx, expand_contractions(question))
+        e = _chinese_entities(ctx, chinese, today)
+        if lang == "zh" and (e.customer_ids or analyst_zh.asks_for_people(question)):
+            # One customer's tickets or reviews, or an audience ("哪些客户…"): the
+            # customer tools answer these, not a figure over the shop.
+            return None
+        chosen = []  # the exemplar tools were chosen from other entities: analyze reads it
+    t = chinese.text if chinese else expand_contractions(question).lower()
     t = re.sub(r"[?!]+", " ", t)
-    listing = bool(v.review_listing.search(t))
-    reviewish = listing or bool(
-        re.search(r"\b(reviews?|complain\w*|tickets?|mention\w*|say|said|feedback)\b", t)
-    )
-    if not reviewish:
-        for pattern, what, needs in v.cannot:
-            if pattern.search(t):
-                return Reading("cannot", v.text("cannot", what=what, needs=needs))
+    if chinese is not None and lang == "zh":
+        listing = analyst_zh.lists_reviews(question)
+    else:
+        listing = bool(v.review_listing.search(t))
+        reviewish = listing or bool(
+            re.search(r"\b(reviews?|complain\w*|tickets?|mention\w*|say|said|feedback)\b", t)
+        )
+        if not reviewish:
+            for pattern, what, needs in v.cannot:
+                if pattern.search(t):
+                    return Reading("cannot", v.text("cannot", what=what, needs=needs))
+    lang_token = _LANG.set(lang)
+    names_token = _NAMES.set(tuple(chinese.names) if chinese else ())
+    residue_token = _RESIDUE.set(chinese.residue if chinese else "")
+    try:
+        return _read(ctx, t, e, today, chosen, available, listing)
+    finally:
+        _LANG.reset(lang_token)
+        _NAMES.reset(names_token)
+        _RESIDUE.reset(residue_token)
+
+
+def _chinese_entities(
+    ctx: ToolContext, chinese: analyst_zh.Chinese, today: date | None
+) -> Entities:
+    """The entities of a Chinese question, read from its English reading: the Latin
+    names and ids it typed, its period (Chinese or from a rewritten comparison such as
+    比上个月) and its aspects, Chinese terms included."""
+    e = extract(ctx, chinese.text, today)
+    e.period = parse_period(chinese.dated, today)
+    e.aspects = list(dict.fromkeys([*chinese.aspects, *e.aspects]))
+    return e
+
+
+def _read(
+    ctx: ToolContext,
+    t: str,
+    e: Entities,
+    today: date | None,
+    chosen: list[str],
+    available: set[str],
+    listing: bool,
+) -> Reading | None:
+    v = vocabulary()
     frame = _frame(ctx, t, e, today, v)
     if frame is None:
         return None
@@ -196,6 +265,9 @@ def read(
         return None
     if frame.metric is None:
         task = "rank" if frame.task == "rank" else "break down"
+        if _LANG.get() == "zh":
+            text = analyst_zh.which_metric(task, frame.by[0] if frame.by else "these")
+            return Reading("clarify", text)
         subject = _plural(frame.by[0]) if frame.by else "these"
         return Reading("clarify", v.text("which_metric", task=task, subject=subject))
     calls: list[tuple[str, dict[str, Any]]] = [("analyze", frame.args())]
@@ -331,6 +403,13 @@ def _frame(
     # A figure only the analyze tool holds, asked about plainly ("the average order value
     # in France"), unless the question is about one customer or an audience.
     only_here = metric in v.analyze_only and not e.customer_ids
+    if _LANG.get() == "zh" and not e.customer_ids:
+        # The exemplar tools read a Chinese question's figure from its Chinese words,
+        # which they do not know: a figure named plainly (玩具类的平均评分) is read
+        # here. Review words alone (评价如何) name no figure for sure.
+        # A star rating names a filter ("五星好评"), not the average rating.
+        plain = _metric(re.sub(r"\b\d[- ]?stars?\b", " ", t), e, v)
+        only_here = only_here or plain in ZH_PLAIN_METRICS
     if "verified" in by:
         compare = False  # "verified vs unverified" is a grouping
     if not (compare or change or rank or count or summary or verified or by or only_here):
@@ -581,7 +660,22 @@ def _scope(ctx: ToolContext, t: str, e: Entities, today, v: Vocabulary) -> dict[
     channel = _channel(ctx, t)
     if channel:
         filters["channel"] = channel
+    # Names a Chinese question wrote in Chinese (analyst_zh): the first of each kind.
+    for name in _NAMES.get():
+        kind, value = next(iter(name.items()))
+        if kind == "category" and ("product" in filters or "brand" in filters):
+            continue
+        if kind == "brand" and "product" in filters:
+            continue
+        filters.setdefault(kind, value)
     return filters
+
+
+def _say(v: Vocabulary, key: str, **values: Any) -> str:
+    """A text of the vocabulary in the question's language."""
+    if _LANG.get() == "zh":
+        return analyst_zh.vocabulary().text(key, **values)
+    return v.text(key, **values)
 
 
 def _names_for_sure(ctx: ToolContext, mention: str, question: str) -> bool:
@@ -602,9 +696,16 @@ def _name(ctx: ToolContext, mention: str) -> dict[str, Any] | Reading:
         return {"product": subject.product_id}
     if subject.kind == "category":
         return {"category": subject.category}
-    spec = prompts("planner.yaml")["clarify"]
+    zh = _LANG.get() == "zh"
+    spec = analyst_zh.vocabulary().texts if zh else prompts("planner.yaml")["clarify"]
+    if subject.kind == "ambiguous" and zh:
+        # "Kessler Classic 电热水壶": the Chinese words the question left name the kind.
+        chosen = analyst_zh.narrow(subject.options, _RESIDUE.get())
+        if chosen is not None:
+            return {"product": chosen["product_id"]}
     if subject.kind == "ambiguous":
-        options = " or ".join(f"{c['title']} ({c['product_id']})" for c in subject.options)
+        joiner = "，还是" if zh else " or "
+        options = joiner.join(f"{c['title']} ({c['product_id']})" for c in subject.options)
         return Reading("clarify", fill_all(spec["product_ambiguous"], where="ask", options=options))
     # A leftover word that names nothing in the catalog: the brand, by its first word.
     first = words(mention)[0] if words(mention) else ""
@@ -658,8 +759,9 @@ def _comparison(
             if isinstance(found, Reading):
                 return found
             subjects.append(found)
+    subjects += [dict(n) for n in _NAMES.get() if next(iter(n)) in ("category", "brand")]
     if len(subjects) < 2:
-        return Reading("clarify", v.text("compare_what"))
+        return Reading("clarify", _say(v, "compare_what"))
     kinds = {next(iter(s)) for s in subjects}
     if kinds == {"product"}:
         ids = list(dict.fromkeys(s["product"] for s in subjects))
@@ -674,7 +776,7 @@ def _comparison(
         frame.filters[kind] = list(dict.fromkeys(s[kind] for s in subjects))
         frame.limit = len(frame.filters[kind])
         return frame
-    return Reading("clarify", v.text("compare_what"))
+    return Reading("clarify", _say(v, "compare_what"))
 
 
 def _compare_products(ids: list[str], frame: Frame) -> Reading:
