@@ -27,7 +27,10 @@ from assistant.evaluation.faithfulness import trace_answer
 ROOT = Path(__file__).resolve().parents[1]
 # The held-out sets (evals/holdout/) are run once, at the end, never in CI: a score
 # printed on every run would become a target to tune against.
-SETS = sorted((ROOT / "evals").glob("*.yaml"))
+# The Chinese tuned sets (zh*.yaml, one per demo shop) join MIN_SCORES once the Chinese
+# planner passes them; until then tests/test_eval_zh_sets.py checks that they load and
+# that their figures and ids hold in their shops.
+SETS = sorted(p for p in (ROOT / "evals").glob("*.yaml") if not p.stem.startswith("zh"))
 MIN_SCORES = {
     "demo_shop": 0.90,
     "roles_pii": 1.0,
