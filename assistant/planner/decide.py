@@ -312,8 +312,14 @@ class Decider:
 
 
 SUBJECT_KEYS = ("product_id", "category", "customer_id")
-OPEN_WORDS = re.compile(r"\b(open|unresolved|pending|outstanding|current)\b", re.I)
-CLOSED_WORDS = re.compile(r"\b(closed|resolved|solved|past|old)\b", re.I)
+OPEN_WORDS = re.compile(
+    r"\b(open|unresolved|pending|outstanding|current)\b|"
+    r"未关闭|未处理|没处理|未解决|没解决|待处理|未完成|没关|开着|还开|未结",
+    re.I,
+)
+CLOSED_WORDS = re.compile(
+    r"\b(closed|resolved|solved|past|old)\b|已关闭|已解决|已处理|关闭了|解决了|处理完了|已结", re.I
+)
 
 
 # A question about many customers (an audience), not one buyer.
@@ -327,6 +333,12 @@ TICKET_WORDS = frozenset(
 )
 
 
+# The same for a Chinese question: ticket and status words, and the question's filler.
+TICKET_WORDS_ZH = frozenset(
+    "工单 售后单 客服 记录 未 没 关闭 处理 解决 完成 开着 还 已 结 关 完 哪些 什么 关于".split()
+) | frozenset(prompts("planner.zh.yaml")["ignore_words"].split())
+
+
 def _ticket_query(e: Entities) -> str:
     """The words to search ticket text for: codes, else the question's own content words
     (ticket text is searched for what the customer wrote, not mapped to a review aspect)."""
@@ -334,7 +346,11 @@ def _ticket_query(e: Entities) -> str:
         return " ".join(e.exact_terms)
     if not (e.topic or e.aspects):
         return ""
-    words = [w for w in tokenize(e.masked) if w not in TICKET_WORDS and not w.isdigit()]
+    words = [
+        w
+        for w in tokenize(e.masked)
+        if w not in TICKET_WORDS and w not in TICKET_WORDS_ZH and not w.isdigit()
+    ]
     return " ".join(dict.fromkeys(words))
 
 

@@ -91,7 +91,7 @@ def _audience(t: str, e) -> None:
         e.churn_risk = "high"
     for pattern, segment in (
         (r"不能失去|不能流失的", "Can't lose them"),
-        (r"冠军|VIP|最好的客户|顶级客户|核心客户", "Champions"),
+        (r"冠军|VIP|高价值|大客户|最好的客户|顶级客户|核心客户", "Champions"),
         (r"潜在忠实", "Potential loyalist"),
         (r"忠实|忠诚", "Loyal"),
         (r"新客户|新客|首次购买|首单", "New"),

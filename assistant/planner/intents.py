@@ -65,7 +65,7 @@ class IntentModel:
             specs.append(prompts("intents.zh.yaml"))
         self.embedder = embedder
         self.lang = lang
-        self.scale = scale_for(embedder)
+        self.scale = scale_for(embedder, lang)
         self.cues: dict[str, list[re.Pattern]] = {}
         labels, texts = [], []
         for spec in specs:
