@@ -287,10 +287,10 @@ def data_dir(ctx: ToolContext):
     return ctx.models_dir.parent if ctx.models_dir else None
 
 
-def _category_aliases(ctx: ToolContext, cat: Catalog) -> tuple[re.Pattern | None, list[str]]:
+def _category_aliases(ctx: ToolContext, cat: Catalog) -> tuple[re.Pattern | None, list[str | None]]:
     """One pattern of every other-language name of the shop's categories (the alias
     table's groups that hold a category the shop has), longest first; the group name
-    ``c<i>`` of a match says which shop category it names."""
+    ``c<i>`` of a match says which shop category it names (None: the shop's own name)."""
     table = alias_table.aliases(data_dir(ctx))["categories"]
 
     def build():
@@ -302,8 +302,10 @@ def _category_aliases(ctx: ToolContext, cat: Catalog) -> tuple[re.Pattern | None
             if own is None:
                 continue
             for name in names:
-                if normalise(name) not in shop and name.strip():
-                    targets.append(own)
+                if name.strip():
+                    # The shop's own names are matched too (and kept), so a longer own
+                    # name wins over an alias inside it (厨房用品 holds 厨房).
+                    targets.append(None if normalise(name) in shop else own)
                     alternatives.append(name)
         if not alternatives:
             return None, []
@@ -335,7 +337,8 @@ def localise_categories(ctx: ToolContext, text: str) -> str:
         return text
 
     def repl(m: re.Match) -> str:
-        return f" {targets[int(m.lastgroup[1:])]} "
+        target = targets[int(m.lastgroup[1:])]
+        return m.group(0) if target is None else f" {target} "
 
     return re.sub(r"[ \t]{2,}", " ", pattern.sub(repl, text)).strip()
 
