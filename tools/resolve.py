@@ -54,6 +54,8 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from assistant.errors import NotFoundError, UserError
+from tools import aliases as alias_table
+from tools.bm25 import CJK_RUN
 from tools.context import ToolContext
 from vectorstore.embeddings import one_torch_thread
 from vectorstore.model_scales import scale_for
@@ -76,13 +78,36 @@ SUGGESTIONS = 5
 MAX_EMBEDDED_TITLES = 20_000
 
 _WORD = re.compile(r"[a-z0-9]+")
+_WORD_OR_CJK = re.compile(rf"{CJK_RUN.pattern}|[a-z0-9]+")
 # Words that do not distinguish a category ("All Beauty" is named by "beauty").
 _CATEGORY_STOP = {"all", "and", "the", "other", "misc", "general", "more", "products"}
 
 
 # -- text ------------------------------------------------------------------------------
 def words(text: str) -> list[str]:
-    return _WORD.findall(str(text or "").lower())
+    """Lower-case Latin words and numbers; Chinese runs cut into words (jieba, loaded on
+    the first Chinese text: an English catalog never pays for it)."""
+    text = str(text or "").lower()
+    if not CJK_RUN.search(text):
+        return _WORD.findall(text)
+    out = []
+    for tok in _WORD_OR_CJK.findall(text):
+        out.extend(cjk_words(tok) if CJK_RUN.fullmatch(tok) else [tok])
+    return out
+
+
+def cjk_words(run: str, search: bool = False) -> list[str]:
+    """The words of a run of Chinese characters; with ``search`` also the dictionary
+    words inside longer ones ("电热水壶" -> 电热, 热水, 水壶, 电热水壶), so a title's long
+    compound still meets the short word a question uses."""
+    from tools.bm25 import _segmenter  # the one jieba instance (loaded once, thread-safe)
+
+    seg = _segmenter()
+    return [w for w in (seg.lcut_for_search(run) if search else seg.lcut(run)) if w.strip()]
+
+
+def is_cjk(word: str) -> bool:
+    return bool(CJK_RUN.search(word))
 
 
 _JOINED = re.compile(r"^([a-z]+)(\d+)$|^(\d+)([a-z]+)$")
@@ -158,7 +183,7 @@ class Catalog:
         ).fetchall()
         ids = [r[0] for r in rows]
         titles, brands, cats = [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]
-        doc_words = [set(words(f"{t} {b}")) for t, b in zip(titles, brands, strict=True)]
+        doc_words = [_title_words(f"{t} {b}") for t, b in zip(titles, brands, strict=True)]
         df = Counter(w for ws in doc_words for w in ws)
         n = max(len(rows), 1)
         idf = {w: math.log(1 + n / c) for w, c in df.items()}
@@ -181,10 +206,20 @@ class Catalog:
         """The catalog word a (possibly misspelt) query word stands for, or None."""
         if word in self.idf or word in self._known:
             return word
-        if len(word) < 4 or not self.vocab:
+        # Two Chinese words a character apart are different words (水壶, 水杯).
+        if len(word) < 4 or not self.vocab or is_cjk(word):
             return None
         hit = process.extractOne(word, self.vocab, scorer=fuzz.ratio, score_cutoff=WORD_TYPO_RATIO)
         return hit[0] if hit else None
+
+
+def _title_words(text: str) -> set[str]:
+    out = set()
+    for w in words(text):
+        out.add(w)
+        if is_cjk(w):
+            out.update(cjk_words(w, search=True))
+    return out
 
 
 def catalog(ctx: ToolContext) -> Catalog:
@@ -247,13 +282,75 @@ def names_only(text: str, name: str) -> bool:
     )
 
 
+def data_dir(ctx: ToolContext):
+    """The workspace directory (where its aliases.yaml lives), when the context has one."""
+    return ctx.models_dir.parent if ctx.models_dir else None
+
+
+def _category_aliases(ctx: ToolContext, cat: Catalog) -> tuple[re.Pattern | None, list[str | None]]:
+    """One pattern of every other-language name of the shop's categories (the alias
+    table's groups that hold a category the shop has), longest first; the group name
+    ``c<i>`` of a match says which shop category it names (None: the shop's own name)."""
+    table = alias_table.aliases(data_dir(ctx))["categories"]
+
+    def build():
+        shop = {normalise(c): c for c in cat.category_names}
+        alternatives, targets = [], []
+        for canonical, others in table.items():
+            names = [canonical, *others]
+            own = next((shop[normalise(n)] for n in names if normalise(n) in shop), None)
+            if own is None:
+                continue
+            for name in names:
+                if name.strip():
+                    # The shop's own names are matched too (and kept), so a longer own
+                    # name wins over an alias inside it (厨房用品 holds 厨房).
+                    targets.append(None if normalise(name) in shop else own)
+                    alternatives.append(name)
+        if not alternatives:
+            return None, []
+        order = sorted(range(len(alternatives)), key=lambda i: -len(alternatives[i]))
+        body = "|".join(
+            f"(?P<c{i}>"
+            + (
+                re.escape(alternatives[i])
+                if is_cjk(alternatives[i])
+                else rf"(?<![\w-]){re.escape(alternatives[i])}(?![\w-])".replace(r"\ ", r"\s+")
+            )
+            + ")"
+            for i in order
+        )
+        return re.compile(body, re.I), targets
+
+    return ctx.cached(f"category_aliases:{id(cat)}:{id(table)}", build)
+
+
+def localise_categories(ctx: ToolContext, text: str) -> str:
+    """``text`` with each other-language name of a shop category replaced by the shop's
+    own name (tools/aliases.yaml): 耳机 -> Headphones in an English shop, "Running
+    Shoes" -> 跑鞋 in a Chinese one. Names the shop itself uses are left as they are."""
+    text = str(text or "")
+    if not text:
+        return text
+    pattern, targets = _category_aliases(ctx, catalog(ctx))
+    if pattern is None:
+        return text
+
+    def repl(m: re.Match) -> str:
+        target = targets[int(m.lastgroup[1:])]
+        return m.group(0) if target is None else f" {target} "
+
+    return re.sub(r"[ \t]{2,}", " ", pattern.sub(repl, text)).strip()
+
+
 def category(ctx: ToolContext, text: str) -> str:
-    """The store's spelling of a category named in any spelling."""
+    """The store's spelling of a category named in any spelling or language (through
+    the alias table)."""
     raw = str(text or "").strip()
     if not raw:
         raise UserError("a category name is needed")
     cat = catalog(ctx)
-    hits = match_categories(cat, raw, limit=SUGGESTIONS, cutoff=0)
+    hits = match_categories(cat, localise_categories(ctx, raw), limit=SUGGESTIONS, cutoff=0)
     accepted = [h for h in hits if h["confidence"] >= NAME_ACCEPT]
     if accepted:
         exact = [h for h in accepted if normalise(h["category"]) == normalise(raw)]
@@ -324,7 +421,7 @@ def products(ctx: ToolContext, text: str, k: int = 5) -> dict:
     return {
         "query": text,
         "candidates": candidates,
-        "categories": match_categories(cat, text),
+        "categories": match_categories(cat, localise_categories(ctx, text)),
         "ambiguous": bool(ambiguous),
         "n": len(cat.ids),
         "evidence": {"products": [c["product_id"] for c in candidates]},
@@ -567,15 +664,23 @@ def lookup_ids(ctx: ToolContext, tokens: list[str]) -> dict[str, dict[str, str]]
 def _aspect_patterns(ctx: ToolContext) -> list[tuple[str, re.Pattern]]:
     taxonomy = ctx.aspect_taxonomy
 
+    table = alias_table.aliases(data_dir(ctx))["aspects"]
+
     def build():
         out = []
         for a in taxonomy.aspects:
-            terms = sorted({a.id.replace("_", " "), *a.terms}, key=len, reverse=True)
-            body = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in terms)
-            out.append((a.id, re.compile(rf"\b({body})\b", re.I)))
+            names = {a.id.replace("_", " "), *a.terms, *table.get(a.id, [])}
+            terms = sorted(names, key=len, reverse=True)
+            # Whole words, except Chinese terms, which sit between other characters
+            # ("耳机的电池不行").
+            body = "|".join(
+                re.escape(t) if is_cjk(t) else rf"\b{re.escape(t)}\b".replace(r"\ ", r"\s+")
+                for t in terms
+            )
+            out.append((a.id, re.compile(f"({body})", re.I)))
         return out
 
-    return ctx.cached(f"aspect_patterns:{taxonomy.digest}", build)
+    return ctx.cached(f"aspect_patterns:{taxonomy.digest}:{id(table)}", build)
 
 
 def find_aspects(ctx: ToolContext, text: str) -> tuple[list[str], set[str]]:
@@ -590,6 +695,15 @@ def find_aspects(ctx: ToolContext, text: str) -> tuple[list[str], set[str]]:
     if "customer_service" in found and "customer" in used and "service" not in used:
         found.remove("customer_service")
     return found, used
+
+
+def aspect_terms(ctx: ToolContext, text: str) -> list[str]:
+    """The words of ``text`` that name an aspect, as written ("电池", "battery life"), in
+    order: what a search for that aspect in the question's own language looks for."""
+    found = []
+    for _, pattern in _aspect_patterns(ctx):
+        found += [(m.start(), m.group(0)) for m in pattern.finditer(text)]
+    return list(dict.fromkeys(t for _, t in sorted(found)))
 
 
 def aspect_words(ctx: ToolContext) -> list[str]:
@@ -612,7 +726,12 @@ def aspect(ctx: ToolContext, text: str, stored: list[str] | tuple[str, ...] = ()
     named = {a for a, p in _aspect_patterns(ctx) if p.fullmatch(raw.replace("_", " "))}
     if len(named) == 1:
         return named.pop()
-    names = {**{normalise(t): a.id for a in taxonomy.aspects for t in a.terms}, **by_name}
+    table = alias_table.aliases(data_dir(ctx))["aspects"]
+    names = {
+        **{normalise(t): a.id for a in taxonomy.aspects for t in a.terms},
+        **{normalise(t): a for a in ids for t in table.get(a, [])},
+        **by_name,
+    }
     hits = process.extract(query, list(names), scorer=fuzz.ratio, limit=SUGGESTIONS)
     close = {names[h[0]] for h in hits if h[1] >= WORD_TYPO_RATIO}
     if len(close) == 1 and len(query) >= 4:

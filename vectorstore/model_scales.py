@@ -18,7 +18,7 @@ ahead by 0.001-0.019 (tests/test_zh_aspects.py keeps the probe).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -58,19 +58,35 @@ E5_SCALE = Scale(
     resolve_floor=0.75,
 )
 
+# Chinese questions against the Chinese and English exemplars together (prompts/
+# intents.zh.yaml beside intents.yaml) sit higher on e5's scale: over the Chinese
+# exemplars left out one at a time, the right tool scored 0.895 / 0.925 / 0.941 (5th,
+# 50th, 90th percentile) and the out-of-scope exemplars' best tool 0.866 / 0.891 /
+# 0.914; Chinese questions about things the shop does not record (stock, margins,
+# ad conversion) reached 0.907-0.915. So a Chinese question needs 0.92 without a cue
+# (0.90 with one, bonus included), a second clause 0.93.
+E5_ZH_SCALE = replace(
+    E5_SCALE, intent_min_score=0.92, intent_min_score_cue=0.90, intent_clause_score=0.93
+)
+# Per model, the scale of Chinese questions where it differs (intents only).
+ZH_SCALES: dict[str, Scale] = {"multilingual-e5-small": E5_ZH_SCALE}
+
 SCALES: dict[str, Scale] = {
     "all-MiniLM-L6-v2": MINILM_SCALE,
     "multilingual-e5-small": E5_SCALE,
 }
 
 
-def scale_for(embedder_or_name) -> Scale:
-    """The thresholds for an embedder (or a model name). A model not in the table (a
-    local sentence-transformers directory) is taken to be on MiniLM's scale, which is
-    the usual one for sentence-transformers models trained with cosine loss."""
+def scale_for(embedder_or_name, lang: str = "en") -> Scale:
+    """The thresholds for an embedder (or a model name), for questions in ``lang``. A
+    model not in the table (a local sentence-transformers directory) is taken to be on
+    MiniLM's scale, which is the usual one for sentence-transformers models trained
+    with cosine loss."""
     name = (
         embedder_or_name
         if isinstance(embedder_or_name, str)
         else getattr(embedder_or_name, "name", "")
     )
+    if lang == "zh" and name in ZH_SCALES:
+        return ZH_SCALES[name]
     return SCALES.get(name or "", MINILM_SCALE)

@@ -13,6 +13,7 @@ from typing import Any
 from assistant.planner import analyst
 from assistant.planner.entities import Entities, extract
 from assistant.planner.intents import OUT_OF_SCOPE, Intent, IntentModel, Speller
+from assistant.planner.language import question_language
 from assistant.planner.resources import prompts
 from assistant.planner.thread import Thread
 from assistant.templates import fill_all
@@ -34,10 +35,15 @@ SUBJECT_ARGS = frozenset(
 )
 # Text the user pasted to be read: in double quotes, or after the question's colon.
 QUOTED = re.compile(r'["“]([^"”]{3,})["”]')
-AFTER_COLON = re.compile(r":\s*(\S.{2,})$", re.S)
+AFTER_COLON = re.compile(r"[:：]\s*(\S.{2,})$", re.S)
 FOLLOW_UP = re.compile(
     r"^\s*(and|also|what about|how about|same for|now|ok(ay)?,? and|then)\b", re.I
 )
+# "那 Kitchen 呢?", "还有他们的工单", "换成上个月": a Chinese follow-up.
+FOLLOW_UP_ZH = re.compile(r"^\s*(那|那么|还有|另外|同样|换成|改成|再看|再来)|呢\s*[？?]?\s*$")
+# A Chinese question this short (characters, Latin words counting one each) is read
+# as a follow-up too, as an English one of five words or fewer is.
+SHORT_ZH = 10
 # A follow-up whose own intent is weaker than this repeats the previous turn's tools.
 FOLLOW_UP_SCORE = 0.6
 
@@ -52,18 +58,31 @@ class Plan:
     intents: list[Intent] = field(default_factory=list)
 
 
-def _texts() -> dict:
-    return prompts("planner.yaml")
+def _texts(lang: str = "en") -> dict:
+    """The planner's own texts in ``lang`` (prompts/planner.yaml, planner.zh.yaml)."""
+    return prompts("planner.zh.yaml" if lang == "zh" else "planner.yaml")
 
 
-def refusal() -> Plan:
-    spec = _texts()
+def refusal(lang: str = "en") -> Plan:
+    spec = _texts(lang)
     text = fill_all(spec["refusal"], where="refusal", example=spec["refusal_example"])
     return Plan("refuse", text.strip())
 
 
-def clarify(key: str, **values: Any) -> Plan:
-    return Plan("clarify", fill_all(_texts()["clarify"][key], where=key, **values).strip())
+def clarify(key: str, lang: str = "en", **values: Any) -> Plan:
+    text = fill_all(_texts(lang)["clarify"][key], where=key, **values)
+    return Plan("clarify", text.strip())
+
+
+def _length(text: str) -> int:
+    """Words of an English question; characters of a Chinese one (Latin words one each)."""
+    return len(re.findall(r"[\u3400-\u9fff]|[A-Za-z0-9]+", text))
+
+
+def is_follow_up(raw: str) -> bool:
+    if question_language(raw) == "zh":
+        return bool(FOLLOW_UP_ZH.search(raw)) or _length(raw) <= SHORT_ZH
+    return bool(FOLLOW_UP.search(raw)) or len(raw.split()) <= 5
 
 
 class Decider:
@@ -72,6 +91,7 @@ class Decider:
         self.today = today
         self.available = available
         self.intents = IntentModel.for_embedder(ctx.embedder)
+        self.lang = "en"
         self.speller = ctx.cached(
             f"planner:speller:{ctx.aspect_taxonomy.digest}",
             lambda: Speller(extra=_known_words(ctx)),
@@ -79,10 +99,13 @@ class Decider:
 
     def plan(self, thread: Thread) -> Plan:
         raw = thread.question
+        self.lang = question_language(raw)
         if not raw:
             return clarify("intent")
         question = self.speller.fix(raw)
         e = extract(self.ctx, question, self.today)
+        # A Chinese question is read by the multilingual model (see intents.py).
+        self.intents = IntentModel.for_question(self.ctx.embedder, raw)
         # "How many of those are from verified buyers?" narrows the previous result; it
         # is not a new count over the whole shop.
         narrowed = narrow_previous(thread, e, raw, self.available)
@@ -95,7 +118,7 @@ class Decider:
         )
         if reading is not None:
             return _from_reading(reading, e)
-        follow_up = bool(FOLLOW_UP.search(raw)) or len(raw.split()) <= 5
+        follow_up = is_follow_up(raw)
         top = ranking[0]
         repeat = bool(
             thread.last_tools
@@ -107,10 +130,10 @@ class Decider:
         if not chosen:
             has_entity = e.customer_ids or e.product_ids or e.mention or e.category
             if top.tool == OUT_OF_SCOPE and (not has_entity or top.score > ranking[1].score + 0.15):
-                return refusal()
+                return refusal(self.lang)
             if not has_entity and ranking[0].score < 0.3:
-                return refusal()
-            return clarify("intent")
+                return refusal(self.lang)
+            return self._clarify("intent")
         tools = [c.tool for c in chosen]
         tools = self._implied(tools, e)
         if (
@@ -165,8 +188,11 @@ class Decider:
             tools = [t for t in tools if t != "recommend_for_customer"]
         return tools
 
+    def _clarify(self, key: str, **values: Any) -> Plan:
+        return clarify(key, self.lang, **values)
+
     def _not_allowed(self, missing: list[str]) -> Plan:
-        return clarify(
+        return self._clarify(
             "not_allowed",
             tools=", ".join(PURPOSES.get(t, t) for t in missing),
             available=", ".join(PURPOSES.get(t, t) for t in sorted(self.available)),
@@ -186,9 +212,10 @@ class Decider:
             if e.unknown_ids:
                 raw, sugg = next(iter(e.unknown_ids.items()))
                 if sugg:
-                    return clarify("customer_unknown", raw=raw, suggestions=" or ".join(sugg))
-                return clarify("customer_unknown_none", raw=raw)
-            return clarify("customer")
+                    joiner = "或" if self.lang == "zh" else " or "
+                    return self._clarify("customer_unknown", raw=raw, suggestions=joiner.join(sugg))
+                return self._clarify("customer_unknown_none", raw=raw)
+            return self._clarify("customer")
         needs_product = [t for t in tools if t in PRODUCT_TOOLS]
         needs_subject = [t for t in tools if t in SUBJECT_TOOLS]
         resolve = None
@@ -208,13 +235,13 @@ class Decider:
             if needs_product or (needs_subject and category is None):
                 if e.unknown_ids:
                     raw = next(iter(e.unknown_ids))
-                    return clarify("product_unknown", text=raw)
-                return clarify("product")
+                    return self._clarify("product_unknown", text=raw)
+                return self._clarify("product")
         if not SUBJECT_ARGS & set(tools):
             resolve = None  # no tool takes a product: the lookup is the answer, or not needed
         pasted = pasted_texts(thread.question)
         if "review_sentiment" in tools and not pasted:
-            return clarify("text")
+            return self._clarify("text")
         calls = [(t, self._args_for(t, e, customer, product, category)) for t in tools]
         calls = [(t, {"texts": pasted} if t == "review_sentiment" else a) for t, a in calls]
         return Plan("tools", calls=calls, resolve=resolve, entities=e)
@@ -223,7 +250,7 @@ class Decider:
         period = e.period.as_args()
         if tool == "search_reviews":
             args = {
-                "query": _query(e),
+                "query": search_query(e),
                 "product_id": product,
                 "category": None if product else category,
                 "customer_id": customer,
@@ -285,8 +312,14 @@ class Decider:
 
 
 SUBJECT_KEYS = ("product_id", "category", "customer_id")
-OPEN_WORDS = re.compile(r"\b(open|unresolved|pending|outstanding|current)\b", re.I)
-CLOSED_WORDS = re.compile(r"\b(closed|resolved|solved|past|old)\b", re.I)
+OPEN_WORDS = re.compile(
+    r"\b(open|unresolved|pending|outstanding|current)\b|"
+    r"未关闭|未处理|没处理|未解决|没解决|待处理|未完成|没关|开着|还开|未结",
+    re.I,
+)
+CLOSED_WORDS = re.compile(
+    r"\b(closed|resolved|solved|past|old)\b|已关闭|已解决|已处理|关闭了|解决了|处理完了|已结", re.I
+)
 
 
 # A question about many customers (an audience), not one buyer.
@@ -300,6 +333,12 @@ TICKET_WORDS = frozenset(
 )
 
 
+# The same for a Chinese question: ticket and status words, and the question's filler.
+TICKET_WORDS_ZH = frozenset(
+    "工单 售后单 客服 记录 未 没 关闭 处理 解决 完成 开着 还 已 结 关 完 哪些 什么 关于".split()
+) | frozenset(prompts("planner.zh.yaml")["ignore_words"].split())
+
+
 def _ticket_query(e: Entities) -> str:
     """The words to search ticket text for: codes, else the question's own content words
     (ticket text is searched for what the customer wrote, not mapped to a review aspect)."""
@@ -307,7 +346,11 @@ def _ticket_query(e: Entities) -> str:
         return " ".join(e.exact_terms)
     if not (e.topic or e.aspects):
         return ""
-    words = [w for w in tokenize(e.masked) if w not in TICKET_WORDS and not w.isdigit()]
+    words = [
+        w
+        for w in tokenize(e.masked)
+        if w not in TICKET_WORDS and w not in TICKET_WORDS_ZH and not w.isdigit()
+    ]
     return " ".join(dict.fromkeys(words))
 
 
@@ -362,7 +405,11 @@ def pasted_texts(question: str) -> list[str]:
     return [t for t in found if t]
 
 
-def _query(e: Entities) -> str:
+def search_query(e: Entities) -> str:
+    """What search_reviews looks for: codes verbatim, else the aspect and subject words
+    of the question (in its own language), never its filler."""
+    if e.lang == "zh" and not e.exact_terms:
+        return _query_zh(e)
     if e.exact_terms:
         return " ".join(e.exact_terms)  # codes and model numbers, searched verbatim
     if e.aspects:
@@ -375,6 +422,23 @@ def _query(e: Entities) -> str:
     if e.sentiment == "positive":
         return "love it great happy"
     return "customer experience"
+
+
+def _query_zh(e: Entities) -> str:
+    """A Chinese question's search words: its aspect words as written (电池, 物流) and
+    its other content words (漏水, 降噪); the sentiment's own words when it names
+    neither. Chinese stays Chinese: a multilingual index reads it, and an English one
+    is given a translation by the search tool."""
+    terms = [*e.aspect_terms, *(e.topic.split() if e.topic else [])]
+    terms = [t for t in dict.fromkeys(terms) if t]
+    spec = _texts("zh")["search_words"]
+    if terms:
+        if e.sentiment == "negative" and not e.topic:
+            terms.append(spec["negative_suffix"])
+        return " ".join(terms)
+    if e.sentiment in ("negative", "positive"):
+        return spec[e.sentiment]
+    return spec["neutral"]
 
 
 # -- conversation scope (issue 14) ----------------------------------------------------
@@ -461,7 +525,7 @@ def narrow_previous(thread: Thread, e: Entities, raw: str, available: set[str]):
         args.update(period)
         changed = True
     if e.aspects:
-        args["query"] = _query(e)
+        args["query"] = search_query(e)
         changed = True
     if not changed:
         return None

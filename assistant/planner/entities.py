@@ -9,11 +9,38 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from assistant.planner.entities_zh import read_zh
+from assistant.planner.language import question_language
 from assistant.planner.periods import MONTHS, Period, parse_period
 from assistant.planner.resources import prompts
+from assistant.templates import DATA, declare
 from tools import resolve
+from tools.bm25 import CJK_RUN
 from tools.context import ToolContext
-from tools.resolve import catalog, lookup_ids, match_categories, similar_ids, words
+from tools.resolve import catalog, is_cjk, lookup_ids, match_categories, similar_ids, words
+
+# The Chinese planner texts have the contract of the English ones (prompts/planner.yaml).
+declare(
+    "planner.zh.yaml",
+    {
+        "refusal": {"example"},
+        "refusal_example": set(),
+        "clarify": {
+            "intent": set(),
+            "customer": set(),
+            "customer_unknown": {"raw", "suggestions"},
+            "customer_unknown_none": {"raw"},
+            "product": set(),
+            "product_ambiguous": {"options"},
+            "product_unknown": {"text"},
+            "not_allowed": {"tools", "available"},
+            "text": set(),
+        },
+        "ignore_words": DATA,
+        "countries": DATA,
+        "search_words": DATA,
+    },
+)
 
 _NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
         "eight": 8, "nine": 9, "ten": 10, "twenty": 20}  # fmt: skip
@@ -59,12 +86,18 @@ class Entities:
     topic: str = ""  # remaining content words: what to search reviews for
     customer_pronoun: bool = False
     product_pronoun: bool = False
+    lang: str = "en"  # the question's language (assistant/planner/language.py)
+    aspect_terms: list[str] = field(default_factory=list)  # the question's words for its aspects
 
 
 def _ignore_words() -> set[str]:
     spec = prompts("planner.yaml")
     months = set(MONTHS)
-    return set(spec["ignore_words"].split()) | months
+    return (
+        set(spec["ignore_words"].split())
+        | months
+        | set(prompts("planner.zh.yaml")["ignore_words"].split())
+    )
 
 
 def _ratings(t: str, e: Entities) -> None:
@@ -187,11 +220,13 @@ def expand_contractions(text: str) -> str:
 
 
 def extract(ctx: ToolContext, question: str, today: date | None = None) -> Entities:
-    e = Entities()
+    e = Entities(lang=question_language(question))
     question = expand_contractions(question)
     t = question.lower()
+    has_cjk = bool(CJK_RUN.search(question))
     e.period = parse_period(question, today)
     e.aspects, aspect_words = resolve.find_aspects(ctx, question)
+    e.aspect_terms = resolve.aspect_terms(ctx, question)
     _ratings(t, e)
     _audience(t, e)
     _metrics(t, e)
@@ -199,6 +234,8 @@ def extract(ctx: ToolContext, question: str, today: date | None = None) -> Entit
         e.sentiment = "negative"
     elif POSITIVE.search(t) or (e.min_rating is not None and e.min_rating >= 4):
         e.sentiment = "positive"
+    if has_cjk:
+        read_zh(_without(question, e.period.text), e)
     t_k = re.sub(rf"\b{_N}[- ]?stars?\b", " ", t)  # "5 star reviews" is a rating, not a count
     if m := re.search(
         rf"\btop\s+{_N}\b|\b{_N}\s+(?:\w+\s+)?(?:products|items|recommendations|suggestions|customers|reviews|similar|alternatives|ideas|examples|quotes|buyers)\b|\b(?:give me|show me|list)\s+{_N}\b",
@@ -237,15 +274,24 @@ def extract(ctx: ToolContext, question: str, today: date | None = None) -> Entit
         if code and code.lower() in countries:
             e.country = countries[code.lower()]
             id_words.add(tok.lower())
+    if has_cjk:
+        for name, code in (prompts("planner.zh.yaml").get("countries") or {}).items():
+            if name in question and code.lower() in countries:
+                e.country = countries[code.lower()]
+                id_words.add(name)
     ignore = _ignore_words() | id_words | set(words(e.period.text))
     cat = catalog(ctx)
     mention, topic = [], []
     named: set[str] = set(id_words)
     category_words = {w for c in cat.category_names for w in words(c)}
     previous_kept = False
+    # Names of categories in another language become the shop's own (耳机 -> Headphones
+    # in an English shop); a Chinese period ("上个月") is not a name.
+    text = resolve.localise_categories(ctx, _without(question, e.period.text))
     # "tempo3" is "tempo 3": model names typed without their space.
-    for w in words(resolve.split_joined(question, cat)):
-        keep, short = None, w.isdigit() or len(w) < 3
+    for w in words(resolve.split_joined(text, cat) if not has_cjk else _split_joined_zh(text, cat)):
+        cjk = is_cjk(w)
+        keep, short = None, w.isdigit() or len(w) < (2 if cjk else 3)
         if short:
             # Model numbers and letters count inside a name ("Tempo 3", "Classic S");
             # short category words anywhere ("TV").
@@ -253,8 +299,12 @@ def extract(ctx: ToolContext, question: str, today: date | None = None) -> Entit
                 keep = w
             elif previous_kept and w in cat.idf and (w.isdigit() or w not in ignore):
                 keep = w
-        elif w in aspect_words and not previous_kept:
-            keep = None  # an aspect word is part of a name only inside one ("Power Bank")
+        elif cjk and _COUNTED.fullmatch(w):
+            keep = None  # "五条", "一星": a count or a rating, read above
+        elif w in aspect_words and (cjk or not previous_kept):
+            # An aspect word is part of a name only inside one ("Power Bank"); a Chinese
+            # one never is (耳机电池 is the headphones' battery).
+            keep = None
         elif w not in ignore:
             fixed = cat.correct(w)
             keep = fixed if fixed and fixed not in ignore else None
@@ -282,6 +332,24 @@ def extract(ctx: ToolContext, question: str, today: date | None = None) -> Entit
         else:
             e.mention = " ".join(dict.fromkeys(mention))
     return e
+
+
+# A Chinese number with its measure word ("五条", "一星", "前10", "3个"): never a name or
+# a search word.
+_COUNTED = re.compile(r"前?[\d一二两三四五六七八九十百]+(?:条|个|星|颗星|款|位|件|名|种|项|分)?")
+
+
+def _without(text: str, part: str) -> str:
+    """``text`` with the words of a period it names taken out (Chinese periods only:
+    English ones are dropped word by word through the ignore list)."""
+    if part and CJK_RUN.search(part) and part in text:
+        return text.replace(part, " ")
+    return text
+
+
+def _split_joined_zh(text: str, cat) -> str:
+    """split_joined on the Latin parts of a Chinese question, the Chinese left as it is."""
+    return re.sub(r"[A-Za-z0-9]+", lambda m: resolve.split_joined(m.group(0), cat), text)
 
 
 def _mask(question: str, named: set[str], e: Entities) -> str:

@@ -3,6 +3,11 @@ embedded with the same sentence model as the reviews) plus keyword cues.
 
 A question that asks for several things ("profile of C00042 and what to recommend
 them") is split into clauses; each clause may add its own tool.
+
+Chinese questions (assistant/planner/language.py) are scored against the Chinese
+exemplars of prompts/intents.zh.yaml and the English ones together, always with the
+multilingual embedder: an English shop's MiniLM reads Chinese as [UNK], so its scores
+would say nothing. The English path never sees the Chinese exemplars.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.planner.language import question_language
 from assistant.planner.resources import prompts
+from assistant.templates import DATA, declare
 from tools.catalog import encode_queries
 from vectorstore.model_scales import scale_for
 
@@ -24,9 +31,18 @@ from vectorstore.model_scales import scale_for
 # intent_min_score_cue is enough); a clause adds a second tool only at
 # intent_clause_score.
 OUT_OF_SCOPE = "out_of_scope"
+# The Chinese exemplars are data, like the English ones.
+declare("intents.zh.yaml", {"intents": DATA, OUT_OF_SCOPE: DATA})
 _SPLIT = re.compile(
     r"\?|;|\.\s|\band then\b|\balso\b|\bplus\b|,?\s+\band\b\s+(?=what|which|who|how|show|give|list|suggest|recommend|tell|find|their|his|her|the|any)",
     re.I,
+)
+# Chinese clauses: question and sentence marks, and the words that join two requests
+# ("C00042 的画像，还有应该推荐什么"). A comma alone does not split: Chinese runs
+# conditions together with commas ("上个月，耳机的差评").
+_SPLIT_ZH = re.compile(
+    r"[？?；;。！!]|[，,]\s*(?:还有|以及|另外|并且|同时|然后)|以及|另外|"
+    r"(?:还有|并且|然后|再|和)(?=给|看|推荐|列|找|说|告诉|查|他|她|它|该|应该|哪|什么|怎么|多少|有没有|谁)"
 )
 
 
@@ -38,36 +54,49 @@ class Intent:
 
 
 class IntentModel:
-    """Exemplar embeddings for one embedder, built once and shared."""
+    """Exemplar embeddings for one embedder and question language, built once and shared."""
 
     _lock = threading.Lock()
-    _instances: dict[int, IntentModel] = {}
+    _instances: dict[tuple[int, str], IntentModel] = {}
 
-    def __init__(self, embedder) -> None:
-        spec = prompts("intents.yaml")
+    def __init__(self, embedder, lang: str = "en") -> None:
+        specs = [prompts("intents.yaml")]
+        if lang == "zh":
+            specs.append(prompts("intents.zh.yaml"))
         self.embedder = embedder
-        self.scale = scale_for(embedder)
+        self.lang = lang
+        self.scale = scale_for(embedder, lang)
         self.cues: dict[str, list[re.Pattern]] = {}
         labels, texts = [], []
-        for tool, entry in spec["intents"].items():
-            self.cues[tool] = [re.compile(c, re.I) for c in entry.get("cues", [])]
-            for ex in entry["examples"]:
-                labels.append(tool)
+        for spec in specs:
+            for tool, entry in spec["intents"].items():
+                self.cues.setdefault(tool, [])
+                self.cues[tool] += [re.compile(c, re.I) for c in entry.get("cues", [])]
+                for ex in entry["examples"]:
+                    labels.append(tool)
+                    texts.append(ex)
+            for ex in spec[OUT_OF_SCOPE]["examples"]:
+                labels.append(OUT_OF_SCOPE)
                 texts.append(ex)
-        for ex in spec[OUT_OF_SCOPE]["examples"]:
-            labels.append(OUT_OF_SCOPE)
-            texts.append(ex)
         self.labels = np.array(labels)
-        self.tools = list(spec["intents"])
+        self.tools = list(specs[0]["intents"])
         self.vectors = np.asarray(embedder.encode(texts), dtype=np.float32)
 
     @classmethod
-    def for_embedder(cls, embedder) -> IntentModel:
+    def for_embedder(cls, embedder, lang: str = "en") -> IntentModel:
         with cls._lock:
-            key = id(embedder)
+            key = (id(embedder), lang)
             if key not in cls._instances:
-                cls._instances[key] = cls(embedder)
+                cls._instances[key] = cls(embedder, lang)
             return cls._instances[key]
+
+    @classmethod
+    def for_question(cls, embedder, question: str) -> IntentModel:
+        """The model that reads ``question``: the shop's embedder for English, the
+        multilingual one for Chinese (the shop's own when it is multilingual)."""
+        if question_language(question) != "zh":
+            return cls.for_embedder(embedder)
+        return cls.for_embedder(multilingual(embedder), "zh")
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         return encode_queries(self.embedder, texts)
@@ -88,7 +117,7 @@ class IntentModel:
 
     def classify(self, question: str) -> tuple[list[Intent], list[Intent]]:
         """(chosen tools in the order asked, full ranking of the whole question)."""
-        clauses = [c.strip() for c in _SPLIT.split(question) if c and len(c.split()) >= 2]
+        clauses = split_clauses(question, self.lang)
         texts = [question, *clauses] if len(clauses) > 1 else [question]
         vectors = self._encode(texts)
         whole = self.rank(question, vectors[0])
@@ -113,6 +142,32 @@ class IntentModel:
         position = {c.tool: _first_position(question, self.cues.get(c.tool, [])) for c in chosen}
         chosen.sort(key=lambda c: position[c.tool])
         return chosen, whole
+
+
+def split_clauses(question: str, lang: str = "en") -> list[str]:
+    """The parts of a question that may each ask for something."""
+    if lang == "zh":
+        # Chinese has no spaces to count words by: a clause needs a few characters.
+        parts = [c.strip(" ，,、") for c in _SPLIT_ZH.split(question) if c]
+        return [c for c in parts if len(c) >= 4]
+    return [c.strip() for c in _SPLIT.split(question) if c and len(c.split()) >= 2]
+
+
+_MULTILINGUAL: list = []
+_MULTILINGUAL_LOCK = threading.Lock()
+
+
+def multilingual(embedder):
+    """``embedder`` when it reads Chinese, else the packaged multilingual model, loaded
+    once per process (an English shop's index keeps its own model)."""
+    from vectorstore.embeddings import E5, load_embedder
+
+    if getattr(embedder, "name", "") == E5:
+        return embedder
+    with _MULTILINGUAL_LOCK:
+        if not _MULTILINGUAL:
+            _MULTILINGUAL.append(load_embedder(E5))
+        return _MULTILINGUAL[0]
 
 
 def _first_position(text: str, cues: list[re.Pattern]) -> int:

@@ -36,6 +36,7 @@ from assistant.errors import InsightError
 from assistant.planner.compose import compose
 from assistant.planner.decide import PRODUCT_TOOLS, Decider, Plan, clarify
 from assistant.planner.exports import audience_csv
+from assistant.planner.language import question_language
 from assistant.planner.now import reference
 from assistant.planner.thread import Paused, Thread
 from tools import resolve
@@ -167,7 +168,7 @@ class LocalPlanner(BaseChatModel):
         else:
             return None
         need_product = any(n in PRODUCT_TOOLS for n, _ in plan.calls)
-        return choose(result, plan.resolve, need_product)
+        return choose(result, plan.resolve, need_product, question_language(thread.question))
 
     @staticmethod
     def _with_subject(name: str, args: dict, subject: dict) -> dict:
@@ -241,7 +242,9 @@ class Choice:
     options: list[dict]
 
 
-def choose(result: dict, text: str, need_product: bool = False) -> dict | Plan | Choice:
+def choose(
+    result: dict, text: str, need_product: bool = False, lang: str = "en"
+) -> dict | Plan | Choice:
     """The product (or category) find_product's result points to, by the resolver's rule
     (the same the tools and web panels use), or the question to ask: which of the close
     candidates is meant (a paused plan), or for more of the name when nothing is close."""
@@ -253,10 +256,12 @@ def choose(result: dict, text: str, need_product: bool = False) -> dict | Plan |
         ]
         # Not numbered: every number in an answer must come from the data. A reply may
         # still pick by position ("the second one", "2").
-        listed = "; ".join(f"{c['title']} ({c['product_id']})" for c in options)
-        return Choice(clarify("product_ambiguous", options=listed), options)
+        listed = ("；" if lang == "zh" else "; ").join(
+            f"{c['title']} ({c['product_id']})" for c in options
+        )
+        return Choice(clarify("product_ambiguous", lang, options=listed), options)
     if subject.kind == "unknown":
-        return clarify("product_unknown", text=text)
+        return clarify("product_unknown", lang, text=text)
     return subject.as_args()
 
 

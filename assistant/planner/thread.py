@@ -214,8 +214,22 @@ _POSITION = re.compile(
 )
 
 
+# "第二个", "就第一款吧", "最后一个": a position named in Chinese.
+_POSITION_ZH = re.compile(
+    r"^\s*(?:我要|要|选|就|是)?\s*(?:第\s*(?P<n>\d|[一二三四五])|(?P<last>最后))\s*一?(?:个|款|项|条)?"
+    r"\s*(?:吧|的|那个|那款)?[\s。.!！]*$"
+)
+_ZH_ORDINALS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4}
+
+
 def _position(text: str, n: int) -> int | None:
-    """The 0-based position a reply names: "the first one", "2", "#2", "option 3", "last"."""
+    """The 0-based position a reply names: "the first one", "2", "#2", "option 3", "last"
+    (or 第二个, 最后一个)."""
+    if zh := _POSITION_ZH.match(text):
+        if zh["last"]:
+            return n - 1
+        index = int(zh["n"]) - 1 if zh["n"].isdigit() else _ZH_ORDINALS[zh["n"]]
+        return index if 0 <= index < n else None
     m = _POSITION.match(text)
     if not m:
         return None
