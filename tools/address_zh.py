@@ -105,17 +105,35 @@ _NUMBERED = re.compile(
     r"[路街巷弄道同区园厦场苑里城馆寓]\s?(?:\d|[一二三四五六七八九十百零〇两A-Za-z]+[号弄栋幢座单室])"
 )
 _ROAD_END = re.compile(rf"[路街巷弄]|大道|胡同|{_DAO}")
-_ADMIN_HINT = re.compile(rf"{_PROVINCES}|{_CITIES}|[省市区县旗镇乡]")
 ROAD_REACH = 16  # characters before a road in which its district or city is looked for
+CHAIN_REACH = 48  # characters before such a road or number in which its chain may start
+_ADMIN_SUFFIX = frozenset("省市区县旗镇乡")
+# Every province and listed city starts with one of these two-character prefixes (a set
+# lookup per character is far cheaper than a regex alternation of 150 names).
+_ADMIN_PREFIXES = frozenset(name[:2] for name in (_PROVINCES + "|" + _CITIES).split("|"))
 
 
-def _maybe(text: str) -> bool:
-    if _NUMBERED.search(text):
+def _admin_before(text: str, end: int) -> bool:
+    start = max(0, end - ROAD_REACH)
+    window = text[start:end]
+    if not _ADMIN_SUFFIX.isdisjoint(window):
         return True
-    return any(
-        _ADMIN_HINT.search(text, max(0, m.start() - ROAD_REACH), m.start())
-        for m in _ROAD_END.finditer(text)
-    )
+    return any(window[i : i + 2] in _ADMIN_PREFIXES for i in range(len(window) - 1))
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    """Stretches of ``text`` an accepted chain must lie in: around each number after a road
+    or an estate, and each road with an administrative name shortly before it."""
+    hits = [m.start() for m in _NUMBERED.finditer(text)]
+    hits += [m.start() for m in _ROAD_END.finditer(text) if _admin_before(text, m.start())]
+    windows: list[tuple[int, int]] = []
+    for hit in sorted(hits):
+        start, end = max(0, hit - CHAIN_REACH), hit + 1
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+    return windows
 
 
 def _unit_at(text: str, pos: int) -> tuple[str, int, int] | None:
@@ -165,14 +183,15 @@ def _is_address(units: list[tuple[str, int, int]], text: str) -> bool:
 def address_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each Chinese address in ``text``, in order, not overlapping."""
     spans = [m.span("value") for m in _LABEL.finditer(text)] if "址" in text else []
-    if _maybe(text):
-        pos = 0
-        while match := _UNIT.search(text, pos):
+    pos = 0
+    for start, end in _windows(text):
+        # Chains start inside the window and may run past its end.
+        pos = max(pos, start)
+        while match := _UNIT.search(text, pos, end):
             units = _chain(text, match.start())
-            end = units[-1][2]
             if len(units) >= 2 and _is_address(units, text):
-                spans.append((match.start(), end))
-                pos = end
+                spans.append((match.start(), units[-1][2]))
+                pos = units[-1][2]
             else:
                 pos = match.start() + 1
     spans.sort()
