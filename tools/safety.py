@@ -1,8 +1,8 @@
 """Text safety primitives shared by every layer that shows or embeds shop text.
 
 PII typed into free text (emails, also spelled out or in full-width characters, phone
-numbers including Chinese mobiles and landlines, card numbers, Chinese id numbers) is
-replaced by a typed placeholder. The store keeps the original; everything shown, indexed or
+numbers including Chinese mobiles and landlines, card numbers, Chinese id numbers, Chinese
+postal addresses: tools/address_zh.py) is replaced by a typed placeholder. The store keeps the original; everything shown, indexed or
 sent to a remote model goes through :func:`redact_pii` (and :func:`redact_names` where the
 reviewer's name is known).
 
@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from importlib import resources
 
 import yaml
+
+from tools.address_zh import redact_addresses
 
 # The lookbehind makes a long run of letters one attempt, not one per position (quadratic).
 EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
@@ -49,6 +51,7 @@ _NOT_LOCAL = frozenset(
 # Cheap tests that let most texts skip the costly patterns.
 _MAYBE_OBFUSCATED = re.compile(r"@|\bdot\b|[(\[{<]\s*at\s*[)\]}>]", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
+_HAN = re.compile("[\u4e00-\u9fff]")
 # Chinese mobile numbers, optionally with +86 / 0086 and spaces or dashes (3-4-4).
 CN_MOBILE = re.compile(
     r"(?<![0-9A-Za-z+])(?<!\d[\s-])(?:(?:\+|00)\s?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}"
@@ -148,8 +151,9 @@ def _obfuscated_email(match: re.Match) -> str:
 
 
 def redact_pii(text: str | None) -> str:
-    """Replace emails, card numbers, phone numbers and Chinese id numbers with [email],
-    [card], [phone] and [id_number], also when written to dodge a filter."""
+    """Replace emails, card numbers, phone numbers, Chinese id numbers and Chinese
+    addresses with [email], [card], [phone], [id_number] and [address], also when
+    written to dodge a filter."""
     if not text:
         return text or ""
     folded = _FULLWIDTH_PUNCT.sub(lambda m: chr(ord(m.group()) - 0xFEE0), text)
@@ -164,8 +168,13 @@ def _redact(text: str) -> str:
     text = EMAIL.sub("[email]", text)
     if _MAYBE_OBFUSCATED.search(text):
         text = OBFUSCATED_EMAIL.sub(_obfuscated_email, text)
-    if not _DIGIT.search(text):
-        return text
+    if _DIGIT.search(text):
+        text = _redact_numbers(text)
+    # After the numbers: a phone written right after an address stays a [phone].
+    return redact_addresses(text) if _HAN.search(text) else text
+
+
+def _redact_numbers(text: str) -> str:
     text = CN_ID.sub(lambda m: "[id_number]" if cn_id_ok(m.group()) else m.group(), text)
     kept: list[str] = []
 

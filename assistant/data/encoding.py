@@ -5,8 +5,9 @@ staging) or drop every line of a Chinese file exported as GBK/GB18030 (CSV). So
 before a text file is read, it is checked in Python:
 
 - valid UTF-8 (the usual case): read as it is;
-- UTF-16 with a byte-order mark, or GB18030/GBK that decodes cleanly and reads as
-  Chinese: converted to a UTF-8 copy, and the report notes the encoding;
+- UTF-16 with a byte-order mark, or GB18030/GBK or Big5 that decodes cleanly and
+  reads as Chinese (simplified or traditional): converted to a UTF-8 copy, and the
+  report notes the encoding;
 - anything else: in line-based files (JSON lines) the undecodable lines are
   quarantined with their line number and the rest loads; a CSV is refused with
   the first bad line, because one of its records may span several lines.
@@ -30,6 +31,8 @@ CHINESE_SHARE = 0.9
 # Share of non-ASCII lines valid as UTF-8 above which a file is taken as damaged
 # UTF-8 rather than another encoding (GB18030 Chinese is almost never valid UTF-8).
 UTF8_LINE_SHARE = 0.5
+# Big5's frequently used ideographs (5,401 of them).
+BIG5_LEVEL1 = (0xA440, 0xC67E)
 
 
 @dataclass
@@ -67,14 +70,21 @@ def _is_utf8(path: Path) -> bool:
 
 @functools.cache
 def _chinese(ch: str) -> bool:
-    """In GB2312, the common simplified set: real Chinese text is nearly all GB2312,
-    while Latin-1 letters misread as GB18030 land in the extension rows because an
-    ASCII letter follows them ("Müller" -> "M黮ler": 黮 is not in GB2312)."""
+    """A common Chinese character: in GB2312 (the common simplified set) or in Big5's
+    first level (the common traditional set; GBK holds those too, and Hong Kong and
+    Taiwan exports use them). Real Chinese text is nearly all such characters, while
+    Latin-1 letters misread as GB18030 land in the extension rows because an ASCII
+    letter follows them ("Müller" -> "M黮ler": 黮 is in neither set)."""
     try:
         ch.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        pass
+    try:
+        code = ch.encode("big5")
     except UnicodeEncodeError:
         return False
-    return True
+    return len(code) == 2 and BIG5_LEVEL1[0] <= int.from_bytes(code, "big") <= BIG5_LEVEL1[1]
 
 
 def _convert(path: Path, encoding: str, target: Path, *, check_chinese: bool) -> bool:
@@ -174,14 +184,18 @@ def prepare(path: Path, workdir: Path, *, line_based: bool) -> Prepared:
         head = fh.read(2)
     if head in (b"\xff\xfe", b"\xfe\xff") and _convert(path, "utf-16", target, check_chinese=False):
         return Prepared(target, {"converted_from_encoding": "UTF-16"})
-    if not _mostly_utf8(path) and _convert(path, "gb18030", target, check_chinese=True):
-        return Prepared(target, {"converted_from_encoding": "GB18030"})
+    if not _mostly_utf8(path):
+        # GB18030 first: it is what Excel and most Chinese tools on the mainland save
+        # (GBK is its subset); Big5 is the traditional set of Taiwan and Hong Kong.
+        for codec, name in (("gb18030", "GB18030"), ("big5hkscs", "Big5")):
+            if _convert(path, codec, target, check_chinese=True):
+                return Prepared(target, {"converted_from_encoding": name})
     if line_based:
         rejected = _utf8_lines_only(path, target)
         return Prepared(target, {"lines_not_utf8": len(rejected)}, rejected)
     line, what = _first_bad_line(path)
     raise DataError(
-        f"{path}: line {line} is not valid UTF-8 ({what}), and the file is not GB18030 "
-        "or UTF-16 either",
+        f"{path}: line {line} is not valid UTF-8 ({what}), and the file does not read as "
+        "Chinese in GB18030/GBK or Big5, or as UTF-16, either",
         hint="save the file as UTF-8 (in Excel: CSV UTF-8) and ingest it again",
     )
