@@ -55,11 +55,29 @@ def _month(word: str) -> int | None:
 Span = tuple[str | None, str | None, str]
 
 
+_RELATIVE_YEAR = {"今年": 0, "本年": 0, "去年": 1, "前年": 2}
+# "去年11月以来", "去年第二季度": a relative year naming the year of a month or quarter.
+_YEAR_OF = re.compile(
+    r"(今年|本年|去年|前年)\s*(?:的)?\s*(?=第\s*" + _NUM + r"\s*季度|[Qq][1-4]|" + _NUM + r"\s*月)"
+)
+
+
 def parse_period_zh(text: str, today: date) -> Span | None:
     """(since, until, the words) of the first Chinese period in ``text``, or None."""
     t = text or ""
     if not re.search(r"[\u4e00-\u9fff]", t):
         return None
+    if m := _YEAR_OF.search(t):
+        # Read as the year it stands for, then give back the words as the text has them.
+        year = f"{today.year - _RELATIVE_YEAR[m[1]]}年"
+        found = _parse(t[: m.start()] + year + t[m.end() :], today)
+        if found and year in found[2]:
+            return found[0], found[1], found[2].replace(year, m[0], 1)
+        return found
+    return _parse(t, today)
+
+
+def _parse(t: str, today: date) -> Span | None:
     iso = date.isoformat
 
     if m := re.search(r"(上个?|本|这个?|当前)\s*季度", t):
