@@ -132,3 +132,24 @@ def test_the_result_says_how_the_query_was_read(ctx):
     assert result["query"] == english  # what was searched
     assert result["read_as"].startswith(f'耳机的电池有什么问题? read as "{english}"')
     assert "read_as" not in search_reviews(ctx, "battery dies", k=5)
+
+
+def test_the_answer_says_which_english_words_were_searched_for():
+    from assistant.planner.compose import render_call
+    from assistant.planner.thread import Call
+
+    result = {
+        "results": [{"review_id": "R000001", "snippet": "battery died", "rating": 2,
+                     "date": "2026-10-01"}],
+        "n": 1,
+        "query": "headphones battery",
+        "read_as": '耳机的电池有什么问题? read as "headphones battery" (...)',
+    }  # fmt: skip
+    call = Call("c1", "search_reviews", {"query": "耳机 电池"}, result)
+    zh = render_call(call, "zh")
+    assert zh[0] == "评论索引只读英文，已按“headphones battery”检索。"
+    assert render_call(call, "en")[0] == (
+        'Searched for "headphones battery": the review index reads English only.'
+    )
+    del result["read_as"]
+    assert not any("headphones battery" in line for line in render_call(call, "zh"))

@@ -56,6 +56,7 @@ def formatter(tool: str, **contract: set[str]) -> Callable[[Formatter], Formatte
     more={"more"},
     sentiment_note={"sentiment"},
     date_note={"date"},
+    read_as={"query"},
 )
 def _search_reviews(call: Call, t: dict, lang: str = "en") -> list[str]:
     r, args = call.result, call.args
@@ -70,6 +71,9 @@ def _search_reviews(call: Call, t: dict, lang: str = "en") -> list[str]:
     if args.get("sentiment"):
         note = fill(t["sentiment_note"], sentiment=word(lang, "sentiment", args["sentiment"]))
     lines = [fill(t["header"], count=total, scope=scope(args, r, lang), sentiment_note=note) or ""]
+    if r.get("read_as"):
+        # The index reads English only: say which English words were searched for.
+        lines.insert(0, fill(t["read_as"], query=r["query"]) or "")
     for row in rows[:MAX_ITEMS]:
         date = str(row["date"] or "")[:10]
         lines.append(
