@@ -131,11 +131,16 @@ class ChineseRouted:
         if hasattr(base, "target_scores"):
             self.target_scores = base.target_scores
 
-    def _chinese_scores(self, texts: list[str], embeddings) -> tuple[list[int], np.ndarray]:
+    def _chinese_scores(
+        self, texts: list[str], embeddings, *, whole: bool = False
+    ) -> tuple[list[int], np.ndarray]:
         rows = [i for i, t in enumerate(texts) if is_chinese(t)]
         if not rows:
             return rows, np.zeros(0)
-        if self.vectors_are_e5 and embeddings is not None:
+        # A review (``whole``) is read as the head was trained: the vector of its
+        # opening MAX_CHARS, not the mean of its clause vectors the caller holds
+        # (0.73 against 0.90 on 80 held-out hotel reviews).
+        if self.vectors_are_e5 and embeddings is not None and not whole:
             vecs = np.asarray(embeddings, np.float32)[rows]
         else:
             vecs = (self.e5 or _e5_embedder()).encode([clip(texts[i]) for i in rows])
@@ -152,7 +157,7 @@ class ChineseRouted:
 
         labels, scores = self.base.predict(texts, embeddings)
         labels, scores = list(labels), np.array(scores, dtype=float, copy=True)
-        rows, zh = self._chinese_scores(texts, embeddings)
+        rows, zh = self._chinese_scores(texts, embeddings, whole=True)
         for i, s in zip(rows, zh, strict=True):
             labels[i], scores[i] = polarity(float(s)), float(s)
         return labels, scores
