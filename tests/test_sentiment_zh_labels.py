@@ -86,7 +86,7 @@ def test_real_hotel_reviews_without_usable_ratings(empty_ws):
     )
     truth = {f"H{i:03d}": ("positive" if y else "negative") for i, (_, y) in enumerate(sample)}
     accuracy = sum(got[k] == v for k, v in truth.items()) / len(truth)
-    # Measured 0.9 (n=80); the head scored 0.903 on whole held-out reviews.
+    # 0.89 on 200 held-out reviews labelled this way; the head alone 0.903 (n=1009).
     assert accuracy >= 0.8, accuracy
     n_sentences, labels = empty_ws.conn.execute(
         "SELECT count(*), list(DISTINCT label ORDER BY label) FROM review_sentences"

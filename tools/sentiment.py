@@ -18,6 +18,13 @@ VADER labels everything, and the summary says why.
 Only the first ``MAX_TEXT_CHARS`` characters of a text are analysed (see
 tools.aspects.clip_text): VADER's cost grows with the square of a text's length.
 
+The stored label of a rated review is not the text's reading alone: the text and the
+stars are weighed by the rule of tools.review_label (a 4-star review with a strongly
+negative sentence stays positive and is marked mixed), and every clause keeps its own
+label (``review_sentences``). Chinese text that the labelling model cannot read (VADER,
+or a model on an English-only encoder) is read by the packaged Chinese head
+(tools.sentiment_zh).
+
 The model is stored as numpy arrays and JSON (tools.model_files), never pickled.
 """
 
