@@ -28,6 +28,9 @@ from tools.spec import ToolSpec, strict
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of top ranks
 MAX_K = 50
 SNIPPET_CHARS = 240
+# A mixed review's sentences are shown with their labels, each cut to this length.
+SENTENCE_CHARS = 160
+MIXED = "mixed"
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -97,9 +100,10 @@ def _check_filters(ctx: ToolContext, corpus: Corpus, f: dict) -> dict:
                 hint="run `insight index` to label and index them",
             )
         wanted = str(f["sentiment"]).strip().lower()
-        if wanted not in labels:
+        if wanted not in labels and wanted != MIXED:
             raise UserError(
-                f"unknown sentiment {f['sentiment']!r}", hint="one of: " + ", ".join(labels)
+                f"unknown sentiment {f['sentiment']!r}",
+                hint="one of: " + ", ".join([*labels, MIXED]),
             )
         out["sentiment"] = wanted
     if f.get("verified") is not None:
@@ -116,9 +120,57 @@ def _verified_ids(ctx: ToolContext, verified: bool) -> np.ndarray:
     return np.array([r[0] for r in rows.fetchall()], dtype=object)
 
 
+def _has_verdicts(cur) -> bool:
+    return bool(
+        cur.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'review_verdicts'"
+        ).fetchone()[0]
+    )
+
+
+def _mixed_ids(ctx: ToolContext) -> np.ndarray:
+    """Reviews that praise and complain at once (see tools.review_label)."""
+    cur = ctx.cursor()
+    if not _has_verdicts(cur):
+        raise UserError(
+            "reviews have no sentence labels yet, so mixed reviews cannot be found",
+            hint="run `insight index` to label them",
+        )
+    rows = cur.execute("SELECT review_id FROM review_verdicts WHERE mixed").fetchall()
+    return np.array([r[0] for r in rows], dtype=object)
+
+
+def sentence_labels(ctx: ToolContext, review_ids: list[str]) -> dict[str, dict]:
+    """review_id -> {"mixed", "sentences": [{"text", "label"}]} for the given reviews
+    that have stored sentence labels; sentences (customer text) are redacted and cut."""
+    cur = ctx.cursor()
+    if not review_ids or not _has_verdicts(cur):
+        return {}
+    marks = ",".join("?" * len(review_ids))
+    out = {
+        rid: {"mixed": bool(mixed), "sentences": []}
+        for rid, mixed in cur.execute(
+            f"SELECT review_id, mixed FROM review_verdicts WHERE review_id IN ({marks})",  # noqa: S608 -- only ? placeholders are formatted
+            review_ids,
+        ).fetchall()
+    }
+    for rid, text, label in cur.execute(
+        f"SELECT review_id, text, label FROM review_sentences WHERE review_id IN ({marks}) "  # noqa: S608 -- only ? placeholders are formatted
+        "ORDER BY review_id, position",
+        review_ids,
+    ).fetchall():
+        if rid in out:
+            out[rid]["sentences"].append(
+                {"text": redact_pii(text)[:SENTENCE_CHARS], "label": label}
+            )
+    return out
+
+
 def _mask(corpus: Corpus, f: dict) -> np.ndarray:
     m = np.ones(corpus.size, dtype=bool)
     for key in ("product_id", "category", "customer_id", "sentiment"):
+        if key == "sentiment" and f.get(key) == MIXED:
+            continue  # not index metadata: search_reviews looks it up in the store
         if f.get(key):
             m &= getattr(corpus, key) == f[key]
     if f.get("min_rating") is not None:
@@ -137,7 +189,7 @@ def _where(f: dict) -> dict | None:
     parts = [
         {key: f[key]}
         for key in ("product_id", "category", "customer_id", "sentiment")
-        if f.get(key)
+        if f.get(key) and not (key == "sentiment" and f[key] == MIXED)
     ]
     for key, meta, op in (
         ("min_rating", "rating", "$gte"),
@@ -238,6 +290,8 @@ def search_reviews(
     if f.get("verified") is not None:
         # Verified purchase is a store column, not index metadata: look it up.
         mask &= np.isin(corpus.ids, _verified_ids(ctx, f["verified"]))
+    if f.get("sentiment") == MIXED:
+        mask &= np.isin(corpus.ids, _mixed_ids(ctx))
     matched = int(mask.sum())
     n_cand = max(50, 5 * k)
 
@@ -266,6 +320,7 @@ def search_reviews(
 
     terms = set(tokenize(query))
     titles = _titles(ctx, {corpus.product_id[r] for r in ranked})
+    read = sentence_labels(ctx, [str(corpus.ids[r]) for r in ranked])
     results = [
         {
             "review_id": corpus.ids[r],
@@ -281,6 +336,7 @@ def search_reviews(
             "similarity": round(similarity[r], 4) if r in similarity else None,
             "bm25": round(bm25_score[r], 3) if r in bm25_score else None,
             "exact_terms": int(exact[r]) if exact is not None else 0,
+            **_mixed_fields(read.get(str(corpus.ids[r]))),
         }
         for r in ranked
     ]
@@ -312,6 +368,14 @@ def search_reviews(
     return out
 
 
+def _mixed_fields(read: dict | None) -> dict:
+    """``mixed`` for every hit; a mixed review's sentences with their labels too (the
+    one-line snippet of "Great sound. Battery died in a week." shows only one side)."""
+    if not read or not read["mixed"]:
+        return {"mixed": False}
+    return {"mixed": True, "sentences": read["sentences"]}
+
+
 def _titles(ctx: ToolContext, product_ids: set[str]) -> dict[str, str]:
     if not product_ids:
         return {}
@@ -337,13 +401,20 @@ class SearchReviewsArgs(BaseModel):
     since: str | None = Field(None, description="Earliest review date, YYYY-MM-DD.")
     until: str | None = Field(None, description="Latest review date, YYYY-MM-DD (inclusive).")
     sentiment: str | None = Field(
-        None, description="Only reviews labelled positive, neutral or negative."
+        None,
+        description="Only reviews labelled positive, neutral or negative, or 'mixed' for "
+        "reviews that praise one thing and complain about another.",
     )
     customer_id: str | None = Field(None, description="Only reviews written by this customer id.")
     verified: bool | None = Field(
         None, description="Only reviews from verified buyers (true) or unverified ones (false)."
     )
     k: int | None = Field(10, description=f"How many reviews to return (1-{MAX_K}).")
+
+
+class SentenceLabel(TypedDict):
+    text: str
+    label: str
 
 
 class ReviewHit(TypedDict):
@@ -360,6 +431,9 @@ class ReviewHit(TypedDict):
     similarity: float | None
     bm25: float | None
     exact_terms: int
+    # True when the review praises and complains at once; then its sentences, labelled.
+    mixed: bool
+    sentences: NotRequired[list[SentenceLabel]]
 
 
 @strict
@@ -389,8 +463,9 @@ SPECS = (
         purpose="search and quote reviews",
         description="Find customer reviews about a topic (meaning and exact words, e.g. a "
         "complaint, a model number), optionally only for one product, category, customer, "
-        "star range, date range or sentiment. Returns review ids, product, rating, date, "
-        "a redacted snippet and a relevance score for each, plus how many reviews matched "
-        "the filters.",
+        "star range, date range or sentiment (or mixed reviews). Returns review ids, product, "
+        "rating, date, sentiment, a redacted snippet and a relevance score for each, and for "
+        "mixed reviews each sentence with its label, plus how many reviews matched the "
+        "filters.",
     ),
 )

@@ -12,6 +12,8 @@ from assistant.webapp.i18n import text
 from assistant.webapp.render import link
 
 QUOTED_ASPECTS = 3  # per side: the most-mentioned complaints and praise
+# A sentence's label as a mark before it (the label word is in the title, for a reader).
+_MARKS = {"positive": "➕", "negative": "➖", "neutral": "•"}
 CONTACT_ORDER = ("name", "email", "phone", "city", "country", "channel", "signup_at")
 
 
@@ -100,8 +102,10 @@ def profile_html(profile: dict, recs: dict) -> str:
                     html_text(r["review_id"]),
                     link("product", r["product_id"]),
                     _v(r.get("rating")),
-                    _v(r.get("sentiment")),
-                    html_text((r.get("text") or "")[:200]),
+                    _v(r.get("sentiment")) + (" · mixed" if r.get("mixed") else ""),
+                    sentences_html(r["sentences"])
+                    if r.get("mixed") and r.get("sentences")
+                    else html_text((r.get("text") or "")[:200]),
                 ]
                 for r in profile.get("reviews") or []
             ],
@@ -152,6 +156,44 @@ def profile_html(profile: dict, recs: dict) -> str:
     return "".join(parts)
 
 
+def sentences_html(sentences: list[dict], lang: str = "en") -> str:
+    """A mixed review sentence by sentence, each with its label: the one-line snippet
+    of "Great sound. Battery died in a week." shows one side only."""
+    items = []
+    for s in sentences or []:
+        label = s.get("label") if s.get("label") in _MARKS else "neutral"
+        word = text(f"chart.{label}", lang)
+        items.append(
+            f'<li class="sent-{label}" title="{html_text(word)}">{_MARKS[label]} '
+            f"{html_text(s.get('text') or '')} <i>({html_text(word)})</i></li>"
+        )
+    return f'<ul class="ev-sentences">{"".join(items)}</ul>' if items else ""
+
+
+def mixed_html(result: dict, lang: str = "en") -> str:
+    """The period's mixed reviews (praise and complaint in one review): how many, and a
+    few of them with their sentence labels."""
+    mixed = result.get("mixed_reviews")
+    if not mixed or not mixed.get("count"):
+        return ""
+    parts = [
+        f"<p><b>{text('quotes.mixed', lang)}</b> "
+        + text("quotes.count", lang, count=html_text(mixed["count"]), n=html_text(mixed["n"]))
+        + "</p>"
+    ]
+    for ex in mixed.get("examples") or []:
+        rating = ex.get("rating")
+        stars = f"{'★' * int(rating)}{'☆' * (5 - int(rating))} " if isinstance(rating, int) else ""
+        parts.append(
+            f'<blockquote class="ev-quote ev-mixed" data-review="{html_text(ex["review_id"])}">'
+            f"{stars}{sentences_html(ex.get('sentences') or [], lang)}"
+            f'<div class="ev-meta"><code>{html_text(ex["review_id"])}</code> · '
+            f"{html_text(text('quotes.mixed_label', lang, label=text('chart.' + ex['label'], lang)))}"
+            "</div></blockquote>"
+        )
+    return "".join(parts)
+
+
 def quotes_html(result: dict, lang: str = "en") -> str:
     """The review quotes behind the aspect chart, grouped by aspect, with review ids; the
     headings in ``lang``."""
@@ -180,5 +222,6 @@ def quotes_html(result: dict, lang: str = "en") -> str:
                 )
     if not any_quote:
         parts.append(f"<p><i>{text('quotes.none', lang)}</i></p>")
+    parts.append(mixed_html(result, lang))
     parts.append("</div>")
     return "".join(parts)

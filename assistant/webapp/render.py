@@ -84,8 +84,14 @@ def quote_block(rid: str, record: dict) -> str:
     if isinstance(label, str):
         meta.append(html_text(label))
     text = html_text(record.get("text") or record.get("quote") or record.get("snippet") or "")
+    body = f"“{text}”"
+    if record.get("mixed") and record.get("sentences"):
+        from assistant.webapp.cards import sentences_html  # cards builds on this module
+
+        meta.append("mixed")
+        body = sentences_html(record["sentences"])
     return (
-        f'<blockquote class="ev-quote" data-review="{html_text(rid)}">{stars}“{text}”'
+        f'<blockquote class="ev-quote" data-review="{html_text(rid)}">{stars}{body}'
         f'<div class="ev-meta">{" · ".join(meta)}</div></blockquote>'
     )
 
