@@ -135,9 +135,9 @@ def test_embedder_encodes_a_few_texts_without_torch_and_bulk_with_it(tmp_path, m
     query = embedder.encode_query("battery dies after two hours")
     assert embedder.model_loaded and not embedder.torch_loaded
     assert query.shape == (384,) and abs(float(np.linalg.norm(query)) - 1.0) < 1e-5
-    # A call of more texts than the numpy encoder takes loads torch, which then
+    # A call of more text than the numpy encoder takes loads torch, which then
     # encodes everything, the same vectors to float32 rounding.
-    monkeypatch.setattr(embeddings, "LIGHT_MAX_TEXTS", 2)
+    monkeypatch.setattr(embeddings, "LIGHT_MAX_CHARS", 40)
     bulk = embedder.encode(["great sound", "awful fit", "battery dies after two hours!"])
     assert embedder.torch_loaded
     again = embedder.encode_uncached(["battery dies after two hours"])[0]

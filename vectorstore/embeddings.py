@@ -70,12 +70,15 @@ _THREADS_LOCK = threading.RLock()
 # A handful of short texts (a question, a product mention) encode faster on one torch
 # thread on a busy machine: see encode_query.
 _FEW_TEXTS = 8
-# Calls of up to this many texts run on the numpy encoder (vectorstore/minilm_numpy.py)
-# while torch is not loaded: importing torch and sentence-transformers costs seconds,
-# about what numpy takes for a few hundred short texts. Larger calls (indexing) load
-# torch, which is ~1.8x faster per passage on long batches (benchmarks/bench_startup.py),
-# and once it is loaded it encodes everything.
-LIGHT_MAX_TEXTS = 256
+# Calls of up to this many characters run on the numpy encoder (vectorstore/
+# minilm_numpy.py) while torch is not loaded. Loading torch and sentence-transformers
+# costs seconds; numpy is as fast on one query but ~1.8x slower per long passage
+# (benchmarks/bench_startup.py prints both and the break-even size), so a question,
+# a catalog of titles or a few new reviews stay on numpy and a 512-review indexing
+# batch loads torch, which then encodes everything.
+LIGHT_MAX_CHARS = 100_000
+# A text counts for at most this many characters: the model reads 256 tokens.
+_LIGHT_TEXT_CHARS = 2_000
 
 
 @contextmanager
@@ -134,7 +137,7 @@ class Embedder:
     command whose texts were all seen before never pays for the model.
 
     ``light_loader`` gives the same model without torch (MiniLMNumpy): it encodes the
-    calls of a few texts (LIGHT_MAX_TEXTS) while the torch model is not loaded, so a
+    calls of a few texts (LIGHT_MAX_CHARS) while the torch model is not loaded, so a
     question that is not in the cache costs milliseconds, not the torch import.
     """
 
@@ -205,10 +208,12 @@ class Embedder:
     def torch_loaded(self) -> bool:
         return self._model is not None
 
-    def _engine(self, n: int):
-        """The encoder for a call of ``n`` texts (see LIGHT_MAX_TEXTS)."""
-        if self._model is None and self._light_loader is not None and n <= LIGHT_MAX_TEXTS:
-            return self.light
+    def _engine(self, texts: list[str]):
+        """The encoder for a call encoding ``texts`` (see LIGHT_MAX_CHARS)."""
+        if self._model is None and self._light_loader is not None:
+            size = sum(min(len(t), _LIGHT_TEXT_CHARS) for t in texts)
+            if size <= LIGHT_MAX_CHARS:
+                return self.light
         return self.model
 
     @property
@@ -216,7 +221,7 @@ class Embedder:
         if self._dim is None:
             known = self.store.dim() if self.store is not None else None
             if known is None:
-                self._engine(1)  # loading an encoder sets the dimension
+                self._engine([""])  # loading an encoder sets the dimension
             else:
                 self._dim = known
         return self._dim
@@ -224,7 +229,7 @@ class Embedder:
     @property
     def max_chars(self) -> int:
         """Texts are cut to this many characters before the tokenizer reads them."""
-        return self._max_chars(self._model or self._engine(1))
+        return self._max_chars(self._model or self._engine([""]))
 
     @staticmethod
     def _max_chars(engine) -> int:
@@ -240,7 +245,7 @@ class Embedder:
         """Encode without the cache; longest texts first so batches pad little."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        model = self._engine(len(texts))  # loads on first use
+        model = self._engine(texts)  # loads on first use
         limit = self._max_chars(model)
         texts = [t[:limit] for t in texts]
         order = np.argsort([-len(t) for t in texts], kind="stable")
