@@ -72,7 +72,7 @@ _THREADS_LOCK = threading.RLock()
 _FEW_TEXTS = 8
 # Calls of up to this many characters run on the numpy encoder (vectorstore/
 # minilm_numpy.py) while torch is not loaded. Loading torch and sentence-transformers
-# costs seconds; numpy is as fast on one query but ~1.8x slower per long passage
+# costs seconds; numpy is as fast on one query but 1.5-1.8x slower per passage
 # (benchmarks/bench_startup.py prints both and the break-even size), so a question,
 # a catalog of titles or a few new reviews stay on numpy and a 512-review indexing
 # batch loads torch, which then encodes everything.
