@@ -24,7 +24,9 @@ DuckDB, SQLite caches) was ~15% of the samples. After: no torch, pandas, scipy o
 such a question (tests/test_startup.py), 1.9-2.3 s of CPU at the same load, of which
 langchain_core/langsmith/langgraph are ~40% and the turn ~20%. A question that
 searches reviews still opens Chroma and reads every review to build the BM25 corpus
-(tools/reviews.review_corpus): ~40% of its cold run.
+(tools/reviews.review_corpus): ~40% of its cold run. Near idle (load ~2, 2026-11-30):
+cold ask of a new question 2.0-2.3 s wall (n=3; 8.1-9.1 s before, n=2), asked before
+1.9-2.1 s (n=3; 2.25 s before), a new question that searches reviews 4.2-6.7 s (n=2).
 """
 
 from __future__ import annotations
