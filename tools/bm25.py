@@ -13,7 +13,11 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
+
+from tools.lazy_module import lazy_module
+
+# Imported on first use, not with the tool registry: see tools/lazy_module.py.
+sparse = lazy_module("scipy.sparse")
 
 TOKEN = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 # A run of Chinese (or Japanese) characters; the rest of the text is read by TOKEN.

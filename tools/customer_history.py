@@ -5,10 +5,12 @@ open tickets. Review, ticket and search text is passed through redact_pii.
 
 from __future__ import annotations
 
-import pandas as pd
-
+from tools.lazy_module import lazy_module
 from tools.safety import redact_pii
 from tools.segments import has_rows
+
+# Imported on first use, not with the tool registry: see tools/lazy_module.py.
+pd = lazy_module("pandas")
 
 OPEN_TICKET_EXCLUDES = ("closed", "resolved", "solved")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any, Literal, NotRequired
 
-import pandas as pd
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
@@ -27,9 +26,13 @@ from tools.customer_history import (
     rounded,
     text_or_none,
 )
+from tools.lazy_module import lazy_module
 from tools.rfm import CLV_METHOD, COUNTS, PROSPECT, SEGMENTS, customer_table
 from tools.segments import apply_filters
 from tools.spec import ToolSpec, strict
+
+# Imported on first use, not with the tool registry: see tools/lazy_module.py.
+pd = lazy_module("pandas")
 
 SAMPLE_SIZE = 20
 RECENT_ORDERS = 10

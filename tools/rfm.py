@@ -21,7 +21,11 @@ import math
 import re
 
 import numpy as np
-import pandas as pd
+
+from tools.lazy_module import lazy_module
+
+# Imported on first use, not with the tool registry: see tools/lazy_module.py.
+pd = lazy_module("pandas")
 
 HORIZON_YEARS = 2.0
 DEFAULT_GAP_DAYS = 90.0
@@ -65,8 +69,14 @@ GROUP BY c.customer_id, c.country
 """
 
 
+def last_order_at(cur):
+    """When the shop's last order was placed (DuckDB's datetime), None without orders.
+    Without pandas: every question reads it (assistant/planner/now.py)."""
+    return cur.execute("SELECT max(ordered_at) FROM orders").fetchone()[0]
+
+
 def shop_as_of(cur) -> pd.Timestamp | None:
-    value = cur.execute("SELECT max(ordered_at) FROM orders").fetchone()[0]
+    value = last_order_at(cur)
     return pd.Timestamp(value) if value is not None else None
 
 

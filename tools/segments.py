@@ -6,13 +6,15 @@ category or aspect that does not exist is a clear error with the closest names).
 
 from __future__ import annotations
 
-import pandas as pd
-
 from assistant.errors import NotFoundError, UserError
 from tools import resolve
 from tools.context import ToolContext
+from tools.lazy_module import lazy_module
 from tools.resolve import normalise, suggest
 from tools.rfm import SEGMENTS
+
+# Imported on first use, not with the tool registry: see tools/lazy_module.py.
+pd = lazy_module("pandas")
 
 CHURN_LEVELS = ("low", "medium", "high")
 SENTIMENTS = ("positive", "neutral", "negative")

