@@ -133,3 +133,18 @@ def test_an_unreadable_cache_file_costs_nothing_but_speed(tmp_path):
     embedder = load_embedder("", batch_size=4, cache_path=cache)
     vec = embedder.encode(["great sound"])
     assert vec.shape == (1, 384) and embedder.model_loaded
+
+
+def test_pinning_threads_skips_a_torch_another_thread_is_still_importing(monkeypatch):
+    import importlib.machinery
+    import sys
+    import types
+
+    from vectorstore.embeddings import one_torch_thread
+
+    half = types.ModuleType("torch")
+    half.__spec__ = importlib.machinery.ModuleSpec("torch", None)
+    half.__spec__._initializing = True  # as importlib marks a module mid-import
+    monkeypatch.setitem(sys.modules, "torch", half)
+    with one_torch_thread():  # before the fix: AttributeError get_num_threads
+        pass

@@ -81,6 +81,13 @@ LIGHT_MAX_CHARS = 100_000
 _LIGHT_TEXT_CHARS = 2_000
 
 
+def _fully_imported(module) -> bool:
+    """False while another thread is still importing ``module``: sys.modules holds it
+    from the start of its import, without the names it defines yet."""
+    spec = getattr(module, "__spec__", None)
+    return not getattr(spec, "_initializing", False) and hasattr(module, "get_num_threads")
+
+
 @contextmanager
 def one_torch_thread():
     """Torch on one thread for the span: on a busy 2-core machine a one-sentence encode
@@ -88,7 +95,7 @@ def one_torch_thread():
     each other. Only when torch is already loaded: importing it (seconds) just to pin
     threads would cost every command whose vectors all come from the embedding cache."""
     torch = sys.modules.get("torch")
-    if torch is None:
+    if torch is None or not _fully_imported(torch):
         yield
         return
     with _THREADS_LOCK:
