@@ -315,15 +315,14 @@ def test_revenue_by_month_and_channel(cur, raw):
 
 
 def test_complainers_about_one_product(cur, raw):
-    # the Aurora Pulse has a low-star review the sentiment model did not call negative,
-    # so the two definitions give different sizes here
+    # Two definitions: the review's label (text and stars, tools/review_label.py) or its
+    # stars alone; each query counts its own.
     pid = "P0016"
     mine = [r for r in raw["reviews"] if r["product_id"] == pid and r["customer_id"]]
     by_label = {r["customer_id"] for r in mine if raw["labels"].get(r["review_id"]) == "negative"}
     by_rating = {r["customer_id"] for r in mine if r["rating"] <= 2}
     assert evaluate(cur, "complainers", {"product_id": pid}) == len(by_label) > 0
     assert evaluate(cur, "complainers", {"product_id": pid, "by": "rating"}) == len(by_rating)
-    assert by_label != by_rating
     everyone = {r["customer_id"] for r in raw["reviews"] if r["customer_id"] and r["rating"] <= 2}
     assert len(by_rating) < len(everyone), "complainers about one product, not about any"
 
