@@ -97,3 +97,15 @@ def test_held_out_clauses_of_real_reviews():
     assert len(y) > 500
     assert ((p >= 0.5)[y == 1]).mean() >= 0.75
     assert balanced_accuracy(p, y) >= 0.8
+
+
+def test_a_retrained_head_changes_the_labelling_tag(tmp_path):
+    class Base:
+        name = "vader"
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = _head(tmp_path / "a", intercept=np.array([0.0], np.float32))
+    b = _head(tmp_path / "b", intercept=np.array([0.0], np.float32), clause_intercept=np.ones(1))
+    assert ChineseRouted(Base(), a).name != ChineseRouted(Base(), b).name
+    assert ChineseRouted(Base(), a).name.startswith("vader+zh-e5-logistic")

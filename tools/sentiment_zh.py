@@ -78,6 +78,13 @@ class ChineseSentiment:
             clause_intercept=intercept if clause is None else float(np.ravel(clause)[0]),
         )
 
+    @property
+    def digest(self) -> str:
+        """A short hash of the weights: labels stored by another head are recomputed."""
+        h = hashlib.sha1(np.asarray(self.coef, np.float32).tobytes())
+        h.update(np.asarray([self.intercept, self.clause_intercept or 0.0], np.float64).tobytes())
+        return h.hexdigest()[:8]
+
     def probability(self, vectors: np.ndarray, *, clauses: bool = False) -> np.ndarray:
         """P(positive) of whole texts, or of clauses (``clauses``: the clause intercept)."""
         shifted = clauses and self.clause_intercept is not None
@@ -149,7 +156,9 @@ class ChineseRouted:
         self.head = head
         self.e5 = e5_embedder
         self.vectors_are_e5 = e5_embedder is not None
-        self.name = f"{base.name}+{head.name}"
+        # The weights' digest is in the name, so labels stored by an earlier head are
+        # recomputed when the package ships a retrained one.
+        self.name = f"{base.name}+{head.name}-{head.digest}"
         if hasattr(base, "target_scores"):
             self.target_scores = base.target_scores
 
