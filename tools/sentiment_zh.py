@@ -45,12 +45,18 @@ def clip(text: str) -> str:
 
 @dataclass(frozen=True)
 class ChineseSentiment:
-    """P(positive) = sigmoid(vector @ coef + intercept) over e5 passage vectors."""
+    """P(positive) = sigmoid(vector @ coef + intercept) over e5 passage vectors.
+
+    One clause of a review carries less evidence than the review, and the head's
+    intercept, fitted mostly on reviews, can lean a short clause one way: clauses are
+    read with ``clause_intercept``, shifted on validation clauses by the training
+    script (equal to ``intercept`` in weight files that have none)."""
 
     coef: np.ndarray
     intercept: float
     provenance: dict
     name: str = "zh-e5-logistic"
+    clause_intercept: float | None = None
 
     @classmethod
     def packaged(cls, directory: Path | None = None) -> ChineseSentiment:
@@ -63,23 +69,46 @@ class ChineseSentiment:
             raise ModelFileError(
                 where / WEIGHTS, f"coef has shape {coef.shape}, not (384,)", hint=_HINT
             )
-        return cls(coef, float(np.ravel(arrays["intercept"])[0]), load_json(where / PROVENANCE))
+        intercept = float(np.ravel(arrays["intercept"])[0])
+        clause = arrays.get("clause_intercept")
+        return cls(
+            coef,
+            intercept,
+            load_json(where / PROVENANCE),
+            clause_intercept=intercept if clause is None else float(np.ravel(clause)[0]),
+        )
 
-    def probability(self, vectors: np.ndarray) -> np.ndarray:
-        z = np.asarray(vectors, np.float32) @ self.coef + self.intercept
+    @property
+    def digest(self) -> str:
+        """A short hash of the weights: labels stored by another head are recomputed."""
+        h = hashlib.sha1(np.asarray(self.coef, np.float32).tobytes())
+        h.update(np.asarray([self.intercept, self.clause_intercept or 0.0], np.float64).tobytes())
+        return h.hexdigest()[:8]
+
+    def probability(self, vectors: np.ndarray, *, clauses: bool = False) -> np.ndarray:
+        """P(positive) of whole texts, or of clauses (``clauses``: the clause intercept)."""
+        shifted = clauses and self.clause_intercept is not None
+        z = np.asarray(vectors, np.float32) @ self.coef + (
+            self.clause_intercept if shifted else self.intercept
+        )
         return 1.0 / (1.0 + np.exp(-z))
 
     def score(
-        self, texts: list[str], embeddings: np.ndarray | None = None, *, embedder=None
+        self,
+        texts: list[str],
+        embeddings: np.ndarray | None = None,
+        *,
+        embedder=None,
+        clauses: bool = False,
     ) -> np.ndarray:
         """Scores in [-1, 1] (the Scorer protocol of tools/aspects.py). ``embeddings``
         must be e5 passage vectors of the clipped texts; without them ``embedder`` (an
-        e5 Embedder) encodes them."""
+        e5 Embedder) encodes them. ``clauses``: the texts are clauses of reviews."""
         if embeddings is None:
             if embedder is None or getattr(embedder, "name", "") != MODEL:
                 raise ValueError(f"the Chinese sentiment head reads {MODEL} vectors only")
             embeddings = embedder.encode([clip(t) for t in texts])
-        return 2.0 * self.probability(embeddings) - 1.0
+        return 2.0 * self.probability(embeddings, clauses=clauses) - 1.0
 
     def predict(self, texts: list[str], embeddings: np.ndarray | None = None, *, embedder=None):
         """(labels, scores) like tools.sentiment.VaderScorer.predict, so a labelling run
@@ -127,7 +156,9 @@ class ChineseRouted:
         self.head = head
         self.e5 = e5_embedder
         self.vectors_are_e5 = e5_embedder is not None
-        self.name = f"{base.name}+{head.name}"
+        # The weights' digest is in the name, so labels stored by an earlier head are
+        # recomputed when the package ships a retrained one.
+        self.name = f"{base.name}+{head.name}-{head.digest}"
         if hasattr(base, "target_scores"):
             self.target_scores = base.target_scores
 
@@ -144,7 +175,7 @@ class ChineseRouted:
             vecs = np.asarray(embeddings, np.float32)[rows]
         else:
             vecs = (self.e5 or _e5_embedder()).encode([clip(texts[i]) for i in rows])
-        return rows, self.head.score([texts[i] for i in rows], vecs)
+        return rows, self.head.score([texts[i] for i in rows], vecs, clauses=not whole)
 
     def score(self, texts: list[str], embeddings: np.ndarray | None = None) -> np.ndarray:
         out = np.array(self.base.score(texts, embeddings), dtype=float, copy=True)
