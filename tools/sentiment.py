@@ -759,7 +759,10 @@ def analyze(texts: list[str], *, model=None, embedder=None) -> list[dict]:
         per_text = [split_clauses(t) or [t] for t in texts]
         labels, scores = scorer.predict(texts)
         flat = [c for cs in per_text for c in cs]
-        c_labels, c_scores = scorer.predict(flat) if flat else ([], [])
+        # score, not predict: clauses are read as clauses (the Chinese head has its own
+        # clause intercept), reviews as reviews.
+        c_scores = scorer.score(flat) if flat else []
+        c_labels = [polarity(float(x)) for x in c_scores]
         name = scorer.name
     else:
         scorer = route_chinese(model, texts, embedder, model_embedder=model.embedder_name)
