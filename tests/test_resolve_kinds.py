@@ -94,3 +94,8 @@ def test_the_shops_file_adds_a_kind_the_resolver_uses(empty_ws):
     assert resolve.localise_categories(ctx, "盖毯") == "throw"
     # Taken from the shipped blanket entry, which keeps its other names.
     assert resolve.localise_categories(ctx, "毛毯") == "blanket"
+
+
+def test_an_english_variant_of_a_kind_finds_the_chinese_word(empty_ws):
+    ctx = _shop(empty_ws, ZH_ROWS)
+    assert resolve.localise_categories(ctx, "electric kettle") == "电热水壶"
