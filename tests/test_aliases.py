@@ -107,3 +107,26 @@ def test_chinese_aspect_words_are_found_inside_chinese_text(empty_ws):
     assert found[:2] == ["battery", "delivery"] or set(found) >= {"battery", "delivery"}
     assert resolve.aspect_terms(ctx, "耳机的续航和做工") == ["续航", "做工"]
     assert resolve.aspect(ctx, "做工") == "quality"
+
+
+# -- product kinds -----------------------------------------------------------------------
+def test_kinds_are_a_section_of_the_table():
+    assert group("kinds", "水壶")[0] == "kettle"
+    assert "料理机" in group("kinds", "Blender")
+
+
+def test_a_kind_name_in_two_entries_is_refused_with_both_named(tmp_path):
+    (tmp_path / "aliases.yaml").write_text(
+        "kinds:\n  jug: [壶]\n  pot: [锅, 壶]\n", encoding="utf-8"
+    )
+    with pytest.raises(DataError, match=r"kinds\.pot and kinds\.jug both hold '壶'"):
+        aliases(tmp_path)
+
+
+def test_a_workspace_kind_takes_its_names_from_the_shipped_entries(tmp_path):
+    (tmp_path / "aliases.yaml").write_text(
+        "kinds:\n  electric kettle: [电热水壶]\n  kettle: [烧水壶]\n", encoding="utf-8"
+    )
+    assert group("kinds", "电热水壶", tmp_path) == ["electric kettle", "电热水壶"]
+    assert group("kinds", "水壶", tmp_path) == []  # the shop's kettle entry replaced it
+    assert "料理机" in group("kinds", "blender", tmp_path)

@@ -289,14 +289,15 @@ def data_dir(ctx: ToolContext):
 
 def _category_aliases(ctx: ToolContext, cat: Catalog) -> tuple[re.Pattern | None, list[str | None]]:
     """One pattern of every other-language name of the shop's categories (the alias
-    table's groups that hold a category the shop has), longest first; the group name
-    ``c<i>`` of a match says which shop category it names (None: the shop's own name)."""
-    table = alias_table.aliases(data_dir(ctx))["categories"]
+    table's groups that hold a category the shop has) and of the product kinds its
+    titles use, longest first; the group name ``c<i>`` of a match says which shop name
+    it stands for (None: a name the shop itself uses)."""
+    table = alias_table.aliases(data_dir(ctx))
 
     def build():
         shop = {normalise(c): c for c in cat.category_names}
         alternatives, targets = [], []
-        for canonical, others in table.items():
+        for canonical, others in table["categories"].items():
             names = [canonical, *others]
             own = next((shop[normalise(n)] for n in names if normalise(n) in shop), None)
             if own is None:
@@ -307,28 +308,53 @@ def _category_aliases(ctx: ToolContext, cat: Catalog) -> tuple[re.Pattern | None
                     # name wins over an alias inside it (厨房用品 holds 厨房).
                     targets.append(None if normalise(name) in shop else own)
                     alternatives.append(name)
+        # A name that is a category here stays one (耳机 -> Headphones, not the kind).
+        taken = {a.casefold() for a in alternatives}
+        for canonical, others in table["kinds"].items():
+            names = [n for n in [canonical, *others] if n.strip()]
+            used = [n for n in names if _titles_use(cat, n)]
+            if not used:
+                continue  # nothing the shop sells goes by this kind
+            for name in names:
+                if name.casefold() not in taken:
+                    taken.add(name.casefold())
+                    targets.append(None if name in used else used[0])
+                    alternatives.append(name)
         if not alternatives:
             return None, []
         order = sorted(range(len(alternatives)), key=lambda i: -len(alternatives[i]))
-        body = "|".join(
-            f"(?P<c{i}>"
-            + (
-                re.escape(alternatives[i])
-                if is_cjk(alternatives[i])
-                else rf"(?<![\w-]){re.escape(alternatives[i])}(?![\w-])".replace(r"\ ", r"\s+")
-            )
-            + ")"
-            for i in order
-        )
+        body = "|".join(f"(?P<c{i}>{_name_pattern(alternatives[i])})" for i in order)
         return re.compile(body, re.I), targets
 
     return ctx.cached(f"category_aliases:{id(cat)}:{id(table)}", build)
 
 
+def _name_pattern(name: str) -> str:
+    """A name as a regex: Chinese anywhere (it sits between other characters), other
+    names as whole words, any space between their words, a plural ending allowed."""
+    if is_cjk(name):
+        return re.escape(name)
+    body = re.escape(name).replace(r"\ ", r"\s+")
+    return rf"(?<![\w-]){body}(?:e?s)?(?![\w-])"
+
+
+def _titles_use(cat: Catalog, name: str) -> bool:
+    """Whether every word of ``name`` is a word of the shop's titles (singular or plural
+    alike: "kettle" is used by "Electric Kettles")."""
+    ws = words(name)
+    return bool(ws) and all(
+        w in cat.idf
+        or (not is_cjk(w) and (f"{w}s" in cat.idf or f"{w}es" in cat.idf))
+        or (not is_cjk(w) and w.endswith("s") and w[:-1] in cat.idf)
+        for w in ws
+    )
+
+
 def localise_categories(ctx: ToolContext, text: str) -> str:
-    """``text`` with each other-language name of a shop category replaced by the shop's
-    own name (tools/aliases.yaml): 耳机 -> Headphones in an English shop, "Running
-    Shoes" -> 跑鞋 in a Chinese one. Names the shop itself uses are left as they are."""
+    """``text`` with each other-language name of a shop category or product kind
+    replaced by the shop's own name (tools/aliases.yaml): 耳机 -> Headphones and 水壶 ->
+    kettle in an English shop, "Running Shoes" -> 跑鞋 and "kettle" -> 电热水壶 in a
+    Chinese one. Names the shop itself uses are left as they are."""
     text = str(text or "")
     if not text:
         return text
@@ -403,7 +429,8 @@ def products(ctx: ToolContext, text: str, k: int = 5) -> dict:
     if found is not None:
         best = [(cat.ids.index(found), 1.0)]
     else:
-        best, leaders = _rank(ctx, cat, split_joined(text, cat), k)
+        # Named in the shop's own words: 水壶 ranks the kettles of an English shop.
+        best, leaders = _rank(ctx, cat, split_joined(localise_categories(ctx, text), cat), k)
     candidates = [
         {
             "product_id": cat.ids[i],
