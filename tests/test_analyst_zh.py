@@ -90,7 +90,9 @@ def test_a_word_that_is_no_numeral_says_so(word):
     [("前五", "前5"), ("三个产品", "3个产品"), ("至少二十单", "至少20单"),
      ("两个季度", "2个季度"), ("至少２０单", "至少20单"),
      # Numerals inside ordinary words count nothing and stay as they are.
-     ("一些问题", "一些问题"), ("统一", "统一"), ("十分满意", "十分满意")],
+     ("一些问题", "一些问题"), ("统一", "统一"), ("十分满意", "十分满意"),
+     # Ids and model numbers keep their digits.
+     ("和 P0010 类似的产品", "和 P0010 类似的产品"), ("X200款耳机", "X200款耳机")],
 )  # fmt: skip
 def test_numerals_that_count_something_become_digits(text, expected):
     assert counted(text) == expected

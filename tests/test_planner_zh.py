@@ -211,8 +211,8 @@ def test_chinese_product_words_resolve_through_the_catalog(zh_ctx):
         ("哪些客户有流失风险？", "find_customers", {"churn_risk": "high"}),
         (
             "上个月的销售额按类目",
-            "sales_metrics",
-            {"metric": "revenue", "group_by": "category", "since": "2026-10-01"},
+            "analyze",
+            {"metric": "revenue", "by": ["category"], "since": "2026-10-01"},
         ),
         ("C00042 有没有未处理的工单", "tickets", {"customer_id": "C00042"}),
         ("给我前五条关于物流的差评", "search_reviews", {"k": 5, "sentiment": "negative"}),

@@ -25,7 +25,10 @@ MEASURE = (
 )
 # Words a count comes after ("前五", "后三", "至少二十", "超过50").
 BEFORE = r"(?:前|后|倒数|top|至少|最少|不少于|不低于|超过|多于|大于|高于|满)"
-_COUNTED = re.compile(rf"({BEFORE})\s*({NUMERAL})|({NUMERAL})(?=\s*{MEASURE})", re.I)
+# Digits glued to letters are an id or a model number ("P0010 类似"), never a count.
+_COUNTED = re.compile(
+    rf"({BEFORE})\s*({NUMERAL})|(?<![A-Za-z0-9])({NUMERAL})(?=\s*{MEASURE})", re.I
+)
 
 
 def number(word: str) -> int:
