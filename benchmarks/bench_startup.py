@@ -8,6 +8,8 @@ as measured, with the load average at the time: on a shared machine they are not
 the idle figures. Ratios compare runs made here, in this run:
   - cold `insight ask`: a new question (its vector in no cache) vs one asked before,
     and with the workspace's embedding cache emptied
+  - cold `insight ask` of a question that searches reviews (new and asked before): it
+    reads the keyword corpus and vectors from index/bm25*.npz, not from Chroma
   - `import assistant.cli` and `import assistant.agent` (what ask imports) alone
   - the numpy MiniLM encoder vs sentence-transformers on torch (both on one thread):
     one query, a batch of 64 review passages, and loading each
@@ -50,6 +52,7 @@ from benchmarks.bench_agent import build_workspace  # noqa: E402
 ASKED = "Which products get the most complaints about battery?"
 NOVEL = "How many orders did we get in the last 30 days?"
 FIRST = "What do buyers say about delivery for the Headphones category?"
+SEARCH = "What do buyers say about the battery of the Aurora Pulse?"
 QUERY = "battery dies after two hours of light use"
 
 
@@ -181,12 +184,17 @@ def main(argv: list[str] | None = None) -> dict:
         emptied, filled, novel = [], [], []
         imports: dict[str, list[float]] = {"assistant.cli": [], "assistant.agent": []}
         cold_ask(data_dir, ASKED, "fill")  # fills the cache, if the workspace's was empty
+        cold_ask(data_dir, SEARCH, "fill")
+        search_new, search_asked = [], []
         for run in range(args.runs):
             for module, times in imports.items():
                 times.append(cold_import(module))
             filled.append(cold_ask(data_dir, ASKED, "asked before"))
             # Never asked before: the question's vector is in no cache.
             novel.append(cold_ask(data_dir, f"{NOVEL} (run {run} {time.time_ns()})", "new"))
+            search_asked.append(cold_ask(data_dir, SEARCH, "search asked before"))
+            question = f"{SEARCH} (run {run} {time.time_ns()})"
+            search_new.append(cold_ask(data_dir, question, "search new"))
         for _ in range(args.runs):
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{cache}{suffix}").unlink(missing_ok=True)
@@ -207,6 +215,8 @@ def main(argv: list[str] | None = None) -> dict:
         "cold_ask_cache_emptied_s": [round(x, 2) for x in emptied],
         "cold_ask_cache_filled_s": [round(x, 2) for x in filled],
         "cold_ask_new_question_s": [round(x, 2) for x in novel],
+        "cold_ask_review_search_new_s": [round(x, 2) for x in search_new],
+        "cold_ask_review_search_asked_s": [round(x, 2) for x in search_asked],
         "cold_import_s": {k: [round(x, 2) for x in v] for k, v in imports.items()},
         "cold_cpu_s": {k: [round(x, 2) for x in v] for k, v in CPU.items()},
         "encoders": {k: round(v, 4) if isinstance(v, float) else v for k, v in enc.items()},
@@ -222,6 +232,9 @@ def main(argv: list[str] | None = None) -> dict:
         f"  ratio cold ask, cache emptied / filled      {med(emptied) / med(filled):5.2f}x (n={n})"
     )
     print(f"  ratio import assistant.agent / whole ask    {agent / med(novel):5.2f}x (n={n})")
+    print(
+        f"  ratio cold review search new / orders new   {med(search_new) / med(novel):5.2f}x (n={n})"
+    )
     print(
         f"  ratio numpy / torch encoder, one query      "
         f"{enc['numpy_query_s'] / enc['torch_query_s']:5.2f}x (n={10 * n}, one thread each)"
@@ -252,6 +265,14 @@ def main(argv: list[str] | None = None) -> dict:
     print(
         f"  cold insight ask, new question median {med(novel):6.2f} s, "
         f"cpu {cpu['new']:5.2f} s   target <= 3 s idle"
+    )
+    print(
+        f"  cold review search, asked before median {med(search_asked):4.2f} s, "
+        f"cpu {cpu['search asked before']:5.2f} s   target <= 3 s idle"
+    )
+    print(
+        f"  cold review search, new question median {med(search_new):4.2f} s, "
+        f"cpu {cpu['search new']:5.2f} s   target <= 3 s idle"
     )
     print(
         f"  cold insight ask, cache emptied median {med(emptied):5.2f} s, "
