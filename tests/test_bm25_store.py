@@ -198,3 +198,13 @@ def test_sync_writes_the_corpus_and_a_stale_one_is_never_used(empty_ws, embedder
     path.write_bytes(before)
     fresh = open_review_index(empty_ws.settings.index_dir, counting)
     assert review_corpus(_ctx(empty_ws, fresh)).size == 33
+
+
+def test_an_index_opened_lazily_connects_on_its_first_write(empty_ws, embedder):
+    index = open_review_index(empty_ws.settings.index_dir, embedder)
+    assert index._client is None and index.durable_state() is None  # nothing opened yet
+    texts = ["battery dies fast", "kettle leaks"]
+    index.upsert(["R1", "R2"], embedder.encode_uncached(texts), texts, [{"rating": 1}] * 2)
+    assert index.count() == 2
+    state = index.durable_state()
+    assert state is not None and state.startswith(f"{index.collection.id}:")

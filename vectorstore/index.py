@@ -78,7 +78,7 @@ class ReviewIndex:
             self._attach(client)
 
     def _attach(self, client) -> None:
-        self.max_batch = int(client.get_max_batch_size())
+        self._max_batch = int(client.get_max_batch_size())
         self._collection = self._open_collection(client)
         self._client = client
 
@@ -89,6 +89,11 @@ class ReviewIndex:
                 if self._client is None:
                     self._attach(self._connect())
         return self._client
+
+    @property
+    def max_batch(self) -> int:
+        self.client  # noqa: B018  (connects first)
+        return self._max_batch
 
     def connect(self) -> ReviewIndex:
         """Open Chroma now (a server warming up), not on the first query."""
