@@ -208,3 +208,18 @@ def test_an_index_opened_lazily_connects_on_its_first_write(empty_ws, embedder):
     assert index.count() == 2
     state = index.durable_state()
     assert state is not None and state.startswith(f"{index.collection.id}:")
+
+
+def test_a_rebuild_replaces_an_index_whose_database_cannot_be_opened(empty_ws):
+    # The embedded index connects lazily: the rebuild must still notice a damaged
+    # database up front and start a new index, not fail on its first write.
+    from assistant.pipeline import sync_index
+
+    insert_reviews(empty_ws.conn, 4)
+    index_dir = empty_ws.settings.index_dir
+    index_dir.mkdir(parents=True, exist_ok=True)
+    (index_dir / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
+    said = []
+    summary = sync_index(empty_ws, rebuild=True, progress=False, report=said.append)
+    assert summary["indexed"] == 4
+    assert any("unreadable; starting a new one" in line for line in said)
