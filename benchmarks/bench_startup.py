@@ -41,6 +41,9 @@ chromadb nor scipy is imported. Whole cold ask of that question, CPU seconds on 
 same workspace: 4.8 and 4.9 before (n=2), 3.2 and 3.2 after (n=2); the answer and its
 evidence are identical. In this benchmark's run (same load) the review search took
 3.2-3.5 CPU s new and asked before (n=2 each), level with the orders question's 3.3.
+At load 3.5-4 (interleaved, n=3 each, new questions): review search 2.8-4.9 s wall,
+2.6-3.1 CPU s; the code before this change 4.9-7.9 s wall, 4.0-4.3 CPU s; the orders
+question 2.8-5.3 s wall, 2.5-2.9 CPU s.
 """
 
 from __future__ import annotations
