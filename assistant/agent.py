@@ -147,7 +147,8 @@ class Assistant:
             if self.model_spec != LOCAL:
                 self._graph(self.model_spec, role)
         if self.settings.index_dir.exists():
-            self.tool_context(roles[0]).review_index  # noqa: B018  (loads the embedder too)
+            # Opens Chroma too (it connects lazily), for the first unfiltered search.
+            self.tool_context(roles[0]).review_index.connect()  # loads the embedder too
         # One planning step (no tool runs, no thread, no audit entry) loads what the
         # planner builds lazily: the catalog, its embeddings, the intent exemplars.
         role = roles[0]

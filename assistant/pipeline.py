@@ -49,7 +49,7 @@ def _index_to_rebuild(ws: Workspace, report: Report):
     from assistant.errors import BackendError
 
     try:
-        return ws.review_index
+        return ws.review_index.connect()  # an embedded index opens lazily: open it now
     except BackendError:
         if ws.settings.chroma_host:
             raise

@@ -4,7 +4,8 @@ Timing is measured in benchmarks/bench_startup.py, never asserted here; what can
 asserted is what a fresh interpreter imported: no torch, sentence-transformers or
 scikit-learn for a question whose vector is not cached (the numpy encoder reads it),
 no pandas or scipy for a question whose tools do not use them, no chromadb when no
-review is searched.
+review is searched, nor for a filtered review search whose keyword corpus and vectors
+the index sync saved on disk.
 """
 
 from __future__ import annotations
@@ -70,3 +71,21 @@ def test_a_new_question_about_orders_loads_no_heavy_library(workspace_copy):
     assert loaded & HEAVY == set()
     # The numpy encoder read the question, and its vector is now in the workspace cache.
     assert "tokenizers" in loaded
+
+
+def test_a_new_review_search_reads_the_saved_corpus_without_chroma(workspace_copy):
+    # The demo's index sync saved the keyword corpus and vectors (tools/bm25_store.py):
+    # a filtered search in a fresh process reads them and never imports chromadb,
+    # scipy (the old sparse matrix) or any other heavy library.
+    index_dir = workspace_copy / "index"
+    saved = {p.name: p.stat().st_mtime_ns for p in index_dir.glob("bm25*.npz")}
+    assert set(saved) == {"bm25.npz", "bm25-vectors.npz"}
+    nonce = random.SystemRandom().randint(1, 10**9)
+    question = f"What do buyers say about the battery of the Aurora Pulse? (ref {nonce})"
+    answer, loaded = _cold_ask(question, workspace_copy)
+    search = [c for c in answer["tool_calls"] if c["name"] == "search_reviews"]
+    assert search and search[0]["args"].get("product_id") == "P0016", answer["tool_calls"]
+    assert answer["evidence"]["reviews"], answer
+    assert loaded & HEAVY == set()
+    # Read, not rewritten.
+    assert {p.name: p.stat().st_mtime_ns for p in index_dir.glob("bm25*.npz")} == saved

@@ -4,20 +4,20 @@ Vectors find paraphrases; BM25 keeps exact terms (model numbers, SKUs, rare word
 that a sentence embedding blurs. The matrix holds each (document, term) BM25 weight,
 so scoring a query is a sum of a few columns. The same object keeps the reviews'
 filterable metadata as arrays, so a filter is a boolean mask and not a query.
+
+The matrix is kept as plain compressed-column arrays (numpy only, no scipy), so it
+can be written to the workspace and read back by a cold process in milliseconds
+(tools/bm25_store.py) instead of being rebuilt from every review.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-
-from tools.lazy_module import lazy_module
-
-# Imported on first use, not with the tool registry: see tools/lazy_module.py.
-sparse = lazy_module("scipy.sparse")
 
 TOKEN = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 # A run of Chinese (or Japanese) characters; the rest of the text is read by TOKEN.
@@ -83,10 +83,15 @@ def tokenize(text: str) -> list[str]:
 
 @dataclass
 class Corpus:
-    """The indexed reviews as arrays (row i of every array is the same review)."""
+    """The indexed reviews as arrays (row i of every array is the same review).
+
+    The BM25 weights are a (n_docs, n_terms) matrix in compressed-column form: the
+    rows holding term j are ``indices[indptr[j]:indptr[j + 1]]`` (ascending), their
+    weights the same slice of ``data``.
+    """
 
     ids: np.ndarray
-    documents: list[str]
+    documents: Sequence[str]
     product_id: np.ndarray
     category: np.ndarray
     customer_id: np.ndarray
@@ -94,7 +99,9 @@ class Corpus:
     created_at: np.ndarray
     sentiment: np.ndarray
     vocab: dict[str, int]
-    weights: sparse.csc_matrix  # (n_docs, n_terms) BM25 weight of term in doc
+    indptr: np.ndarray  # (n_terms + 1,) int64
+    indices: np.ndarray  # (nnz,) int32 row of each weight
+    data: np.ndarray  # (nnz,) float32 BM25 weight of the term in that row
     df: np.ndarray  # reviews containing each term
     row_of: dict[str, int]
 
@@ -116,19 +123,28 @@ class Corpus:
                 out.append(tok)
         return out
 
+    def _column(self, j: int) -> slice:
+        return slice(int(self.indptr[j]), int(self.indptr[j + 1]))
+
     def containing(self, terms: list[str]) -> np.ndarray:
         """How many of ``terms`` each review contains."""
-        if not terms or self.size == 0:
-            return np.zeros(self.size, dtype=np.int32)
-        cols = [self.vocab[t] for t in terms]
-        return np.asarray((self.weights[:, cols] > 0).sum(axis=1)).ravel().astype(np.int32)
+        out = np.zeros(self.size, dtype=np.int32)
+        for t in terms:
+            s = self._column(self.vocab[t])
+            out[self.indices[s][self.data[s] > 0]] += 1
+        return out
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every review for ``query`` (0 where no term matches)."""
-        cols = [self.vocab[t] for t in dict.fromkeys(tokenize(query)) if t in self.vocab]
-        if not cols or self.size == 0:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self.weights[:, cols].sum(axis=1)).ravel().astype(np.float32)
+        out = np.zeros(self.size, dtype=np.float32)
+        # Column by column in query order, in float32: the sums a sparse matrix-vector
+        # product gives, so rankings match those of the scipy matrix this replaced.
+        for t in dict.fromkeys(tokenize(query)):
+            j = self.vocab.get(t)
+            if j is not None:
+                s = self._column(j)
+                out[self.indices[s]] += self.data[s]  # a row occurs once per column
+        return out
 
 
 def build_corpus(records) -> Corpus:
@@ -159,8 +175,11 @@ def build_corpus(records) -> Corpus:
     idf = np.log1p((n - df + 0.5) / (df + 0.5))
     avg = float(lengths.mean()) if n else 1.0
     norm = K1 * (1 - B + B * lengths[rows_a] / max(avg, 1e-9))
-    w = idf[cols_a] * tf * (K1 + 1) / (tf + norm)
-    weights = sparse.csc_matrix((w, (rows_a, cols_a)), shape=(n, len(vocab)), dtype=np.float32)
+    w = (idf[cols_a] * tf * (K1 + 1) / (tf + norm)).astype(np.float32)
+    # Column-major, rows ascending within a column (each (row, term) pair occurs once).
+    order = np.lexsort((rows_a, cols_a))
+    indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cols_a, minlength=len(vocab)), out=indptr[1:])
 
     def col(key, dtype=object, default=""):
         return np.asarray([m.get(key, default) for m in metas], dtype=dtype)
@@ -175,7 +194,9 @@ def build_corpus(records) -> Corpus:
         created_at=col("created_at", np.int32, 0),
         sentiment=col("sentiment"),
         vocab=vocab,
-        weights=weights,
+        indptr=indptr,
+        indices=rows_a[order],
+        data=w[order],
         df=df,
         row_of={rid: i for i, rid in enumerate(ids)},
     )

@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import duckdb
 
+from tools import bm25_store
 from tools.safety import redact_pii
 from vectorstore.index import ReviewIndex
 
@@ -105,6 +106,9 @@ def sync_review_index(
         embed_seconds = time.perf_counter() - t0
     if to_embed or to_update or to_delete or rebuilt:
         index.bump_generation()
+    # The keyword corpus and vectors for this state, on disk, so the first search of
+    # every later process reads them instead of every review (a no-op when current).
+    bm25_store.refresh(index)
     return {
         "reviews": len(store),
         "embedded": len(to_embed),

@@ -19,8 +19,8 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from assistant.errors import BackendError, UserError
-from tools import query_translate, resolve
-from tools.bm25 import Corpus, build_corpus, tokenize
+from tools import bm25_store, query_translate, resolve
+from tools.bm25 import Corpus, tokenize
 from tools.context import ToolContext
 from tools.safety import redact_pii
 from tools.spec import ToolSpec, strict
@@ -36,15 +36,18 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 # -- the BM25 corpus, rebuilt only when the index changes ----------------------
 def review_corpus(ctx: ToolContext) -> Corpus:
+    """The corpus of the index as it is now: kept in memory, and on disk for the next
+    process (tools/bm25_store.py), both dropped when the index state moves."""
     index = ctx.review_index
     holder: dict = ctx.cached("review_corpus", dict)
     lock: threading.Lock = ctx.cached("review_corpus_lock", threading.Lock)
-    token = index.state_token()
+    durable = index.durable_state()  # None for a Chroma server: kept in memory only
+    token = durable or index.state_token()
     with lock:  # concurrent chat turns build it once, not once each
         if holder.get("token") != token:
-            corpus = build_corpus(index.iter_records(("metadatas", "documents")))
+            corpus = bm25_store.corpus_for(index, durable)
             holder.clear()
-            holder.update(token=token, corpus=corpus)
+            holder.update(token=token, durable=durable, corpus=corpus)
         return holder["corpus"]
 
 
@@ -54,7 +57,8 @@ def review_vectors(ctx: ToolContext, corpus: Corpus) -> np.ndarray:
     lock: threading.Lock = ctx.cached("review_corpus_lock", threading.Lock)
     with lock:
         if holder.get("vectors_for") is not corpus:
-            holder["vectors"] = ctx.review_index.vectors(corpus.row_of)
+            durable = holder.get("durable") if holder.get("corpus") is corpus else None
+            holder["vectors"] = bm25_store.vectors_for(ctx.review_index, corpus, durable)
             holder["vectors_for"] = corpus
         return holder["vectors"]
 

@@ -4,12 +4,18 @@ Embedded (``PersistentClient`` in the workspace) by default; a Chroma server
 (``chroma run`` or a hosted one) through ``HttpClient`` when a host is configured.
 Chroma's own embedding function is never used (it would download a model): the
 collection has none and every add and query passes our vectors.
+
+An embedded index connects on first use, not when opened: a search whose vectors
+and keyword corpus are already on disk (tools/bm25_store.py) reads the index state
+from Chroma's SQLite file and never imports chromadb (~0.4 s of a cold process).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,16 +55,54 @@ def _chroma_settings():
 
 
 class ReviewIndex:
-    def __init__(self, client, embedder: Embedder, *, location: str) -> None:
-        self.client = client
+    def __init__(
+        self,
+        client,
+        embedder: Embedder,
+        *,
+        location: str,
+        connect: Callable[[], object] | None = None,
+        local_dir: Path | None = None,
+    ) -> None:
+        """``client``: a Chroma client, or None with ``connect`` making one on first
+        use. ``local_dir``: the embedded index's directory (None for a server)."""
+        if client is None and connect is None:
+            raise ValueError("ReviewIndex needs a client or a way to connect")
         self.embedder = embedder
         self.location = location
-        self.max_batch = int(client.get_max_batch_size())
-        self._collection = self._open_collection()
+        self.local_dir = Path(local_dir) if local_dir is not None else None
+        self._connect = connect
+        self._connect_lock = threading.Lock()
+        self._client = None
+        if client is not None:
+            self._attach(client)
+
+    def _attach(self, client) -> None:
+        self._max_batch = int(client.get_max_batch_size())
+        self._collection = self._open_collection(client)
+        self._client = client
+
+    @property
+    def client(self):
+        if self._client is None:
+            with self._connect_lock:
+                if self._client is None:
+                    self._attach(self._connect())
+        return self._client
+
+    @property
+    def max_batch(self) -> int:
+        self.client  # noqa: B018  (connects first)
+        return self._max_batch
+
+    def connect(self) -> ReviewIndex:
+        """Open Chroma now (a server warming up), not on the first query."""
+        self.client  # noqa: B018
+        return self
 
     # -- collection lifecycle ---------------------------------------------
-    def _open_collection(self):
-        return self.client.get_or_create_collection(
+    def _open_collection(self, client=None):
+        return (client or self.client).get_or_create_collection(
             COLLECTION,
             embedding_function=None,
             configuration={"hnsw": {"space": "cosine"}},
@@ -67,6 +111,7 @@ class ReviewIndex:
 
     @property
     def collection(self):
+        self.client  # noqa: B018  (connects first)
         return self._collection
 
     def info(self) -> dict:
@@ -94,7 +139,7 @@ class ReviewIndex:
         """Mark a change, so caches built over the index (BM25) know to rebuild."""
         meta = self.info()
         meta["generation"] = int(meta.get("generation", 0)) + 1
-        self._collection.modify(metadata=meta)
+        self.collection.modify(metadata=meta)
         return meta["generation"]
 
     def state_token(self) -> str:
@@ -103,18 +148,44 @@ class ReviewIndex:
         A rebuilt collection has a new id, so its generation count starting over
         cannot be mistaken for the old one's.
         """
+        durable = self.durable_state()
+        if durable is not None:
+            return durable
         col = self.client.get_collection(COLLECTION)
         return f"{col.id}:{int((col.metadata or {}).get('generation', 0))}"
 
+    def durable_state(self) -> str | None:
+        """The embedded index's state, read from Chroma's SQLite file without Chroma:
+        collection id, generation and the sequence number of Chroma's last write.
+
+        The sequence number moves with every add, update and delete, so a sync killed
+        before it bumped the generation still changes the state, and a corpus saved on
+        disk for the old state is not taken for the new one. None for a server, a
+        missing collection or a file this code cannot read (then nothing is saved).
+        """
+        if self.local_dir is None:
+            return None
+        db = self.local_dir / "chroma.sqlite3"
+        if not db.is_file():
+            return None
+        try:
+            con = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+            try:
+                return _sqlite_state(con)
+            finally:
+                con.close()
+        except sqlite3.Error:
+            return None
+
     # -- reading -------------------------------------------------------------
     def count(self) -> int:
-        return int(self._collection.count())
+        return int(self.collection.count())
 
     def iter_records(self, include: tuple[str, ...] = ("metadatas",)) -> Iterator[tuple]:
         """(id, metadata[, document]) for every indexed review, page by page."""
         offset = 0
         while True:
-            page = self._collection.get(include=list(include), limit=_PAGE, offset=offset)
+            page = self.collection.get(include=list(include), limit=_PAGE, offset=offset)
             ids = page["ids"]
             if not ids:
                 return
@@ -130,7 +201,7 @@ class ReviewIndex:
         out = np.zeros((len(row_of), self.embedder.dim), dtype=np.float32)
         offset = 0
         while True:
-            page = self._collection.get(include=["embeddings"], limit=_PAGE, offset=offset)
+            page = self.collection.get(include=["embeddings"], limit=_PAGE, offset=offset)
             if not page["ids"]:
                 return out
             for rid, vec in zip(page["ids"], page["embeddings"], strict=True):
@@ -149,7 +220,7 @@ class ReviewIndex:
         if k <= 0:
             return []
         # No count() first: it costs as much as the query; Chroma returns fewer when short.
-        res = self._collection.query(
+        res = self.collection.query(
             query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
             n_results=k,
             where=where or None,
@@ -176,18 +247,41 @@ class ReviewIndex:
         self, ids: list[str], vectors: np.ndarray, documents: list[str], metadatas: list[dict]
     ) -> None:
         for s in self._batches(len(ids)):
-            self._collection.upsert(
+            self.collection.upsert(
                 ids=ids[s], embeddings=vectors[s], documents=documents[s], metadatas=metadatas[s]
             )
 
     def update_metadata(self, ids: list[str], metadatas: list[dict]) -> None:
         """Metadata-only change: the vectors stay as they are."""
         for s in self._batches(len(ids)):
-            self._collection.update(ids=ids[s], metadatas=metadatas[s])
+            self.collection.update(ids=ids[s], metadatas=metadatas[s])
 
     def delete(self, ids: list[str]) -> None:
         for s in self._batches(len(ids)):
-            self._collection.delete(ids=ids[s])
+            self.collection.delete(ids=ids[s])
+
+
+def _sqlite_state(con: sqlite3.Connection) -> str | None:
+    row = con.execute("SELECT id FROM collections WHERE name = ?", (COLLECTION,)).fetchone()
+    if row is None:
+        return None
+    cid = row[0]
+    gen = con.execute(
+        "SELECT int_value FROM collection_metadata WHERE collection_id = ? AND key = 'generation'",
+        (cid,),
+    ).fetchone()
+    # Writes not yet applied wait in the queue; applied ones are recorded per segment
+    # (and may have been purged from the queue).
+    queued = con.execute(
+        "SELECT max(seq_id) FROM embeddings_queue WHERE topic LIKE ?", (f"%/{cid}",)
+    ).fetchone()[0]
+    applied = con.execute(
+        "SELECT max(m.seq_id) FROM max_seq_id m JOIN segments s ON s.id = m.segment_id "
+        "WHERE s.collection = ?",
+        (cid,),
+    ).fetchone()[0]
+    seqs = [int(v) for v in (queued, applied) if isinstance(v, int)]
+    return f"{cid}:{int(gen[0] or 0) if gen else 0}:{max(seqs, default=0)}"
 
 
 def open_review_index(
@@ -204,9 +298,9 @@ def open_review_index(
     segments do not see what another process wrote since they were loaded. Clients
     already open keep their system and keep working.
     """
-    import chromadb
-
     if host:
+        import chromadb
+
         try:
             client = chromadb.HttpClient(host=host, port=int(port), settings=_chroma_settings())
             client.heartbeat()
@@ -220,14 +314,26 @@ def open_review_index(
     path = Path(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
-        if fresh:
-            from chromadb.api.shared_system_client import SharedSystemClient
+    except OSError as exc:
+        raise _cannot_open(path, exc) from exc
 
-            SharedSystemClient._identifier_to_system.pop(str(path), None)
-        client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
-    except Exception as exc:  # noqa: BLE001
-        raise BackendError(
-            f"cannot open the review index at {path}: {exc}",
-            hint="run `insight index --rebuild` to recreate it",
-        ) from exc
-    return ReviewIndex(client, embedder, location=str(path))
+    def connect():
+        import chromadb
+
+        try:
+            if fresh:
+                from chromadb.api.shared_system_client import SharedSystemClient
+
+                SharedSystemClient._identifier_to_system.pop(str(path), None)
+            return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+        except Exception as exc:  # noqa: BLE001
+            raise _cannot_open(path, exc) from exc
+
+    return ReviewIndex(None, embedder, location=str(path), connect=connect, local_dir=path)
+
+
+def _cannot_open(path: Path, exc: Exception) -> BackendError:
+    return BackendError(
+        f"cannot open the review index at {path}: {exc}",
+        hint="run `insight index --rebuild` to recreate it",
+    )

@@ -38,7 +38,9 @@ def warm_up(ws: Workspace) -> Future:
         ctx = ws.tool_context("admin")
         for what in ("embedder", "review_index"):
             try:
-                getattr(ctx, what)
+                loaded = getattr(ctx, what)
+                if what == "review_index":
+                    loaded.connect()  # an embedded index opens Chroma lazily
                 log.info("mcp: %s loaded", what)
             except Exception as exc:  # the tool that needs it will say what is wrong
                 log.warning("mcp: could not load the %s: %s", what, exc)
