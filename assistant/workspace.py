@@ -65,6 +65,25 @@ def make_private(path: Path) -> None:
                 os.chmod(target, stat.S_IMODE(st.st_mode) & mode)
 
 
+# A request still running when the app shuts down (a page's digest mid-query) holds
+# the connection; DuckDB refuses to close it until that call ends.
+_CLOSE_TRIES = 50
+_CLOSE_PAUSE_S = 0.05
+
+
+def _close_when_idle(conn: duckdb.DuckDBPyConnection) -> None:
+    """Close ``conn``, interrupting a query another thread still runs on it."""
+    busy = getattr(duckdb, "ResourceInUseException", ())
+    for _ in range(_CLOSE_TRIES):
+        try:
+            conn.close()
+            return
+        except busy:
+            conn.interrupt()
+            time.sleep(_CLOSE_PAUSE_S)
+    conn.close()
+
+
 class Workspace:
     def __init__(self, settings: Settings, *, read_only: bool = False) -> None:
         self.settings = settings
@@ -176,7 +195,7 @@ class Workspace:
                 self._writer.close()  # publishes the copy when readers held the store
                 self._writer = None
             elif self._conn is not None:
-                self._conn.close()
+                _close_when_idle(self._conn)
             self._conn = None
             if self._retired is not None:
                 self._retired.close()
