@@ -27,10 +27,10 @@ from assistant.evaluation.faithfulness import trace_answer
 ROOT = Path(__file__).resolve().parents[1]
 # The held-out sets (evals/holdout/) are run once, at the end, never in CI: a score
 # printed on every run would become a target to tune against.
-# The Chinese tuned sets (zh*.yaml, one per demo shop) join MIN_SCORES once the Chinese
-# planner passes them; until then tests/test_eval_zh_sets.py checks that they load and
-# that their figures and ids hold in their shops.
-SETS = sorted(p for p in (ROOT / "evals").glob("*.yaml") if not p.stem.startswith("zh"))
+# Chinese questions over this (English) shop are zh_en_shop.yaml; zh.yaml is written for
+# the Chinese demo shop, which this run does not build (tests/test_eval_zh_sets.py checks
+# its figures and ids there; tests/test_planner_zh.py and test_analyst_zh.py its readings).
+SETS = sorted(p for p in (ROOT / "evals").glob("*.yaml") if p.stem != "zh")
 MIN_SCORES = {
     "demo_shop": 0.90,
     "roles_pii": 1.0,
@@ -38,6 +38,7 @@ MIN_SCORES = {
     "support": 1.0,
     "analyst": 0.90,
     "conversations": 0.90,
+    "zh_en_shop": 0.90,
 }
 MIN_OVERALL = 0.90
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
