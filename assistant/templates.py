@@ -72,6 +72,14 @@ def declare(name: str, contract: Mapping[str, Any]) -> None:
         _load_yaml.cache_clear()
 
 
+def declare_translation(name: str, original: str, **extra: Any) -> None:
+    """``name`` holds the texts of ``original`` in another language: the same keys and
+    placeholders, plus ``extra`` keys only it has (word lists of that language)."""
+    with _lock:
+        base = dict(_contracts[original])
+    declare(name, {**base, **extra})
+
+
 def placeholders(template: str) -> set[str]:
     try:
         return {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}

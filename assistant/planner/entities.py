@@ -13,34 +13,14 @@ from assistant.planner.entities_zh import read_zh
 from assistant.planner.language import question_language
 from assistant.planner.periods import MONTHS, Period, parse_period
 from assistant.planner.resources import prompts
-from assistant.templates import DATA, declare
+from assistant.templates import DATA, declare_translation
 from tools import resolve
 from tools.bm25 import CJK_RUN
 from tools.context import ToolContext
 from tools.resolve import catalog, is_cjk, lookup_ids, match_categories, similar_ids, words
 
 # The Chinese planner texts have the contract of the English ones (prompts/planner.yaml).
-declare(
-    "planner.zh.yaml",
-    {
-        "refusal": {"example"},
-        "refusal_example": set(),
-        "clarify": {
-            "intent": set(),
-            "customer": set(),
-            "customer_unknown": {"raw", "suggestions"},
-            "customer_unknown_none": {"raw"},
-            "product": set(),
-            "product_ambiguous": {"options"},
-            "product_unknown": {"text"},
-            "not_allowed": {"tools", "available"},
-            "text": set(),
-        },
-        "ignore_words": DATA,
-        "countries": DATA,
-        "search_words": DATA,
-    },
-)
+declare_translation("planner.zh.yaml", "planner.yaml", search_words=DATA)
 
 _NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
         "eight": 8, "nine": 9, "ten": 10, "twenty": 20}  # fmt: skip
