@@ -1116,18 +1116,6 @@ def _aspect_scores(clauses, sources, found, clause_scores, scorer, embedder, tax
         for (j, k), s in zip(where, scores, strict=True):
             out[j][k] = float(s)
     return out
-    patterns = {a.id: a.pattern for a in taxonomy.aspects}
-    where, items = [], []
-    for j, hits in enumerate(found):
-        for k, (aspect_id, _term, how) in enumerate(hits):
-            if how == "term" and patterns[aspect_id].search(clauses[j]):
-                where.append((j, k))
-                items.append(_sentence_span(sources[j], clauses[j], patterns[aspect_id]))
-    scores = target_scores(items, embedder) if items else None
-    if scores is not None:
-        for (j, k), s in zip(where, scores, strict=True):
-            out[j][k] = float(s)
-    return out
 
 
 def sentiment_with_aspects(
