@@ -76,7 +76,16 @@ def _examples(page) -> list[str]:
 def _switch(page, lang: str) -> None:
     name = dict((code, shown) for shown, code in i18n.LANGUAGE_CHOICES)[lang]
     page.locator("#lang label", has_text=name).click()
-    page.get_by_role("tab", name=i18n.text("tab.chat", lang), exact=True).wait_for()
+    _wait_for_tabs(page, lang)
+
+
+def _wait_for_tabs(page, lang: str) -> None:
+    # The tab labels arrive as separate updates: wait for all of them, not the first.
+    page.wait_for_function(
+        "names => [...document.querySelectorAll('[role=tab]')]"
+        ".map(t => t.innerText.trim()).join('\\n') === names",
+        arg="\n".join(i18n.text(key, lang) for key in TABS),
+    )
 
 
 def test_switch_to_chinese_ask_an_example_and_back(page, tmp_path):
@@ -110,7 +119,7 @@ def test_switch_to_chinese_ask_an_example_and_back(page, tmp_path):
 
     # The choice outlives a reload; the page's own language (English) does not override it.
     page.reload(wait_until="load")
-    page.get_by_role("tab", name=chinese[0], exact=True).wait_for()
+    _wait_for_tabs(page, "zh")
     assert _tab_names(page) == chinese
     page.get_by_role("tab", name=i18n.text("tab.chat", "zh"), exact=True).click()
 
