@@ -11,6 +11,7 @@ over the target: a reader sees the old file or the new one, never half of one.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -104,3 +105,19 @@ def load_json(path: Path, *, max_bytes: int = 4_000_000) -> dict:
     if not isinstance(data, dict):
         raise ModelFileError(path, "expected a JSON object")
     return data
+
+
+def load_described_npz(json_path: Path, meta: dict, *, hint: str) -> tuple[Path, dict]:
+    """The arrays a model description names in its ``arrays`` field (a bare file name
+    beside it), checked against its ``arrays_sha256``: (their path, the arrays)."""
+    arrays_name = meta.get("arrays")
+    if not isinstance(arrays_name, str) or Path(arrays_name).name != arrays_name:
+        raise ModelFileError(json_path, f"arrays file name {arrays_name!r} is not allowed")
+    arrays_path = Path(json_path).parent / arrays_name
+    try:
+        raw = arrays_path.read_bytes()
+    except FileNotFoundError:
+        raise ModelFileError(arrays_path, "missing", hint=hint) from None
+    if hashlib.sha256(raw).hexdigest() != meta.get("arrays_sha256"):
+        raise ModelFileError(arrays_path, "damaged: digest differs from its description")
+    return arrays_path, load_npz(raw, where=arrays_path)

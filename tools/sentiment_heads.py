@@ -15,14 +15,13 @@ built for another sentence encoder is not used (its inputs would mean nothing).
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 
-from tools.model_files import ModelFileError, load_json, load_npz
+from tools.model_files import ModelFileError, load_described_npz, load_json
 
 HEADS_DIR = Path(__file__).resolve().parent / "heads"
 HEAD_FORMAT, HEAD_VERSION = "insight-general-head", 1
@@ -84,17 +83,7 @@ def read_head(json_path: Path) -> Head:
         raise ModelFileError(
             json_path, f"not a {HEAD_FORMAT} version {HEAD_VERSION}", hint=_REBUILD_HINT
         )
-    arrays_name = meta.get("arrays")
-    if not isinstance(arrays_name, str) or Path(arrays_name).name != arrays_name:
-        raise ModelFileError(json_path, f"arrays file name {arrays_name!r} is not allowed")
-    arrays_path = json_path.parent / arrays_name
-    try:
-        raw = arrays_path.read_bytes()
-    except FileNotFoundError:
-        raise ModelFileError(arrays_path, "missing", hint=_REBUILD_HINT) from None
-    if hashlib.sha256(raw).hexdigest() != meta.get("arrays_sha256"):
-        raise ModelFileError(arrays_path, "damaged: digest differs from its description")
-    arrays = load_npz(raw, where=arrays_path)
+    arrays_path, arrays = load_described_npz(json_path, meta, hint=_REBUILD_HINT)
     n_layers = meta.get("layers")
     classes = meta.get("classes")
     if not isinstance(n_layers, int) or not 1 <= n_layers <= 3:
