@@ -13,7 +13,7 @@ from tests.conftest import shared_data
 from tests.sentiment_fakes import CountingEmbedder
 from tools.aspects import polarity
 from tools.sentiment import fit_clause_head, load_model, save_model, train_model
-from tools.sentiment_realdata import load_human_rated, load_semeval
+from tools.sentiment_realdata import load_human_rated, load_semeval, semeval_fit_role
 
 LABELLED = Path(__file__).parent / "data" / "demo_aspect_clauses.tsv"
 
@@ -102,6 +102,14 @@ def test_real_splits_are_fixed_and_disjoint():
     # Pinned: a change to the split function would move items between validation and test.
     assert (counts["validation"], counts["test"]) == (6644, 6860)
     assert Counter(t.split for t in terms) == {"train": 3043, "validation": 1213, "test": 1680}
+    roles = Counter(semeval_fit_role(t) for t in terms)
+    assert roles == {"fit": 3854, "check": 402, "test": 1680}
+    # Roles follow sentences: no sentence has terms in both 'fit' and 'check'.
+    role_of = {}
+    for t in terms:
+        assert role_of.setdefault((t.source, t.sentence_id), semeval_fit_role(t)) == (
+            semeval_fit_role(t)
+        )
 
 
 @pytest.mark.slow

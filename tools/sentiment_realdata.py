@@ -140,3 +140,17 @@ def human_fit_role(s: Sentence) -> str:
     if s.split != "validation":
         return "test"
     return "check" if bucket(f"humancheck|{s.source}|{s.id}|{s.text}") < 20 else "fit"
+
+
+def semeval_fit_role(t: AspectTerm) -> str:
+    """Like :func:`human_fit_role` for SemEval: ``train`` and 70% of
+    ``validation`` are ``fit`` (what the final aspect model learns from, once its
+    settings were chosen on the whole validation split with ``train`` alone); the
+    other 30% of ``validation``, by sentence, is ``check`` (its score and the tests'
+    fixed sample). ``test`` is neither: it is only reported."""
+    if t.split == "test":
+        return "test"
+    if t.split == "train":
+        return "fit"
+    key = f"semevalcheck|{t.source}|{t.sentence_id}|{t.text}"
+    return "check" if bucket(key) < 30 else "fit"
