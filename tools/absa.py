@@ -2,8 +2,10 @@
 
 Scoring the whole clause that mentions a term gives the clause's mood, which is not
 always the term's: "the screen is fine, the keyboard is awful" has two targets and
-"I bought it for the battery" none. The shipped aspect head (tools/heads, fitted on
-SemEval-14 train by tools.train_general_heads) reads features centred on the term:
+"I bought it for the battery" none. This head (tools/heads/general-aspect, fitted on
+SemEval-14 train by tools.train_general_heads) reads features centred on the term. The
+tuned encoder (tools.aspect_encoder) reads the term better and is used where it is
+shipped; this head is the fallback without it and the bench's previous row:
 
 - the encoder's own contextual vectors of the term's tokens, read in its sentence
   (what the sentence says *about* those words), and the sentence's mean token vector;

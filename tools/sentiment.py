@@ -44,6 +44,7 @@ from threadpoolctl import threadpool_limits
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from assistant.errors import DataError
+from tools.aspect_encoder import ShippedAspectEncoder, shipped_aspect_encoder
 from tools.aspects import (
     MAX_TEXT_CHARS,
     NEUTRAL_BAND,
@@ -210,16 +211,12 @@ class VaderScorer:
         return [polarity(float(s)) for s in scores], scores
 
     def target_scores(self, items: list[tuple[str, int, int]], embedder) -> np.ndarray | None:
-        """Polarity towards a term, from the shipped aspect head: it needs no shop model
-        (its inputs are the encoder's vectors and VADER's scores), so a shop too small
-        to train one still counts aspects by what is said of them. None when no head
-        serves the encoder."""
-        head = shipped_head(ASPECT_HEAD, getattr(embedder, "name", ""))
-        if head is None or not items:
-            return None
-        from tools.absa import aspect_features  # tools.absa builds on this module
-
-        return target_score(head, aspect_features(embedder, items))
+        """Polarity towards a term, from the shipped aspect model: it needs no shop model,
+        so a shop too small to train one still counts aspects by what is said of them.
+        None when no aspect model serves the encoder."""
+        return aspect_target_scores(
+            shipped_aspect_model(getattr(embedder, "name", "")), items, embedder
+        )
 
 
 @dataclass
@@ -237,8 +234,9 @@ class SentimentModel:
     # The shipped general sentence head for this model's encoder (never saved with the
     # shop's model: it comes with the product); None for other encoders.
     general: Head | None = None
-    # The shipped aspect head (tools.absa): polarity towards a term, not its clause.
-    aspect_head: Head | None = None
+    # The shipped aspect model (see shipped_aspect_model): polarity towards a term,
+    # not its clause.
+    aspect_head: Head | ShippedAspectEncoder | None = None
     # Unit vectors summarising the shop's training clauses (see DOMAIN_K).
     domain: np.ndarray | None = None
 
@@ -285,12 +283,7 @@ class SentimentModel:
         """Polarity towards the term at ``text[start:end]`` per item, in [-1, 1] and on
         the scale :func:`polarity` reads (the head's neutral class lands inside the
         neutral band); None when no aspect head serves this encoder."""
-        head = self.aspect_head
-        if head is None or getattr(embedder, "name", None) != head.embedder or not items:
-            return None
-        from tools.absa import aspect_features  # tools.absa builds on this module
-
-        return target_score(head, aspect_features(embedder, items))
+        return aspect_target_scores(self.aspect_head, items, embedder)
 
     def _general_score(self, texts: list[str], embeddings: np.ndarray) -> np.ndarray:
         """The general head's P(pos) - P(neg), mixed with the shop's clause head."""
@@ -334,9 +327,40 @@ class SentimentModel:
         return labels, blended
 
 
-def target_score(head: Head, features: np.ndarray) -> np.ndarray:
-    """P(pos) - P(neg), moved so that :func:`polarity` gives the most probable class."""
-    proba = head.proba(features)
+def shipped_aspect_model(embedder_name: str) -> Head | ShippedAspectEncoder | None:
+    """The aspect model shipped for a shop's encoder: the tuned encoder
+    (tools.aspect_encoder) where there is one, else the head over frozen features
+    (tools.absa), else None."""
+    return shipped_aspect_encoder(embedder_name) or shipped_head(ASPECT_HEAD, embedder_name)
+
+
+def aspect_model_tag(aspect: Head | ShippedAspectEncoder | None) -> str:
+    """A short name for the aspect model's weights ("" without one)."""
+    if aspect is None:
+        return ""
+    digest = aspect.meta.get("arrays_sha256", "") if isinstance(aspect, Head) else aspect.digest
+    return f"-{digest[:8]}"
+
+
+def aspect_target_scores(
+    aspect: Head | ShippedAspectEncoder | None, items: list[tuple[str, int, int]], embedder
+) -> np.ndarray | None:
+    """Polarity towards the term at ``text[start:end]`` per item (see target_score);
+    None without an aspect model for this encoder."""
+    if aspect is None or getattr(embedder, "name", None) != aspect.embedder or not items:
+        return None
+    if isinstance(aspect, Head):
+        from tools.absa import aspect_features  # tools.absa builds on this module
+
+        return target_score(aspect, aspect_features(embedder, items))
+    return target_score(aspect, proba=aspect.proba(items))
+
+
+def target_score(head, features: np.ndarray | None = None, *, proba=None) -> np.ndarray:
+    """P(pos) - P(neg), moved so that :func:`polarity` gives the most probable class.
+    ``proba`` is the model's class probabilities when it reads no feature matrix."""
+    if proba is None:
+        proba = head.proba(features)
     best = [head.classes[i] for i in proba.argmax(axis=1)]
     pos, neg = head.classes.index("positive"), head.classes.index("negative")
     score = proba[:, pos] - proba[:, neg]
@@ -519,7 +543,7 @@ def train_model(
         metrics,
         clause_clf=clause_clf,
         general=general,
-        aspect_head=shipped_head(ASPECT_HEAD, embedder_name),
+        aspect_head=shipped_aspect_model(embedder_name),
         domain=domain,
     )
 
@@ -680,7 +704,7 @@ def _read_model(models_dir: Path) -> SentimentModel:
         need("n_rated", int),
         clause_clf,
         shipped_head(SENTENCE_HEAD, need("embedder", str)),
-        shipped_head(ASPECT_HEAD, need("embedder", str)),
+        shipped_aspect_model(need("embedder", str)),
         _read_domain(arrays, arrays_path, n_features - 4),
     )
 
@@ -885,7 +909,9 @@ def label_reviews(conn, embedder, models_dir, *, taxonomy_path=None) -> dict:
     scorer = route_chinese(
         base, texts, embedder, model_embedder=model.embedder_name if model is not None else None
     )
-    tag = f"{scorer.name}+aspects-{taxonomy.digest}+rule{RULE_VERSION}"
+    aspect = model.aspect_head if model is not None else shipped_aspect_model(embedder.name)
+    # Aspect labels written by another aspect model are rewritten too.
+    tag = f"{scorer.name}+aspects-{taxonomy.digest}{aspect_model_tag(aspect)}+rule{RULE_VERSION}"
 
     existing = dict(
         conn.execute("SELECT review_id, text_hash || '|' || model FROM review_sentiment").fetchall()
@@ -1093,9 +1119,9 @@ def _aspect_scores(clauses, sources, found, clause_scores, scorer, embedder, tax
     clause scores read 0.93 of the demo's hand-labelled clauses). A clause that names
     several ("the battery is awful, the sound is amazing" has no contrast word to cut
     at) has one mood for two targets, so each named aspect gets the polarity towards
-    its own term from the aspect head (tools.absa, through the scorer). The shipped
-    head is not yet better than the clause where one target is named ("excellent
-    sound, terrible battery" read battery +0.71), hence only there."""
+    its own term from the shipped aspect model (see shipped_aspect_model, through the
+    scorer). Where one aspect is named, the clause's score is the shop's own reading
+    (its clause head learnt the shop's words) and stays."""
     out = [[float(clause_scores[j])] * len(f) for j, f in enumerate(found)]
     target_scores = getattr(scorer, "target_scores", None)
     if target_scores is None or embedder is None:
