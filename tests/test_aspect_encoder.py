@@ -35,6 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 class _Embedder:
     name = BASE
 
+    def encode(self, texts):
+        return np.ones((len(texts), 4), np.float32) / 2.0
+
 
 def _copy(tmp_path: Path) -> Path:
     for f in HEADS_DIR.glob(f"{NAME}.*"):
@@ -92,6 +95,30 @@ def test_a_tampered_pickled_or_reshaped_file_is_refused(tmp_path):
     _rewrite_arrays(json_path, npz_bytes(arrays))
     with pytest.raises(ModelFileError, match=key.replace(".", r"\.")):
         read_aspect_encoder(json_path)
+
+
+def test_a_damaged_encoder_degrades_to_the_clause_with_a_warning(tmp_path, caplog):
+    json_path = _copy(tmp_path)
+    (tmp_path / f"{NAME}.npz").write_bytes(b"not an npz")
+    damaged = ShippedAspectEncoder(json_path)
+    text = "The battery died within an hour, but the screen is gorgeous."
+    with caplog.at_level("WARNING"):
+        assert aspect_target_scores(damaged, [(text, 4, 11)], _Embedder()) is None
+    assert "aspect encoder not used" in caplog.text and "digest" in caplog.text
+
+    class Scorer:
+        name = "vader-like"
+
+        def score(self, texts, embeddings=None):
+            return np.full(len(texts), -0.9)
+
+        def target_scores(self, items, embedder):
+            return aspect_target_scores(damaged, items, embedder)
+
+    got = term_polarity(
+        text, "battery", taxonomy=load_taxonomy(), scorer=Scorer(), embedder=_Embedder()
+    )
+    assert got["mentioned"] and got["polarity"] == "negative"
 
 
 def test_another_base_model_is_refused(tmp_path):

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.errors import BackendError, InsightError
 from tools.aspects import clip_text
 from tools.model_files import ModelFileError, load_described_npz, load_json
 
@@ -82,12 +83,17 @@ def load_base():
     """The packaged MiniLM's tokenizer and transformer (no sentence-transformers wrapper)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from transformers import AutoModel, AutoTokenizer
-
     from vectorstore.embeddings import packaged_model_path
 
     path = packaged_model_path()
-    return AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path)
+    try:
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # a weights-loading bar on every command is noise
+        return AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path)
+    except Exception as exc:  # noqa: BLE001 - any load failure means the same thing here
+        raise BackendError(f"cannot load the base model for the aspect encoder: {exc}") from exc
 
 
 def tuned_arrays(transformer, linear) -> dict[str, np.ndarray]:
@@ -178,8 +184,19 @@ def read_aspect_encoder(json_path: Path) -> AspectEncoder:
 
 
 @cache
-def _load(json_path: str) -> AspectEncoder:
-    return read_aspect_encoder(Path(json_path))
+def _load(json_path: str) -> AspectEncoder | InsightError:
+    # A file that failed to load is not read again on every call: its error is kept.
+    try:
+        return read_aspect_encoder(Path(json_path))
+    except InsightError as exc:
+        return exc
+
+
+def _loaded(json_path: Path) -> AspectEncoder:
+    got = _load(str(json_path))
+    if isinstance(got, InsightError):
+        raise got
+    return got
 
 
 @dataclass(frozen=True)
@@ -194,7 +211,7 @@ class ShippedAspectEncoder:
 
     @property
     def meta(self) -> dict:
-        return _load(str(self.json_path)).meta
+        return _loaded(self.json_path).meta
 
     @property
     def digest(self) -> str:
@@ -204,7 +221,7 @@ class ShippedAspectEncoder:
     def proba(self, items: list[tuple[str, int, int]]) -> np.ndarray:
         if not items:
             return np.zeros((0, len(LABELS)), np.float32)
-        return _load(str(self.json_path)).proba(items)
+        return _loaded(self.json_path).proba(items)
 
 
 def shipped_aspect_encoder(

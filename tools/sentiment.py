@@ -34,6 +34,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +44,7 @@ from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from assistant.errors import DataError
+from assistant.errors import DataError, InsightError
 from tools.aspect_encoder import ShippedAspectEncoder, shipped_aspect_encoder
 from tools.aspects import (
     MAX_TEXT_CHARS,
@@ -353,7 +354,19 @@ def aspect_target_scores(
         from tools.absa import aspect_features  # tools.absa builds on this module
 
         return target_score(aspect, aspect_features(embedder, items))
-    return target_score(aspect, proba=aspect.proba(items))
+    try:
+        proba = aspect.proba(items)
+    except InsightError as exc:
+        # A damaged or unloadable encoder costs target-dependence, not the analysis:
+        # the clause that mentions the term is scored instead.
+        _warn_once(f"aspect encoder not used ({exc.message}); terms read by their clause")
+        return None
+    return target_score(aspect, proba=proba)
+
+
+@cache
+def _warn_once(message: str) -> None:
+    log.warning(message)
 
 
 def target_score(head, features: np.ndarray | None = None, *, proba=None) -> np.ndarray:
