@@ -72,7 +72,12 @@ from bench_sentiment import load_amazon  # noqa: E402
 from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
 
 from tools.aspect_encoder import shipped_aspect_encoder  # noqa: E402
-from tools.aspects import load_taxonomy, polarity, term_polarity  # noqa: E402
+from tools.aspects import (  # noqa: E402
+    load_taxonomy,
+    polarity,
+    term_polarities,
+    term_polarity,
+)
 from tools.sentiment import (  # noqa: E402
     VaderScorer,
     aspect_target_scores,
@@ -193,6 +198,28 @@ def batched_term_cost(args, embedder, aspect) -> None:
     )
 
 
+def product_path_batched(args, embedder, scorer, taxonomy) -> None:
+    """The product path for many terms in one call (tools.aspects.term_polarities, what
+    the review_sentiment tool uses): per-term cost against one call per term."""
+    terms = load_semeval(args.data / "semeval14-absa-train")
+    sample = _first_by_hash(
+        [t for t in terms if semeval_fit_role(t) == "check"], lambda t: f"{t.text}|{t.term}", 300
+    )
+    pairs = [(t.text, t.term) for t in sample]
+    term_polarities(pairs[:2], taxonomy=taxonomy, scorer=scorer, embedder=embedder)
+    t0 = time.perf_counter()
+    for text, term in pairs:
+        term_polarity(text, term, taxonomy=taxonomy, scorer=scorer, embedder=embedder)
+    one = (time.perf_counter() - t0) / len(pairs)
+    t1 = time.perf_counter()
+    term_polarities(pairs, taxonomy=taxonomy, scorer=scorer, embedder=embedder)
+    many = (time.perf_counter() - t1) / len(pairs)
+    print(
+        f"product path: {one * 1000:.1f} ms/term one call per term, {many * 1000:.1f} ms/term "
+        f"in one call (n={len(pairs)}); ratio {one / many:.2f}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--max-per-split", type=int, default=2000)
@@ -237,6 +264,7 @@ def main() -> None:
         )
         batched_term_cost(args, embedder, head)
         batched_term_cost(args, embedder, encoder)
+        product_path_batched(args, embedder, AspectModelOnly(encoder), load_taxonomy())
         print(f"total {time.perf_counter() - t0:.1f}s")
         return
     t0 = time.perf_counter()

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import shared_data
-from tools.aspects import load_taxonomy, polarity, term_polarity
+from tools.aspects import load_taxonomy, polarity, term_polarities, term_polarity
 from tools.model_files import ModelFileError
 from tools.sentiment import target_score
 from tools.sentiment_heads import (
@@ -130,6 +130,32 @@ def test_term_polarity_scores_the_term_in_its_sentence_not_the_clause():
         text, "battery", taxonomy=load_taxonomy(), scorer=plain, embedder=_Embedder()
     )
     assert got["polarity"] == "positive"
+
+
+def test_many_terms_are_scored_in_one_call_with_the_same_answers():
+    class Counting(_TargetScorer):
+        calls = 0
+
+        def target_scores(self, items, embedder):
+            self.calls += 1
+            # Each term gets its own score: negative for the battery, positive otherwise.
+            return np.array([-0.9 if s[a:b] == "battery" else 0.8 for s, a, b in items])
+
+    texts = [
+        "Lovely box. The battery died quickly but the screen is great.",
+        "The screen is sharp.",
+        "Nothing to say here.",
+    ]
+    pairs = [(t, term) for t in texts for term in ("battery", "screen")]
+    scorer = Counting()
+    batched = term_polarities(pairs, taxonomy=load_taxonomy(), scorer=scorer, embedder=_Embedder())
+    assert scorer.calls == 1
+    one_by_one = [
+        term_polarity(t, term, taxonomy=load_taxonomy(), scorer=Counting(), embedder=_Embedder())
+        for t, term in pairs
+    ]
+    assert batched == one_by_one
+    assert [r["polarity"] for r in batched[:2]] == ["negative", "positive"]
 
 
 def _first_by_hash(items, key, n):

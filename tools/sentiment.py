@@ -58,7 +58,7 @@ from tools.aspects import (
     load_taxonomy,
     polarity,
     split_clauses,
-    term_polarity,
+    term_polarities,
 )
 from tools.lazy_module import lazy_module
 from tools.model_files import (
@@ -1176,13 +1176,14 @@ def sentiment_with_aspects(
     detected = analyze_aspects(
         texts, taxonomy=taxonomy, scorer=scorer, embedder=embedder, aspect_vecs=aspect_vecs
     )
+    wanted = [
+        (terms[i] if terms is not None and i < len(terms) else None) or []
+        for i in range(len(results))
+    ]
+    pairs = [(texts[i], t) for i in range(len(results)) for t in wanted[i]]
+    asked = iter(
+        term_polarities(pairs, taxonomy=taxonomy, scorer=scorer, embedder=embedder) if pairs else []
+    )
     for i, res in enumerate(results):
-        wanted = terms[i] if terms is not None and i < len(terms) else None
-        if wanted:
-            res["aspects"] = [
-                term_polarity(texts[i], t, taxonomy=taxonomy, scorer=scorer, embedder=embedder)
-                for t in wanted
-            ]
-        else:
-            res["aspects"] = detected[i]
+        res["aspects"] = [next(asked) for _ in wanted[i]] if wanted[i] else detected[i]
     return results
