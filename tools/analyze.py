@@ -53,6 +53,20 @@ class Row(TypedDict):
     evidence: list[str]
 
 
+class Reading(TypedDict):
+    """The reading's parts, for answers that word it in another language than the
+    ``interpretation`` string (which is English)."""
+
+    head: Literal["total", "series", "by", "top", "bottom", "rise", "fall"]
+    relative: bool  # rise / fall: the largest relative change
+    count: int  # the rows a ranking asks for
+    period: list[str] | None  # [start, end] the figures cover; None: no records yet
+    min_n: int | None  # records a row needs to be ranked (None: no floor)
+    shown_of: int | None  # rows there were before the cap, when they were capped
+    segments_note: bool  # segments are as of the latest order
+    no_records: bool
+
+
 @strict
 class AnalyzeResult(TypedDict):
     metric: str
@@ -67,6 +81,7 @@ class AnalyzeResult(TypedDict):
     rows: list[Row]
     total: Row
     interpretation: str
+    reading: Reading
     left_out: int
     notes: list[str]
 
@@ -139,14 +154,18 @@ def analyze(
             empty = ml.Group(g.keys, _empty_value(m), 0, 0 if m.is_rate else None, [], g.title)
             rows.append(_row(m, req, empty, g, compare))
     rows = _sorted(rows, sort, order)
-    if len(rows) > cap:
+    shown_of = len(rows) if len(rows) > cap else None
+    if shown_of:
         notes.append(f"{cap} of {len(rows)} {_plural(req)} shown")
         rows = rows[-cap:] if sort == "time" else rows[:cap]
     total = _row(m, req, current.total, previous.total if previous else None, compare)
-    if any(d.name == "segment" for d in req.by) or "segment" in req.filters:
+    segments_note = any(d.name == "segment" for d in req.by) or "segment" in req.filters
+    if segments_note:
         notes.append("segments are the customers' RFM segments as of the latest order")
     if not current.total.n:
         notes.append("no records in this scope")
+    ranked = min(cap, len(rows)) or cap
+    floor_shown = floor if floor > 1 and req.by else None
     return {
         "metric": m.name,
         "metric_label": metric_label(m, req),
@@ -162,6 +181,16 @@ def analyze(
         "interpretation": interpretation(
             req, (start, end), prev_period, sort, order, cap, floor, len(rows)
         ),
+        "reading": {
+            "head": head_kind(req, sort, order),
+            "relative": sort == "relative_change",
+            "count": ranked,
+            "period": [start.isoformat(), end.isoformat()] if start and end else None,
+            "min_n": floor_shown,
+            "shown_of": shown_of,
+            "segments_note": segments_note,
+            "no_records": not current.total.n,
+        },
         "left_out": left_out,
         "notes": notes,
     }
@@ -320,6 +349,20 @@ def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
+def head_kind(req: ml.Request, sort: str, order: str) -> str:
+    """What the reading leads with: one figure, a series over time, a plain group-by,
+    a ranking (top / bottom), or the largest changes (rise / fall)."""
+    if not req.by:
+        return "total"
+    if sort == "time" or (len(req.by) == 2 and req.by[1].kind == "time"):
+        return "series"
+    if sort == "value" and req.by[0].kind in ("bool", "int"):
+        return "by"
+    if sort == "value":
+        return "top" if order == "desc" else "bottom"
+    return "rise" if order == "desc" else "fall"
+
+
 def interpretation(
     req: ml.Request,
     period: tuple[date | None, date | None],
@@ -334,23 +377,20 @@ def interpretation(
     m = req.metric
     what = metric_label(m, req)
     what = what[:1].lower() + what[1:]
-    if not req.by:
+    kind = head_kind(req, sort, order)
+    count = min(cap, shown) or cap
+    ranked = _plural(req) if count != 1 else " × ".join(d.label.lower() for d in req.by)
+    if kind == "total":
         head = what
-    elif sort == "time":
+    elif kind == "series":
         head = f"{what} by {' and '.join(d.name for d in req.by)}"
+    elif kind == "by":
+        head = f"{what} by {' and '.join(d.label.lower() for d in req.by)}"
+    elif kind in ("top", "bottom"):
+        head = f"{kind} {count} {ranked} by {what}"
     else:
-        count = min(cap, shown) or cap
-        ranked = _plural(req) if count != 1 else " × ".join(d.label.lower() for d in req.by)
-        if sort == "value" and req.by[0].kind in ("bool", "int"):
-            head = f"{what} by {' and '.join(d.label.lower() for d in req.by)}"
-        elif sort == "value":
-            head = f"{'top' if order == 'desc' else 'bottom'} {count} {ranked} by {what}"
-        else:
-            way = "rise" if order == "desc" else "fall"
-            size = " relative" if sort == "relative_change" else ""
-            head = f"{count} {ranked} with the largest{size} {way} in {what}"
-        if len(req.by) == 2 and req.by[1].kind == "time":
-            head = f"{what} by {req.by[0].name} and {req.by[1].name}"
+        size = " relative" if sort == "relative_change" else ""
+        head = f"{count} {ranked} with the largest{size} {kind} in {what}"
     parts = [head]
     start, end = period
     if start and end:

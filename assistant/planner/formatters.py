@@ -14,6 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from assistant.planner.analyst_reading import (
+    READING_HEADS,
+    analyze_reading,
+    compare_reading,
+    metric_words,
+    row_label_words,
+)
 from assistant.planner.render import (
     MAX_ITEMS,
     aspect_name,
@@ -36,13 +43,20 @@ Formatter = Callable[..., list[str]]
 FORMATTERS: dict[str, Formatter] = {}
 
 
+def _frozen(contract: Any) -> Any:
+    """A contract's leaves as frozensets; a nested section (a dict) stays a section."""
+    if isinstance(contract, dict):
+        return {key: _frozen(v) for key, v in contract.items()}
+    return frozenset(contract)
+
+
 def formatter(tool: str, **contract: set[str]) -> Callable[[Formatter], Formatter]:
     """Register ``fn`` as ``tool``'s formatter; ``contract`` names, per template of the
     tool's section in answers.yaml, the placeholders the formatter fills in."""
 
     def register(fn: Formatter) -> Formatter:
         FORMATTERS[tool] = fn
-        declare({tool: {key: frozenset(v) for key, v in contract.items()}})
+        declare({tool: {key: _frozen(v) for key, v in contract.items()}})
         return fn
 
     return register
@@ -815,11 +829,36 @@ def read_as(r: dict, t: dict) -> str:
     note={"note"},
     empty={"metric_label"},
     evidence={"ids"},
+    # Languages that word the tool's reading from its parts (assistant/planner/analyst_reading.py).
+    reading={
+        **{head: {"metric", "dims", "count", "units"} for head in READING_HEADS},
+        "sep": set(),
+        "period": {"since", "until"},
+        "no_period": set(),
+        "compare": {"since", "until"},
+        "filter": {"key", "values"},
+        "only": {"key"},
+        "excluded": {"key"},
+        "min_n": {"n", "counts"},
+        "aspect_metric": {"metric", "aspects"},
+        "each_aspect": {"metric"},
+        "week_of": {"date"},
+        "row_yes": {"key"},
+        "row_no": {"key"},
+        "left_out": {"count", "units", "n", "counts"},
+        "shown": {"of", "units", "shown"},
+        "segments": set(),
+        "no_records": set(),
+    },
 )
 def _analyze(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = dict(call.result)
     unit = r["unit"]
-    if not r["metric"].startswith("aspect_"):
+    worded = analyze_reading(r, t.get("reading"), lang)
+    if worded:
+        r["interpretation"], r["notes"] = worded
+        r["metric_label"] = metric_words(r, t["reading"], lang)
+    elif not r["metric"].startswith("aspect_"):
         # The plain metrics are named in the answer's language; an aspect metric's label
         # names its aspects too, and is shown as the tool words it.
         named = word(lang, "metrics", r["metric"])
@@ -847,7 +886,8 @@ def _analyze(call: Call, t: dict, lang: str = "en") -> list[str]:
                 fill(
                     t["item"],
                     rank=i,
-                    label=_row_label(row["label"], r["by"], lang),
+                    label=row_label_words(row, r["by"], t.get("reading"), lang)
+                    or _row_label(row["label"], r["by"], lang),
                     value=analyst_value(row.get("value"), unit) or word(lang, "no_data"),
                     detail=_detail(row, unit, t, lang),
                 )
@@ -899,6 +939,7 @@ def _unit_of(name: str, cell: dict) -> str:
     aspect={"aspect", "cells"},
     aspect_cell={"title", "praise", "complaints", "n"},
     product={"title", "product_id"},
+    reading={"products", "metrics", "since", "until"},
 )
 def _compare_products(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
@@ -907,7 +948,11 @@ def _compare_products(call: Call, t: dict, lang: str = "en") -> list[str]:
         p["product_id"]: fill(t["product"], title=p["title"], product_id=p["product_id"]) or ""
         for p in products
     }
-    lines = [read_as(r, t), fill(t["header"], products=" | ".join(short.values())) or ""]
+    worded = compare_reading(r, t, lang)
+    lines = [
+        read_as({"interpretation": worded} if worded else r, t),
+        fill(t["header"], products=" | ".join(short.values())) or "",
+    ]
     for metric in r["metrics"]:
         cells = []
         for p in products:
