@@ -71,7 +71,7 @@ def _shape(doc, contract, where=""):
     return out
 
 
-READINGS = ("analyze.reading.", "compare_products.reading")
+READINGS = ("analyze.reading.", "compare_products.reading", "customer_profile.actions.")
 
 
 @pytest.mark.parametrize(
@@ -316,3 +316,58 @@ def test_a_chinese_answer_may_name_aspects_and_categories_in_chinese():
     assert not checks["facts"] and "answer lacks 'Headphones'" in reasons
     assert _fact_stated("size_fit", "尺码偏小", 0.0, "zh")
     assert not _fact_stated("size_fit", "尺码偏小", 0.0, "en")
+
+
+# -- the next best action in Chinese ---------------------------------------------------------
+def _profile(**over):
+    base = {
+        "open_tickets": [], "reviews": [], "favourite_categories": [], "segment": "Hibernating",
+        "browsing": {"abandoned_carts": [], "interests_not_bought": []},
+        "churn": {"risk": "low"}, "rfm": {"m": 1},
+    }  # fmt: skip
+    return {**base, **over}
+
+
+ACTION_PROFILES = {
+    "resolve_ticket": _profile(open_tickets=[{"ticket_id": "T00012"}]),
+    "service_recovery": _profile(
+        reviews=[{"review_id": "R000449", "rating": 2, "sentiment": "negative",
+                  "product_title": "Haven 2 浴巾套装", "product_id": "P0031"}]
+    ),
+    "cart_reminder": _profile(
+        browsing={"abandoned_carts": [{"title": "Aurora Pulse 耳机", "product_id": "P0015"}],
+                  "interests_not_bought": []}
+    ),
+    "win_back_category": _profile(
+        churn={"risk": "high"}, rfm={"m": 4}, favourite_categories=[{"category": "Headphones"}]
+    ),
+    "win_back": _profile(churn={"risk": "high"}, rfm={"m": 4}),
+    "browse_follow_up": _profile(
+        browsing={"abandoned_carts": [], "interests_not_bought": ["户外"]}
+    ),
+    "reward": _profile(segment="Champions"),
+    "second_purchase": _profile(segment="New"),
+    "first_purchase": _profile(segment="Prospect"),
+    "re_engage": _profile(),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", list(ACTION_PROFILES))
+def test_every_next_best_action_is_worded_in_chinese(kind):
+    from assistant.planner.formatters import ACTION_KINDS, _action_words
+    from tools.customers import next_best_action
+
+    action = next_best_action(ACTION_PROFILES[kind])
+    assert action["action"] == kind.removesuffix("_category")
+    assert kind in ACTION_KINDS
+    zh = _action_words(action, spec("zh")["customer_profile"]["actions"], "zh")
+    assert zh and CJK.search(zh)
+    for value in action["about"].values():
+        # What the action is about is named (a category in Chinese, ids and titles as is).
+        assert value in zh or (value == "Headphones" and "耳机" in zh), (value, zh)
+    shown = zh
+    for value in action["about"].values():
+        shown = shown.replace(value, "")
+    assert not re.search(r"[A-Za-z]{2,}", shown.replace("Headphones", "")), zh
+    # English answers keep the tool's own sentence.
+    assert _action_words(action, spec("en")["customer_profile"].get("actions"), "en") is None

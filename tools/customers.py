@@ -171,27 +171,33 @@ def _last_status(orders: list[dict]) -> str | None:
 
 
 def next_best_action(p: dict) -> dict:
-    """One suggested action, the most urgent first: service problems before selling."""
+    """One suggested action, the most urgent first: service problems before selling.
+    ``about`` holds what ``text`` names (a ticket, a review and its product, a product,
+    a category), so an answer in another language can word the same action."""
     if p["open_tickets"]:
         t = p["open_tickets"][0]
         return {
             "action": "resolve_ticket",
             "text": f"Resolve open ticket {t['ticket_id']} before any marketing contact.",
+            "about": {"ticket_id": t["ticket_id"]},
         }
     recent_bad = [r for r in p["reviews"][:3] if r["rating"] <= 2 or r["sentiment"] == "negative"]
     if recent_bad:
         r = recent_bad[0]
+        product = r["product_title"] or r["product_id"]
         return {
             "action": "service_recovery",
             "text": f"Reach out about their unhappy review {r['review_id']} "
-            f"({r['product_title'] or r['product_id']}); offer help or a replacement.",
+            f"({product}); offer help or a replacement.",
+            "about": {"review_id": r["review_id"], "product": product},
         }
     carts = p["browsing"]["abandoned_carts"]
     if carts:
-        c = carts[0]
+        item = carts[0]["title"] or carts[0]["product_id"]
         return {
             "action": "cart_reminder",
-            "text": f"Send a reminder for the abandoned cart item {c['title'] or c['product_id']}.",
+            "text": f"Send a reminder for the abandoned cart item {item}.",
+            "about": {"product": item},
         }
     fav = p["favourite_categories"][0]["category"] if p["favourite_categories"] else None
     seg, risk = p["segment"], p["churn"]["risk"]
@@ -199,23 +205,38 @@ def next_best_action(p: dict) -> dict:
         return {
             "action": "win_back",
             "text": f"Win-back offer{f' in {fav}' if fav else ''}: a valuable buyer gone quiet.",
+            "about": {"category": fav} if fav else {},
         }
     interests = p["browsing"]["interests_not_bought"]
     if interests:
         return {
             "action": "browse_follow_up",
             "text": f"Recommend products from {interests[0]}, browsed repeatedly but never bought.",
+            "about": {"category": interests[0]},
         }
     if seg in ("Champions", "Loyal"):
-        return {"action": "reward", "text": "Reward loyalty: early access or a VIP perk."}
+        return {
+            "action": "reward",
+            "text": "Reward loyalty: early access or a VIP perk.",
+            "about": {},
+        }
     if seg in ("New", "Promising", "Potential loyalist"):
         return {
             "action": "second_purchase",
             "text": "Nurture a second purchase with recommendations.",
+            "about": {},
         }
     if seg == PROSPECT:
-        return {"action": "first_purchase", "text": "Welcome offer towards a first purchase."}
-    return {"action": "re_engage", "text": "Re-engage with personalised recommendations."}
+        return {
+            "action": "first_purchase",
+            "text": "Welcome offer towards a first purchase.",
+            "about": {},
+        }
+    return {
+        "action": "re_engage",
+        "text": "Re-engage with personalised recommendations.",
+        "about": {},
+    }
 
 
 # -- audiences -------------------------------------------------------------------------
@@ -588,6 +609,7 @@ class Ticket(TypedDict):
 class Action(TypedDict):
     action: str
     text: str
+    about: NotRequired[dict[str, str]]
 
 
 @strict

@@ -41,6 +41,11 @@ from assistant.planner.thread import Call
 # (call, the tool's templates in the answer's language, that language) -> lines
 Formatter = Callable[..., list[str]]
 FORMATTERS: dict[str, Formatter] = {}
+# The next best actions of tools/customers.py a language may word from their parts.
+ACTION_KINDS = (
+    "resolve_ticket", "service_recovery", "cart_reminder", "win_back", "win_back_category",
+    "browse_follow_up", "reward", "second_purchase", "first_purchase", "re_engage",
+)  # fmt: skip
 
 
 def _frozen(contract: Any) -> Any:
@@ -284,6 +289,8 @@ def _review_sentiment(call: Call, t: dict, lang: str = "en") -> list[str]:
     subjects_note={"subjects"},
     action={"text"},
     masked=set(),
+    # Languages that word the tool's next best action from its parts (English quotes it).
+    actions={kind: {"ticket_id", "review_id", "product", "category"} for kind in ACTION_KINDS},
 )
 def _customer_profile(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
@@ -360,11 +367,33 @@ def _customer_profile(call: Call, t: dict, lang: str = "en") -> list[str]:
         or ""
     )
     action = r["next_best_action"]
-    if action["text"]:
-        lines.append(fill(t["action"], text=action["text"]) or "")
+    text = _action_words(action, t.get("actions"), lang) or action["text"]
+    if text:
+        lines.append(fill(t["action"], text=text) or "")
     if r["identity_masked"]:
         lines.append(fill(t["masked"]) or "")
     return lines
+
+
+def _action_words(action: dict, worded: dict | None, lang: str) -> str | None:
+    """The next best action in the language's own words, from what it is about; None
+    where the tool's text stands (English, or an action this version cannot word)."""
+    about = action.get("about")
+    if not worded or not isinstance(about, dict):
+        return None
+    kind = action.get("action")
+    if kind == "win_back" and about.get("category"):
+        kind = "win_back_category"
+    template = worded.get(kind)
+    if not template:
+        return None
+    return fill(
+        template,
+        ticket_id=about.get("ticket_id"),
+        review_id=about.get("review_id"),
+        product=about.get("product"),
+        category=category_name(about.get("category"), lang),
+    )
 
 
 def _product_list(
