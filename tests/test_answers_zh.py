@@ -71,7 +71,14 @@ def _shape(doc, contract, where=""):
     return out
 
 
-READINGS = ("analyze.reading.", "compare_products.reading", "customer_profile.actions.")
+READINGS = (
+    "analyze.reading.",
+    "compare_products.reading",
+    "customer_profile.actions.",
+    "recommend_for_customer.reasons.",
+    "similar_products.reasons.",
+    "digest.reading",
+)
 
 
 @pytest.mark.parametrize(
@@ -371,3 +378,44 @@ def test_every_next_best_action_is_worded_in_chinese(kind):
     assert not re.search(r"[A-Za-z]{2,}", shown.replace("Headphones", "")), zh
     # English answers keep the tool's own sentence.
     assert _action_words(action, spec("en")["customer_profile"].get("actions"), "en") is None
+
+
+# -- recommendation reasons in Chinese -------------------------------------------------------
+REASON_ABOUT = {
+    "best_seller": {"category": "Headphones"}, "best_seller_shop": {},
+    "popular": {"category": "户外"}, "popular_shop": {}, "similar_tastes": {},
+    "similar_tastes_liked": {"title": "Aurora Pulse 耳机"},
+    "similar_rated": {"title": "Aurora Pulse 耳机", "stars": "5"},
+    "similar_bought": {"title": "Trail Runner X"}, "similar_viewed": {"title": "Trail Runner X"},
+    "bought_with": {"title": "Trail Runner X"}, "interested_with": {"title": "Trail Runner X"},
+    "co_interest": {}, "described_alike": {},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", list(REASON_ABOUT))
+def test_every_recommendation_reason_is_worded_in_chinese(kind):
+    from assistant.planner.formatters import REASON_KINDS
+
+    assert kind in REASON_KINDS
+    tool_kind = kind.removesuffix("_shop")
+    row = {"rank": 1, "product_id": "P0001", "title": "Veltra Pulse Pro", "category": None,
+           "price": 10.0, "score": 0.5, "reason": "(the English reason)", "scorer": "knn",
+           "reason_kind": tool_kind, "reason_about": REASON_ABOUT[kind]}  # fmt: skip
+    result = {"customer_id": "C00001", "category": None, "k": 5, "cold_start": False,
+              "history_items": 3, "recommendations": [row], "held_back": [],
+              "negative_signals": [], "method": "m", "n": 1, "evidence": {}}  # fmt: skip
+    zh = render_call(Call("c1", "recommend_for_customer", {}, result), "zh")[1]
+    en = render_call(Call("c1", "recommend_for_customer", {}, result), "en")[1]
+    assert "(the English reason)" in en and "(the English reason)" not in zh
+    reason = zh.split(" — ", 1)[1]
+    for value in REASON_ABOUT[kind].values():
+        assert value in reason or (value == "Headphones" and "耳机" in reason), reason
+    named = reason
+    for value in REASON_ABOUT[kind].values():
+        named = named.replace(value, "")
+    assert CJK.search(named) and not re.search(r"[A-Za-z]{2,}", named), reason
+    # A reason without a kind (an older result) keeps the tool's words.
+    del row["reason_kind"]
+    assert render_call(Call("c1", "recommend_for_customer", {}, result), "zh")[1].endswith(
+        "(the English reason)"
+    )

@@ -220,3 +220,20 @@ def test_the_chat_answers_what_changed_from_the_digest(demo_dir):
             reply = bot.ask(question, role="marketer")
             assert [c.name for c in reply.tool_calls] == ["digest"], question
             assert "What changed" in reply.text
+
+
+def test_the_chat_digest_covers_the_period_asked_for(demo_dir):
+    from assistant.agent import Assistant
+
+    with Assistant.open(demo_dir) as bot:
+        for question in ("What changed in September 2026?", "2026年9月有什么变化？"):
+            reply = bot.ask(question, role="marketer")
+            (call,) = reply.tool_calls
+            assert call.name == "digest", question
+            assert call.args == {"since": "2026-09-01", "until": "2026-09-30"}, question
+            assert "2026-09-01" in reply.text.split("\n\n")[-1] or "2026-09-01" in reply.text
+            # The period compared with is the month before.
+            assert "2026-08-01" in reply.text and "2026-08-31" in reply.text, reply.text
+        # No period asked for: the shop's default window.
+        reply = bot.ask("Anything I should worry about?", role="marketer")
+        assert reply.tool_calls[0].args == {}

@@ -278,6 +278,31 @@ def test_buyer_context_card_matches_the_store_and_masks_for_marketers(demo_assis
     assert "enter a customer id" in panels.buyer_context(demo_assistant, "  ", "support")
 
 
+def test_buyer_context_card_in_chinese(demo_assistant, demo_ws):
+    from assistant.webapp import panels
+    from assistant.webapp.i18n import catalog
+
+    cid, _ = _busy_customer(demo_ws.cursor())
+    english = panels.buyer_context(demo_assistant, cid, "marketer")
+    chinese = panels.buyer_context(demo_assistant, cid, "marketer", "zh")
+    assert (
+        f"买家 {cid}" in chinese
+        and "建议的下一步" in chinese
+        and "营销角色看不到联系方式" in chinese
+    )
+    # No English label is left (data such as an acquisition channel stays as the shop has it).
+    labels = [v for k, v in catalog("en").items() if k.startswith("card.")]
+    tags = ("<b>{}</b>", "<th>{}</th>", "<h4>{}</h4>")
+    assert not [v for v in labels for tag in tags if tag.format(v) in chinese]
+    assert any(tag.format(v) in english for v in labels for tag in tags)
+    assert "Next best action" in english and "Next best action" not in chinese
+    # The same records behind both: every review id of the English card is in the Chinese.
+    assert set(re.findall(r"R\d{6}", english)) == set(re.findall(r"R\d{6}", chinese))
+    # The action is worded in Chinese (it names the same ids as the English sentence).
+    action = re.search(r"<b>建议的下一步</b>: ([^<]*)<", chinese).group(1)
+    assert re.search("[\u4e00-\u9fff]", action), action
+
+
 def test_product_insight_charts_match_sql(demo_assistant, demo_ws, demo_dir):
     import json
 

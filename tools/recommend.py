@@ -15,6 +15,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import NotRequired
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -172,35 +173,60 @@ def _reason(
     shares: dict,
     disliked: frozenset[int] = frozenset(),
 ) -> dict:
+    """Why an item is recommended: ``text`` in English, and ``kind`` with what it names
+    (``about``: a category, or the product in the customer's history and what they did
+    with it), so an answer in another language can say the same."""
     pid = model.item_ids[item]
     category = (cat.get(pid) or {}).get("category")
+    where = {"category": category} if category else {}
     if row is None:
-        return {"scorer": "popularity", "text": f"a best seller in {category or 'the shop'}"}
+        return {
+            "scorer": "popularity",
+            "text": f"a best seller in {category or 'the shop'}",
+            "kind": "best_seller",
+            "about": where,
+        }
     best = max(shares, key=lambda n: shares[n][0, item])
     if best == "popularity":
-        return {"scorer": best, "text": f"popular in {category or 'the shop'} right now"}
+        return {
+            "scorer": best,
+            "text": f"popular in {category or 'the shop'} right now",
+            "kind": "popular",
+            "about": where,
+        }
     anchor = _anchor(model, row, item, "knn" if best in ("knn", "als") else "content", disliked)
     if anchor is None:
-        return {"scorer": best, "text": "customers with tastes like yours bought it"}
+        return {
+            "scorer": best,
+            "text": "customers with tastes like yours bought it",
+            "kind": "similar_tastes",
+            "about": {},
+        }
     aid = model.item_ids[anchor]
     title = (cat.get(aid) or {}).get("title") or aid
     stars = model.rated[row, anchor]
     bought = model.bought[row, anchor] > 0
+    about = {"title": title}
     if best == "content":
         if stars:
-            what = f"you rated {int(stars)}"
+            what, kind = f"you rated {int(stars)}", "similar_rated"
+            about["stars"] = str(int(stars))
         else:
-            what = "you bought" if bought else "you looked at"
+            what, kind = (
+                ("you bought", "similar_bought") if bought else ("you looked at", "similar_viewed")
+            )
         text = f"similar to {title} {what}"
     elif best == "knn":
+        kind = "bought_with" if bought else "interested_with"
         text = (
             f"bought by people who bought {title}"
             if bought
             else f"chosen by people who were also interested in {title}"
         )
     else:
+        kind = "similar_tastes_liked"
         text = f"customers with tastes like yours (who also liked {title}) bought it"
-    return {"scorer": best, "text": text, "because_of": aid}
+    return {"scorer": best, "text": text, "kind": kind, "about": about, "because_of": aid}
 
 
 def recommend_for_customer(
@@ -249,6 +275,8 @@ def recommend_for_customer(
                 "price": info.get("price"),
                 "score": round(float(scores[0, i]), 4),
                 "reason": reason["text"],
+                "reason_kind": reason["kind"],
+                "reason_about": reason["about"],
                 "scorer": reason["scorer"],
             }
         )
@@ -354,6 +382,7 @@ def similar_products(ctx: ToolContext, product_id: str, k: int = 10) -> dict:
                 "reason": "often chosen by the same customers"
                 if why == "co-interest"
                 else "similar title and description",
+                "reason_kind": "co_interest" if why == "co-interest" else "described_alike",
             }
         )
     return {
@@ -454,6 +483,8 @@ class Recommendation(TypedDict):
     price: float | None
     score: float
     reason: str
+    reason_kind: NotRequired[str]  # what ``reason`` says, for answers in other languages
+    reason_about: NotRequired[dict[str, str]]  # what it names: a category, a title, stars
     scorer: str
 
 
@@ -483,6 +514,7 @@ class SimilarItem(TypedDict):
     category: str | None
     score: float
     reason: str
+    reason_kind: NotRequired[str]
 
 
 @strict

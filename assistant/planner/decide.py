@@ -306,6 +306,10 @@ class Decider:
             args = {"text": e.mention or (category or ""), "k": e.k}
         elif tool == "campaign_brief":
             args = campaign_args(e, product, category)
+        elif tool == "digest":
+            # "What changed in September?" is September against August, not the default
+            # last 30 days under a period line that says September.
+            args = dict(period)
         else:
             args = {}
         return {k: v for k, v in args.items() if v is not None}

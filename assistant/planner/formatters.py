@@ -12,6 +12,7 @@ Formatters never change the result they are given: the same object is what
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from assistant.planner.analyst_reading import (
@@ -41,6 +42,12 @@ from assistant.planner.thread import Call
 # (call, the tool's templates in the answer's language, that language) -> lines
 Formatter = Callable[..., list[str]]
 FORMATTERS: dict[str, Formatter] = {}
+# The recommender's reasons (tools/recommend.py) a language may word from their kind.
+REASON_KINDS = (
+    "best_seller", "best_seller_shop", "popular", "popular_shop", "similar_tastes",
+    "similar_tastes_liked", "similar_rated", "similar_bought", "similar_viewed",
+    "bought_with", "interested_with", "co_interest", "described_alike",
+)  # fmt: skip
 # The next best actions of tools/customers.py a language may word from their parts.
 ACTION_KINDS = (
     "resolve_ticket", "service_recovery", "cart_reminder", "win_back", "win_back_category",
@@ -375,6 +382,11 @@ def _customer_profile(call: Call, t: dict, lang: str = "en") -> list[str]:
     return lines
 
 
+def action_words(action: dict, lang: str = "en") -> str | None:
+    """A customer's next best action in ``lang``'s words (None: keep the tool's text)."""
+    return _action_words(action, spec(lang)["customer_profile"].get("actions"), lang)
+
+
 def _action_words(action: dict, worded: dict | None, lang: str) -> str | None:
     """The next best action in the language's own words, from what it is about; None
     where the tool's text stands (English, or an action this version cannot word)."""
@@ -425,10 +437,37 @@ def _subject(r: dict, t: dict) -> str:
     return fill(t["subject"], title=r["title"], product_id=r["product_id"]) or r["product_id"]
 
 
-def _reason(t: dict):
-    return lambda row: {
-        "reason_note": fill(t["reason_note"], reason=row["reason"]) if row["reason"] else ""
-    }
+def _reason(t: dict, lang: str = "en"):
+    def note(row: dict) -> dict:
+        reason = _reason_words(row, t.get("reasons"), lang) or row["reason"]
+        return {"reason_note": fill(t["reason_note"], reason=reason) if reason else ""}
+
+    return note
+
+
+def reason_words(row: dict, lang: str = "en") -> str | None:
+    """A recommendation's reason in ``lang``'s words (None: keep the tool's text)."""
+    return _reason_words(row, spec(lang)["recommend_for_customer"].get("reasons"), lang)
+
+
+def _reason_words(row: dict, worded: dict | None, lang: str) -> str | None:
+    """A recommendation's reason in the language's own words, from its kind and what it
+    names; None where the tool's English stands (English, or a kind not worded)."""
+    kind = row.get("reason_kind")
+    if not worded or not kind:
+        return None
+    about = row.get("reason_about") or {}
+    if kind in ("best_seller", "popular") and not about.get("category"):
+        kind += "_shop"
+    template = worded.get(kind)
+    if not template:
+        return None
+    return fill(
+        template,
+        category=category_name(about.get("category"), lang),
+        title=about.get("title"),
+        stars=about.get("stars"),
+    )
 
 
 @formatter(
@@ -437,6 +476,8 @@ def _reason(t: dict):
     item={"title", "product_id", "reason_note"},
     cold_start=set(),
     reason_note={"reason"},
+    # Languages that word the recommender's reasons from their kind (English quotes them).
+    reasons={kind: {"category", "title", "stars"} for kind in REASON_KINDS},
 )
 def _recommend_for_customer(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
@@ -445,7 +486,7 @@ def _recommend_for_customer(call: Call, t: dict, lang: str = "en") -> list[str]:
         customer_id=r["customer_id"],
         basis_note=t["cold_start"] if r["cold_start"] else "",
     )
-    return _product_list(call, head, r["recommendations"], t, _reason(t), lang)
+    return _product_list(call, head, r["recommendations"], t, _reason(t, lang), lang)
 
 
 @formatter(
@@ -454,11 +495,12 @@ def _recommend_for_customer(call: Call, t: dict, lang: str = "en") -> list[str]:
     item={"title", "product_id", "reason_note"},
     subject={"title", "product_id"},
     reason_note={"reason"},
+    reasons={kind: {"category", "title", "stars"} for kind in REASON_KINDS},
 )
 def _similar_products(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
     head = fill(t["header"], subject=_subject(r, t))
-    return _product_list(call, head, r["similar"], t, _reason(t), lang)
+    return _product_list(call, head, r["similar"], t, _reason(t, lang), lang)
 
 
 @formatter(
@@ -1108,6 +1150,8 @@ def _digest_record(record: dict) -> str:
     value_figures={"now", "n", "before", "before_n"},
     interval={"lo", "hi"},
     since_note={"since"},
+    # Languages that word the digest's reading from its periods (English quotes the tool).
+    reading={"since", "until", "days", "compare_since", "compare_until", "tested"},
 )
 def _digest(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
@@ -1138,8 +1182,27 @@ def _digest(call: Call, t: dict, lang: str = "en") -> list[str]:
             or ""
         )
         lines += [fill(t["also"], line=line) or "" for line in item["also"]]
-    lines.append(fill(t["read_as"], interpretation=r["interpretation"]) or "")
+    reading = _digest_reading(r, t.get("reading")) or r["interpretation"]
+    lines.append(fill(t["read_as"], interpretation=reading) or "")
     return lines
+
+
+def _digest_reading(r: dict, template: str | None) -> str | None:
+    if not template:
+        return None
+    try:
+        days = (date.fromisoformat(r["until"]) - date.fromisoformat(r["since"])).days + 1
+    except (KeyError, TypeError, ValueError):
+        return None
+    return fill(
+        template,
+        since=r["since"],
+        until=r["until"],
+        days=days,
+        compare_since=r.get("compare_since"),
+        compare_until=r.get("compare_until"),
+        tested=sum((r.get("tested") or {}).values()),
+    )
 
 
 # Formatters and answer texts kept in their own modules declare themselves on import.

@@ -7,6 +7,8 @@ characters), ids become links that open the matching panel.
 
 from __future__ import annotations
 
+from assistant.planner.formatters import action_words, reason_words
+from assistant.planner.render import word
 from assistant.sanitize import html_text
 from assistant.webapp.i18n import text
 from assistant.webapp.render import link
@@ -29,125 +31,148 @@ def _tile(label: str, value: str) -> str:
     return f"<div><b>{html_text(label)}</b>{value}</div>"
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> str:
+def _table(headers: list[str], rows: list[list[str]], lang: str = "en") -> str:
     if not rows:
-        return "<p><i>none</i></p>"
+        return f"<p><i>{text('card.none', lang)}</i></p>"
     head = "".join(f"<th>{html_text(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
     return f'<table class="mini"><tr>{head}</tr>{body}</table>'
 
 
-def _identity(profile: dict) -> str:
+def _identity(profile: dict, lang: str = "en") -> str:
     ident = profile.get("identity") or {}
     shown = [k for k in CONTACT_ORDER if k in ident]
-    tiles = "".join(_tile(k.replace("_", " "), _v(ident.get(k))) for k in shown)
+    tiles = "".join(_tile(text(f"card.contact.{k}", lang), _v(ident.get(k))) for k in shown)
     note = (
-        '<p class="masked">Contact details are hidden for the marketer role.</p>'
+        f'<p class="masked">{text("card.masked", lang)}</p>'
         if profile.get("identity_masked")
         else ""
     )
     return f'<div class="card-grid">{tiles}</div>{note}'
 
 
-def profile_html(profile: dict, recs: dict) -> str:
-    """The buyer context card for one customer."""
+def profile_html(profile: dict, recs: dict, lang: str = "en") -> str:
+    """The buyer context card for one customer, its labels in ``lang`` (the data as
+    the shop has it; the next best action in the language's words where it has them)."""
     rfm, churn, orders = profile["rfm"], profile["churn"], profile["orders"]
     clv = profile.get("clv") or {}
+
+    def t(key: str, **fields) -> str:
+        return text(f"card.{key}", lang, **fields)
+
+    def named(table: str, value):
+        # Segments, risks, statuses and labels in the card's language (the answers' words).
+        return word(lang, table, value) if value is not None else None
+
+    segment = named("segments", profile.get("segment"))
+
     head = (
-        f'<h3 class="buyer-title">Buyer {html_text(profile["customer_id"])}'
-        f" · {html_text(str(profile.get('segment')))}</h3>"
+        f'<h3 class="buyer-title">{t("buyer", customer_id=html_text(profile["customer_id"]))}'
+        f" · {html_text(str(segment))}</h3>"
     )
+    counts = t("orders_value", completed=orders["completed"], returned=orders["returned"])
     figures = "".join(
         [
-            _tile("segment", _v(profile.get("segment"))),
+            _tile(t("segment"), _v(segment)),
             _tile("RFM", html_text(f"R{rfm['r']} F{rfm['f']} M{rfm['m']}")),
-            _tile("recency", _v(rfm.get("recency_days"), " days")),
-            _tile(
-                "orders",
-                html_text(f"{orders['completed']} completed · {orders['returned']} returned"),
-            ),
-            _tile("spend", _v(profile.get("spend"))),
-            _tile("avg order", _v(profile.get("average_order_value"))),
-            _tile("CLV (2 y)", _v(clv.get("estimate"))),
-            _tile("churn risk", _v(churn.get("risk"))),
-            _tile("next order due", _v(churn.get("expected_next_order"))),
+            _tile(t("recency"), _v(rfm.get("recency_days"), t("days"))),
+            _tile(t("orders"), html_text(counts)),
+            _tile(t("spend"), _v(profile.get("spend"))),
+            _tile(t("avg_order"), _v(profile.get("average_order_value"))),
+            _tile(t("clv"), _v(clv.get("estimate"))),
+            _tile(t("churn_risk"), _v(named("risks", churn.get("risk")))),
+            _tile(t("next_order_due"), _v(churn.get("expected_next_order"))),
         ]
     )
     action = profile.get("next_best_action") or {}
+    action_text = action_words(action, lang) or action.get("text") or "—"
     parts = [
         '<div class="buyer-card">',
         head,
-        _identity(profile),
+        _identity(profile, lang),
         f'<div class="card-grid">{figures}</div>',
-        f"<p><b>Next best action</b>: {html_text(action.get('text') or '—')}</p>",
-        "<h4>Recent orders</h4>",
+        f"<p><b>{t('next_best_action')}</b>: {html_text(action_text)}</p>",
+        f"<h4>{t('recent_orders')}</h4>",
         _table(
-            ["order", "date", "status", "total", "products"],
+            [t("col.order"), t("col.date"), t("col.status"), t("col.total"), t("col.products")],
             [
                 [
                     html_text(o["order_id"]),
                     _v((o.get("ordered_at") or "")[:10]),
-                    _v(o.get("status")),
+                    _v(named("statuses", o.get("status"))),
                     _v(o.get("total")),
                     ", ".join(link("product", p) for p in o.get("products") or []),
                 ]
                 for o in orders.get("recent") or []
             ],
+            lang,
         ),
-        "<h4>Reviews</h4>",
+        f"<h4>{t('reviews')}</h4>",
         _table(
-            ["review", "product", "stars", "sentiment", "text"],
+            [t("col.review"), t("col.product"), t("col.stars"), t("col.sentiment"), t("col.text")],
             [
                 [
                     html_text(r["review_id"]),
                     link("product", r["product_id"]),
                     _v(r.get("rating")),
-                    _v(r.get("sentiment")) + (" · mixed" if r.get("mixed") else ""),
-                    sentences_html(r["sentences"])
+                    _v(named("polarity", r.get("sentiment")))
+                    + (f" · {t('mixed')}" if r.get("mixed") else ""),
+                    sentences_html(r["sentences"], lang)
                     if r.get("mixed") and r.get("sentences")
                     else html_text((r.get("text") or "")[:200]),
                 ]
                 for r in profile.get("reviews") or []
             ],
+            lang,
         ),
-        "<h4>Open tickets</h4>",
+        f"<h4>{t('open_tickets')}</h4>",
         _table(
-            ["ticket", "opened", "age (days)", "status", "order", "subject", "text"],
+            [
+                t("col.ticket"),
+                t("col.opened"),
+                t("col.age"),
+                t("col.status"),
+                t("col.order"),
+                t("col.subject"),
+                t("col.text"),
+            ],  # fmt: skip
             [
                 [
-                    html_text(t["ticket_id"]),
-                    _v((t.get("opened_at") or "")[:10]),
-                    _v(t.get("age_days")),
-                    _v(t.get("status")),
+                    html_text(tk["ticket_id"]),
+                    _v((tk.get("opened_at") or "")[:10]),
+                    _v(tk.get("age_days")),
+                    _v(named("statuses", tk.get("status"))),
                     html_text(
-                        f"{t['order_id']} ({t.get('order_status') or '?'})"
-                        if t.get("order_id")
+                        f"{tk['order_id']} ({tk.get('order_status') or '?'})"
+                        if tk.get("order_id")
                         else ""
                     ),
-                    html_text(t.get("subject") or ""),
+                    html_text(tk.get("subject") or ""),
                     # Customer-written: escaped like review text, flags shown above the card.
-                    html_text(t.get("text") or ""),
+                    html_text(tk.get("text") or ""),
                 ]
-                for t in profile.get("open_tickets") or []
+                for tk in profile.get("open_tickets") or []
             ],
+            lang,
         ),
-        "<h4>Recommendations</h4>",
+        f"<h4>{t('recommendations')}</h4>",
     ]
     if recs.get("error"):
         parts.append(error_html(recs["error"]))
     else:
         parts.append(
             _table(
-                ["#", "product", "title", "why"],
+                ["#", t("col.product"), t("col.title"), t("col.why")],
                 [
                     [
                         html_text(r["rank"]),
                         link("product", r["product_id"]),
                         html_text(r.get("title") or ""),
-                        html_text(r.get("reason") or ""),
+                        html_text(reason_words(r, lang) or r.get("reason") or ""),
                     ]
                     for r in recs.get("recommendations") or []
                 ],
+                lang,
             )
         )
         if recs.get("method"):

@@ -49,7 +49,7 @@ def flags_html(*results: dict) -> str:
 
 
 # -- buyer context ---------------------------------------------------------------------
-def buyer_context(assistant, customer_id: str | None, role: str) -> str:
+def buyer_context(assistant, customer_id: str | None, role: str, lang: str = "en") -> str:
     """The profile card of one customer: segment, RFM, CLV, churn, orders, reviews,
     tickets and recommendations with reasons; contact details only for roles that may."""
     try:
@@ -59,7 +59,7 @@ def buyer_context(assistant, customer_id: str | None, role: str) -> str:
         profile = toolbox.call("customer_profile", customer_id=customer_id.strip()).unwrap()
         found = toolbox.call("recommend_for_customer", customer_id=profile["customer_id"], k=5)
         recs = found.result if found.ok else {"error": str(found.error)}
-        return flags_html(profile, recs) + profile_html(profile, recs)
+        return flags_html(profile, recs) + profile_html(profile, recs, lang)
     except Exception as exc:
         return error_html(_error_text(exc))
 

@@ -29,18 +29,22 @@ def build_buyer_tab(ctx: TabContext) -> BuyerTab:
         note = gr.Markdown(elem_id="buyer-note")
         card = gr.HTML(elem_id="buyer-card", js_on_load=LINK_JS)
 
-    def on_look_up(cid, request: gr.Request):
-        return panels.buyer_context(ctx.assistant, cid, ctx.role_of(request))
+    def on_look_up(cid, lang=None, request: gr.Request = None):
+        return panels.buyer_context(ctx.assistant, cid, ctx.role_of(request), i18n.language(lang))
 
     look_up.click(
         on_look_up,
-        inputs=[customer_id],
+        inputs=ctx.inputs(customer_id),
         outputs=[card],
         api_name="buyer_context",
         concurrency_id="panels",
         concurrency_limit=ctx.limit,
     )
     customer_id.submit(
-        on_look_up, [customer_id], [card], concurrency_id="panels", concurrency_limit=ctx.limit
+        on_look_up,
+        ctx.inputs(customer_id),
+        [card],
+        concurrency_id="panels",
+        concurrency_limit=ctx.limit,
     )
     return BuyerTab(customer_id=customer_id, note=note, card=card)
