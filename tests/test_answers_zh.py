@@ -78,6 +78,7 @@ READINGS = (
     "recommend_for_customer.reasons.",
     "similar_products.reasons.",
     "digest.reading",
+    "digest.titles.",
 )
 
 

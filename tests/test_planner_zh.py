@@ -239,6 +239,15 @@ def test_chinese_refusal_and_clarification(zh_ctx):
     assert p.kind == "clarify" and "C99999" in p.text and "没有找到" in p.text
 
 
+def test_a_tool_the_role_lacks_is_named_in_chinese(zh_ctx):
+    available = {"customer_profile", "analyze", "search_reviews"}
+    p = Decider(zh_ctx, TODAY, available).plan(Thread(question="给 C00010 什么优惠"))
+    assert p.kind == "clarify" and "客户优惠建议" in p.text, p.text
+    assert "数据分析、客户画像、评论检索" in p.text and "suggest" not in p.text
+    english = Decider(zh_ctx, TODAY, available).plan(Thread(question="What could we offer C00010?"))
+    assert english.kind == "clarify" and "suggest what to offer a customer" in english.text
+
+
 def test_chinese_question_on_the_english_shop(en_ctx):
     p = plan(en_ctx, "耳机的电池有什么问题？")
     assert tools_of(p) == ["search_reviews"]

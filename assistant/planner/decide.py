@@ -14,6 +14,7 @@ from assistant.planner import analyst
 from assistant.planner.entities import Entities, extract
 from assistant.planner.intents import OUT_OF_SCOPE, Intent, IntentModel, Speller
 from assistant.planner.language import question_language
+from assistant.planner.render import label, word
 from assistant.planner.resources import prompts
 from assistant.planner.thread import Thread
 from assistant.templates import fill_all
@@ -192,10 +193,14 @@ class Decider:
         return clarify(key, self.lang, **values)
 
     def _not_allowed(self, missing: list[str]) -> Plan:
+        if self.lang == "en":
+            named, sep = (lambda t: PURPOSES.get(t, t)), ", "
+        else:  # the tools' purposes are English: other languages name them by their labels
+            named, sep = (lambda t: label(t, self.lang)), word(self.lang, "list_sep")
         return self._clarify(
             "not_allowed",
-            tools=", ".join(PURPOSES.get(t, t) for t in missing),
-            available=", ".join(PURPOSES.get(t, t) for t in sorted(self.available)),
+            tools=sep.join(named(t) for t in missing),
+            available=sep.join(named(t) for t in sorted(self.available)),
         )
 
     def _arguments(self, tools: list[str], e: Entities, thread: Thread, follow_up: bool) -> Plan:

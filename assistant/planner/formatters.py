@@ -48,6 +48,11 @@ REASON_KINDS = (
     "similar_tastes_liked", "similar_rated", "similar_bought", "similar_viewed",
     "bought_with", "interested_with", "co_interest", "described_alike",
 )  # fmt: skip
+# The digest's kinds of item (tools/digest.py) a language may title from their parts.
+DIGEST_TITLES = (
+    "complaint_spike", "return_wave", "cancel_wave", "rating_drop", "new_topic",
+    "at_risk_customers", "segment_grew", "segment_shrank", "ticket_surge",
+)  # fmt: skip
 # The next best actions of tools/customers.py a language may word from their parts.
 ACTION_KINDS = (
     "resolve_ticket", "service_recovery", "cart_reminder", "win_back", "win_back_category",
@@ -1150,8 +1155,10 @@ def _digest_record(record: dict) -> str:
     value_figures={"now", "n", "before", "before_n"},
     interval={"lo", "hi"},
     since_note={"since"},
-    # Languages that word the digest's reading from its periods (English quotes the tool).
+    # Languages that word the digest's reading from its periods and each item's title
+    # from its kind and where it happened (English quotes the tool).
     reading={"since", "until", "days", "compare_since", "compare_until", "tested"},
+    titles={kind: {"where", "aspect", "count"} for kind in DIGEST_TITLES},
 )
 def _digest(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
@@ -1173,7 +1180,7 @@ def _digest(call: Call, t: dict, lang: str = "en") -> list[str]:
             fill(
                 t["item"],
                 rank=rank,
-                title=item["title"],
+                title=_digest_title(item, t.get("titles"), lang) or item["title"],
                 figures=_digest_figures(item, t),
                 since_note=fill(t["since_note"], since=item["since"]) if item["since"] else "",
                 records=records or word(lang, "none"),
@@ -1185,6 +1192,29 @@ def _digest(call: Call, t: dict, lang: str = "en") -> list[str]:
     reading = _digest_reading(r, t.get("reading")) or r["interpretation"]
     lines.append(fill(t["read_as"], interpretation=reading) or "")
     return lines
+
+
+def _digest_title(item: dict, worded: dict | None, lang: str) -> str | None:
+    """An item's title in the language's own words; None where the tool's stands."""
+    kind = item.get("kind")
+    if not worded or not kind:
+        return None
+    where = item.get("where") or {}
+    label = where.get("label")
+    if kind == "segment_shift":
+        kind = "segment_grew" if (item.get("change") or 0) > 0 else "segment_shrank"
+        label = word(lang, "segments", label)
+    elif where.get("level") == "category":
+        label = category_name(label, lang)
+    template = worded.get(kind)
+    if not template:
+        return None
+    return fill(
+        template,
+        where=label,
+        aspect=aspect_name(item.get("aspect"), lang),
+        count=(item.get("now") or {}).get("n"),
+    )
 
 
 def _digest_reading(r: dict, template: str | None) -> str | None:
