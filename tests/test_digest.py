@@ -75,6 +75,8 @@ def test_rules_parse_and_defaults():
         ({"detectors": {"complaint_spike": {"zz": 1}}}, "unknown key(s) ['zz']"),
         ({"detectors": {"at_risk_customers": {"top_share": 5}}}, "top_share is a share"),
         ({"colour": "red"}, "unknown key(s) ['colour']"),
+        ({"detectors": {"new_topic": {"action_zh": ["x"]}}}, "action_zh must be a text"),
+        ({"detectors": {"new_topic": {"action_fr": "x"}}}, "unknown key(s) ['action_fr']"),
     ],
 )
 def test_bad_rules_name_the_entry(change, message):
@@ -92,3 +94,29 @@ def test_the_shipped_rules_load_and_a_shop_edit_is_read(tmp_path):
     own.write_text("max_items: [")
     with pytest.raises(dg.RulesError, match="not valid YAML"):
         dg.load_rules(own)
+
+
+def test_every_shipped_action_is_worded_in_chinese_with_the_same_blanks():
+    import re
+
+    for name, det in dg.load_rules().detectors.items():
+        assert det.action and det.actions.get("zh"), name
+        blanks = set(re.findall(r"{(\w+)}", det.action))
+        assert set(re.findall(r"{(\w+)}", det.actions["zh"])) == blanks, name
+
+
+def test_an_action_names_its_aspect_in_each_language():
+    det = dg.Detector(
+        "new_topic",
+        action="Read the complaints about {aspect}.",
+        actions={"zh": "阅读关于{aspect}的投诉。"},
+    )
+    out = dg._actions(det, aspect="battery")
+    assert out == {
+        "action": "Read the complaints about battery.",
+        "actions": {"zh": "阅读关于电池的投诉。"},
+    }
+    # A rule the shop left without a Chinese action: the item has the English one only.
+    assert dg._actions(dg.Detector("new_topic", action="Read {aspect}."), aspect="fit") == {
+        "action": "Read fit."
+    }

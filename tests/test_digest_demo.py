@@ -237,3 +237,29 @@ def test_the_chat_digest_covers_the_period_asked_for(demo_dir):
         # No period asked for: the shop's default window.
         reply = bot.ask("Anything I should worry about?", role="marketer")
         assert reply.tool_calls[0].args == {}
+
+
+def test_a_chinese_digest_answer_titles_and_advises_in_chinese(monthly):
+    import re
+
+    from assistant.planner.compose import render_call
+    from assistant.planner.thread import Call
+
+    items = 0
+    for result in monthly.values():
+        zh = render_call(Call("c1", "digest", {}, result), "zh")
+        en = render_call(Call("c1", "digest", {}, result), "en")
+        assert zh[-1].startswith("理解为：") and "天）相对" in zh[-1]
+        for item in result["items"]:
+            line = next(x for x in zh if x.startswith(f"{result['items'].index(item) + 1}. "))
+            assert item["title"] not in line and item["action"] not in line, line
+            assert item["actions"]["zh"] in line, line
+            title = line.split("：", 1)[0]
+            # What is left of the title once the place is taken out is Chinese.
+            rest = title.replace(item["where"]["label"], "").replace(item["where"]["id"], "")
+            assert not re.search(r"[A-Za-z]{3,}", rest), line
+            items += 1
+        assert (
+            any(item["title"] in x for x in en for item in result["items"]) or not result["items"]
+        )
+    assert items

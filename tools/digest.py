@@ -21,15 +21,15 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypedDict
 
 from assistant.errors import UserError
+from tools import aliases, resolve
 from tools import metric_layer as ml
-from tools import resolve
 from tools.analyze import _compare_period
 from tools.context import ToolContext
 from tools.insights import wilson
@@ -67,6 +67,8 @@ class Detector:
     z: float = 1.96
     impact: float = 1.0
     action: str = ""
+    # The action in other languages (``action_zh``: Chinese), by language code.
+    actions: dict[str, str] = field(default_factory=dict)
     max_before: int = 0
     top_share: float = 0.1
     min_customers: int = 1
@@ -84,6 +86,8 @@ class Rules:
     detectors: dict[str, Detector] = field(default_factory=dict)
 
 
+# Actions in other languages than English, by language code -> their key in a rule.
+ACTION_KEYS = {"zh": "action_zh"}
 _NUMBERS = {
     "min_n": int, "min_hits": int, "max_before": int, "min_customers": int, "min_now": int,
     "min_change": float, "z": float, "impact": float, "top_share": float, "min_ratio": float,
@@ -117,7 +121,7 @@ def parse_rules(doc: Any, source: str = "digest_rules.yaml") -> Rules:
             raise RulesError(f"{where}: unknown detector (known: {', '.join(DETECTORS)})")
         if not isinstance(entry, dict):
             raise RulesError(f"{where}: expected a mapping")
-        known = {"enabled", "levels", "action", *_NUMBERS}
+        known = {"enabled", "levels", "action", *ACTION_KEYS.values(), *_NUMBERS}
         if set(entry) - known:
             raise RulesError(f"{where}: unknown key(s) {sorted(set(entry) - known)}")
         values: dict[str, Any] = {"name": name}
@@ -141,6 +145,11 @@ def parse_rules(doc: Any, source: str = "digest_rules.yaml") -> Rules:
             values["levels"] = tuple(levels)
         if "action" in entry:
             values["action"] = " ".join(str(entry["action"]).split())
+        worded = {lang: entry[key] for lang, key in ACTION_KEYS.items() if key in entry}
+        for lang, text in worded.items():
+            if not isinstance(text, str) or not text.strip():
+                raise RulesError(f"{where}: {ACTION_KEYS[lang]} must be a text")
+        values["actions"] = {lang: " ".join(text.split()) for lang, text in worded.items()}
         if values.get("top_share", 0.1) > 1:
             raise RulesError(f"{where}: top_share is a share, 0..1")
         detectors[name] = Detector(**values)
@@ -273,6 +282,7 @@ class Item(TypedDict):
     evidence: list[dict[str, Any]]
     also: list[str]
     action: str
+    actions: NotRequired[dict[str, str]]  # the action in other languages, by language code
     series: list[Point]
 
 
@@ -406,11 +416,25 @@ def _figure(hits: int | None, n: int, value: float | None = None) -> Figure:
     return {"value": value, "n": n, "hits": None, "ci": None}
 
 
-def _action(det: Detector, **names: str) -> str:
-    text = det.action
+def _action(text: str, **names: str) -> str:
     for key, value in names.items():
         text = text.replace("{" + key + "}", value)
     return text
+
+
+def _actions(det: Detector, **names: str) -> dict:
+    """The item's ``action`` (English) and, where the rules word it in other languages
+    too, ``actions`` by language, with an aspect named in that language."""
+    out: dict[str, Any] = {"action": _action(det.action, **names)}
+    worded = {}
+    for lang, text in det.actions.items():
+        local = dict(names)
+        if local.get("aspect"):
+            local["aspect"] = aliases.aspect_label(local["aspect"], lang)
+        worded[lang] = _action(text, **local)
+    if worded:
+        out["actions"] = worded
+    return out
 
 
 def _label(level: str, key: Any, title: str | None) -> str:
@@ -494,7 +518,7 @@ def _rate_rises(scan: _Scan, det: Detector) -> list[Item]:
                     "impact": round(det.impact * change * n1, 2),
                     "evidence": [{"id": i} for i in g.evidence],
                     "also": [said[1]] if said else [],
-                    "action": _action(det, where=where, aspect=aspect or "", since=since or ""),
+                    **_actions(det, where=where, aspect=aspect or "", since=since or ""),
                     "series": series,
                 }
             )
@@ -665,7 +689,7 @@ def _rating_drops(scan: _Scan, det: Detector) -> list[Item]:
                     "impact": round(det.impact * drop * g.n / 4, 2),
                     "evidence": [{"id": i} for i in g.evidence],
                     "also": [said[1]] if said else [],
-                    "action": _action(det, where=where),
+                    **_actions(det, where=where),
                     "series": series,
                 }
             )
@@ -715,7 +739,7 @@ def _new_topics(scan: _Scan, det: Detector) -> list[Item]:
                 "impact": round(det.impact * ((g.hits or 0) - h0), 2),
                 "evidence": [{"id": i} for i in g.evidence],
                 "also": [],
-                "action": _action(det, aspect=str(aspect)),
+                **_actions(det, aspect=str(aspect)),
                 "series": series,
             }
         )
@@ -786,7 +810,7 @@ def _at_risk(scan: _Scan, det: Detector) -> list[Item]:
                 for r in fresh[:50]
             ],
             "also": [],
-            "action": det.action,
+            **_actions(det),
             "series": [],
         }
     ]
@@ -867,7 +891,7 @@ def _segment_shifts(scan: _Scan, det: Detector) -> list[Item]:
                     for c in (moved if change > 0 else left)[:20]
                 ],
                 "also": [f"{len(moved)} buyers moved in, {len(left)} moved out"],
-                "action": _action(det, where=seg),
+                **_actions(det, where=seg),
                 "series": [],
             }
         )
@@ -913,7 +937,7 @@ def _ticket_surges(scan: _Scan, det: Detector) -> list[Item]:
                 "impact": round(det.impact * (now - before), 2),
                 "evidence": [{"id": i} for i in (ids or [])],
                 "also": [f"{still_open} of {now} still open"],
-                "action": _action(det, where=str(shown)),
+                **_actions(det, where=str(shown)),
                 "series": [],
             }
         )

@@ -1184,7 +1184,7 @@ def _digest(call: Call, t: dict, lang: str = "en") -> list[str]:
                 figures=_digest_figures(item, t),
                 since_note=fill(t["since_note"], since=item["since"]) if item["since"] else "",
                 records=records or word(lang, "none"),
-                action=item["action"],
+                action=(item.get("actions") or {}).get(lang) or item["action"],
             )
             or ""
         )
