@@ -263,3 +263,17 @@ def test_a_chinese_digest_answer_titles_and_advises_in_chinese(monthly):
             any(item["title"] in x for x in en for item in result["items"]) or not result["items"]
         )
     assert items
+
+
+def test_the_home_tab_cards_in_chinese(monthly):
+    from html import escape
+
+    from assistant.planner.formatters import digest_title
+    from assistant.webapp.tab_digest import card_html
+
+    for result in monthly.values():
+        for rank, item in enumerate(result["items"], 1):
+            zh, en = card_html(rank, item, "zh"), card_html(rank, item, "en")
+            assert escape(digest_title(item, "zh")) in zh and escape(item["title"]) in en
+            assert escape(item["actions"]["zh"]) in zh and "建议：" in zh
+            assert "Suggested:" in en and "Suggested:" not in zh

@@ -88,6 +88,14 @@ def _wait_for_tabs(page, lang: str) -> None:
     )
 
 
+def _wait_for_text(page, selector: str, text: str) -> None:
+    # In a tab not shown, so read from the document rather than waited on as visible.
+    page.wait_for_function(
+        "([sel, text]) => (document.querySelector(sel)?.textContent || '').includes(text)",
+        arg=[selector, text],
+    )
+
+
 def test_switch_to_chinese_ask_an_example_and_back(page, tmp_path):
     english = [i18n.text(key, "en") for key in TABS]
     chinese = [i18n.text(key, "zh") for key in TABS]
@@ -103,6 +111,8 @@ def test_switch_to_chinese_ask_an_example_and_back(page, tmp_path):
         arg="\n".join(i18n.examples("zh")),
     )
     assert page.locator("#ask").inner_text().strip() == i18n.text("chat.ask", "zh")
+    # The home tab's cards are written again in the chosen language.
+    _wait_for_text(page, "#digest-summary", "变化摘要")
     placeholder = page.locator("#question textarea").get_attribute("placeholder")
     assert placeholder == i18n.text("chat.question", "zh")
     page.screenshot(path=str(tmp_path / "zh.png"), full_page=True)
@@ -126,6 +136,7 @@ def test_switch_to_chinese_ask_an_example_and_back(page, tmp_path):
     _switch(page, "en")
     assert _tab_names(page) == english
     page.locator("#who", has_text="Logged in as").wait_for()
+    _wait_for_text(page, "#digest-summary", "What changed")
     page.locator("#new-thread").click()
     page.locator("#notice", has_text="New thread started").wait_for()
     assert _examples(page) == i18n.examples("en")

@@ -1194,6 +1194,11 @@ def _digest(call: Call, t: dict, lang: str = "en") -> list[str]:
     return lines
 
 
+def digest_title(item: dict, lang: str = "en") -> str | None:
+    """A digest item's title in ``lang``'s words (None: keep the tool's title)."""
+    return _digest_title(item, spec(lang)["digest"].get("titles"), lang)
+
+
 def _digest_title(item: dict, worded: dict | None, lang: str) -> str | None:
     """An item's title in the language's own words; None where the tool's stands."""
     kind = item.get("kind")

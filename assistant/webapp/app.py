@@ -142,7 +142,7 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
                 gr.Dropdown(choices=categories),
             )
 
-        demo.load(
+        loaded = demo.load(
             on_load,
             inputs=[lang],
             js=DETECT_JS,
@@ -158,6 +158,17 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
             concurrency_limit=limit,
         )
         lang.change(words, inputs=[lang], outputs=worded, js=SWITCH_JS, api_name=False)
+        # The home tab's cards, once the page knows its language and again on a switch.
+        digest_inputs = [digest.period, digest.since, digest.until, lang]
+        for event in (loaded.then, lang.input):
+            event(
+                digest.refresh,
+                inputs=digest_inputs,
+                outputs=digest.outputs,
+                concurrency_id="panels",
+                concurrency_limit=limit,
+                api_name=False,
+            )
 
         # -- links in evidence, cards and quotes open the right panel ----------------------
         insight_out = product.outputs
@@ -166,7 +177,7 @@ def create_app(assistant, settings: Settings, *, users_path: Path | None = None)
             role = role_of(request)
             kind, ident = evt._data.get("kind"), evt._data.get("id")
             if kind == "customer":
-                html = panels.buyer_context(assistant, ident, role)
+                html = panels.buyer_context(assistant, ident, role, i18n.language(chosen))
                 rest = [gr.skip()] * (1 + len(insight_out))
                 return (gr.Tabs(selected=tab_buyer.TAB_ID), ident, html, *rest)
             if kind == "product":

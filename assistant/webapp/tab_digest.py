@@ -14,6 +14,7 @@ from typing import NamedTuple
 import gradio as gr
 import plotly.graph_objects as go
 
+from assistant.planner.formatters import digest_title
 from assistant.sanitize import html_text
 from assistant.webapp import i18n, panels, tab_audiences, tab_product
 from assistant.webapp.render import link
@@ -29,10 +30,15 @@ LEVEL_KIND = {"product": "product", "category": "category"}
 
 class DigestTab(NamedTuple):
     period: gr.Dropdown
+    since: gr.Textbox
+    until: gr.Textbox
     summary: gr.Markdown
     cards: list  # gr.HTML per slot; links inside them carry kind and id
     plots: list  # gr.Plot per slot
     outputs: list  # what ``refresh`` returns, in order
+    # The handler behind the refresh button: (days, since, until, lang, request) -> outputs,
+    # also run once the page knows its language and whenever the language is switched.
+    refresh: object
 
 
 def build_digest_tab(ctx: TabContext) -> DigestTab:
@@ -65,33 +71,31 @@ def build_digest_tab(ctx: TabContext) -> DigestTab:
                 )
     outputs = [summary, *cards, *plots]
 
-    def on_refresh(days, start, end, request: gr.Request):
-        return refresh(ctx.assistant, ctx.role_of(request), days, start, end)
+    def on_refresh(days, start, end, lang=None, request: gr.Request = None):
+        return refresh(ctx.assistant, ctx.role_of(request), days, start, end, i18n.language(lang))
 
     go_button.click(
         on_refresh,
-        inputs=[period, since, until],
+        inputs=ctx.inputs(period, since, until),
         outputs=outputs,
         concurrency_id="panels",
         concurrency_limit=ctx.limit,
     )
-    return DigestTab(period=period, summary=summary, cards=cards, plots=plots, outputs=outputs)
+    return DigestTab(
+        period=period,
+        since=since,
+        until=until,
+        summary=summary,
+        cards=cards,
+        plots=plots,
+        outputs=outputs,
+        refresh=on_refresh,
+    )
 
 
 def wire(tab: DigestTab, ctx: TabContext, demo: gr.Blocks, tabs: gr.Tabs, product, audiences):
-    """Fill the cards when the page loads, and open the product or audience tab from a
-    card's link (called by ``create_app`` once the other tabs exist)."""
-
-    def on_load(days, request: gr.Request):
-        return refresh(ctx.assistant, ctx.role_of(request), days)
-
-    demo.load(
-        on_load,
-        inputs=[tab.period],
-        outputs=tab.outputs,
-        concurrency_id="panels",
-        concurrency_limit=ctx.limit,
-    )
+    """Open the product or audience tab from a card's link (called by ``create_app`` once
+    the other tabs exist; it also fills the cards once the page knows its language)."""
 
     def on_link(evt: gr.EventData, request: gr.Request):
         kind, ident = evt._data.get("kind"), evt._data.get("id")
@@ -116,9 +120,16 @@ def wire(tab: DigestTab, ctx: TabContext, demo: gr.Blocks, tabs: gr.Tabs, produc
         )
 
 
-def refresh(assistant, role: str, days, since: str | None = None, until: str | None = None) -> list:
-    """The summary line, then each slot's card HTML (or hidden), then its sparkline.
-    A start day, when given, wins over the period length."""
+def refresh(
+    assistant,
+    role: str,
+    days,
+    since: str | None = None,
+    until: str | None = None,
+    lang: str = "en",
+) -> list:
+    """The summary line, then each slot's card HTML (or hidden), then its sparkline, in
+    ``lang``. A start day, when given, wins over the period length."""
     args = {"since": since.strip()} if since and since.strip() else {"period_days": int(days or 30)}
     if until and until.strip():
         args["until"] = until.strip()
@@ -126,25 +137,34 @@ def refresh(assistant, role: str, days, since: str | None = None, until: str | N
         result = assistant.toolbox(role).call("digest", **args).unwrap()
     except Exception as exc:
         log.warning("digest unavailable: %s", exc)
-        message = getattr(exc, "message", None) or "the digest could not be computed"
+        message = getattr(exc, "message", None) or i18n.text("digest.failed", lang)
         hidden = [gr.HTML(visible=False)] * MAX_CARDS
         no_plots = [gr.Plot(visible=False)] * MAX_CARDS
-        return [f"**What changed** is unavailable: {html_text(message)}", *hidden, *no_plots]
+        return [
+            i18n.text("digest.unavailable", lang, message=html_text(message)),
+            *hidden,
+            *no_plots,
+        ]
     items = result["items"][:MAX_CARDS]
-    head = (
-        f"**What changed** {result['since']} to {result['until']}, against "
-        f"{result['compare_since']} to {result['compare_until']}: "
-        + (
-            f"{len(result['items'])} change(s), ranked by impact."
-            if items
-            else "nothing beyond the shop's thresholds."
-        )
+    found = (
+        i18n.text("digest.found", lang, count=len(result["items"]))
+        if items
+        else i18n.text("digest.nothing", lang)
+    )
+    head = i18n.text(
+        "digest.head",
+        lang,
+        since=result["since"],
+        until=result["until"],
+        compare_since=result["compare_since"],
+        compare_until=result["compare_until"],
+        found=found,
     )
     cards, plots = [], []
     for slot in range(MAX_CARDS):
         if slot < len(items):
-            cards.append(gr.HTML(card_html(slot + 1, items[slot]), visible=True))
-            figure = sparkline(items[slot])
+            cards.append(gr.HTML(card_html(slot + 1, items[slot], lang), visible=True))
+            figure = sparkline(items[slot], lang)
             plots.append(gr.Plot(figure, visible=figure is not None))
         else:
             cards.append(gr.HTML("", visible=False))
@@ -152,27 +172,42 @@ def refresh(assistant, role: str, days, since: str | None = None, until: str | N
     return [head, *cards, *plots]
 
 
-def card_html(rank: int, item: dict) -> str:
-    """One card: title, figures with n and interval, since, records, action, links."""
+def card_html(rank: int, item: dict, lang: str = "en") -> str:
+    """One card: title, figures with n and interval, since, records, action, links, in
+    ``lang`` (the title and action in the language's own words where it has them)."""
+
+    def t(key: str, **fields) -> str:
+        return i18n.text(f"digest.{key}", lang, **fields)
+
     where = item["where"]
     links = []
     if where["level"] in LEVEL_KIND:
-        links.append(link(LEVEL_KIND[where["level"]], where["id"], "Open in product insight"))
+        links.append(link(LEVEL_KIND[where["level"]], where["id"], t("open_product")))
     if where["level"] == "category":
-        links.append(link("audience", where["id"], "Build an audience of its buyers"))
+        links.append(link("audience", where["id"], t("build_audience")))
     elif where["level"] in ("segment", "customers"):
-        links.append(link("audience", f"segment:{where['id']}", "Open audiences"))
+        links.append(link("audience", f"segment:{where['id']}", t("open_audiences")))
     now, before = item["now"], item["before"]
     if now["hits"] is not None:
         ci = now["ci"]
-        interval = f", 95% {_pct(ci[0])}–{_pct(ci[1])}" if ci else ""
-        figures = (
-            f"{_pct(now['value'])} ({now['hits']} of {now['n']}{interval}) vs "
-            f"{_pct(before['value'])} ({before['hits']} of {before['n']})"
+        interval = t("interval", lo=_pct(ci[0]), hi=_pct(ci[1])) if ci else ""
+        figures = t(
+            "share_figures",
+            now=_pct(now["value"]),
+            hits=now["hits"],
+            n=now["n"],
+            interval=interval,
+            before=_pct(before["value"]),
+            before_hits=before["hits"],
+            before_n=before["n"],
         )
     else:
-        figures = (
-            f"{_num(now['value'])} (n {now['n']}) vs {_num(before['value'])} (n {before['n']})"
+        figures = t(
+            "value_figures",
+            now=_num(now["value"]),
+            n=now["n"],
+            before=_num(before["value"]),
+            before_n=before["n"],
         )
     records = []
     for record in item["evidence"][:3]:
@@ -187,19 +222,21 @@ def card_html(rank: int, item: dict) -> str:
         text = record.get("quote") or record.get("subject") or record.get("status") or ""
         records.append(f"<li><code>{html_text(ident)}</code> {html_text(text)}</li>")
     also = "".join(f"<li>{html_text(line)}</li>" for line in item["also"])
-    since = f" · since {html_text(item['since'])}" if item["since"] else ""
+    since = t("since_note", since=html_text(item["since"])) if item["since"] else ""
+    title = digest_title(item, lang) or item["title"]
+    action = (item.get("actions") or {}).get(lang) or item["action"]
     return (
-        f'<div class="digest-card"><b>{rank}. {html_text(item["title"])}</b>'
+        f'<div class="digest-card"><b>{rank}. {html_text(title)}</b>'
         f'<div class="ev-meta">{html_text(figures)}{since}</div>'
         + (f"<ul>{also}</ul>" if also else "")
         + (f"<ul>{''.join(records)}</ul>" if records else "")
-        + f"<p><i>Suggested:</i> {html_text(item['action'])}</p>"
+        + f"<p><i>{t('suggested')}</i> {html_text(action)}</p>"
         + (f"<p>{' · '.join(links)}</p>" if links else "")
         + "</div>"
     )
 
 
-def sparkline(item: dict) -> go.Figure | None:
+def sparkline(item: dict, lang: str = "en") -> go.Figure | None:
     points = [p for p in item["series"] if p["value"] is not None]
     if not points:
         return None
@@ -210,11 +247,7 @@ def sparkline(item: dict) -> go.Figure | None:
             y=[p["value"] for p in points],
             mode="lines",
             customdata=[p["n"] for p in points],
-            hovertemplate=(
-                "week of %{x}: %{y:.0%} of %{customdata}<extra></extra>"
-                if rate
-                else "week of %{x}: %{y:.2f} ★ from %{customdata}<extra></extra>"
-            ),
+            hovertemplate=i18n.text("digest.hover_rate" if rate else "digest.hover_rating", lang),
         )
     )
     if item["since"]:
