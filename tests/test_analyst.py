@@ -224,6 +224,7 @@ def test_shop_wide_aspect_summary_has_share_products_and_quotes(planner):
         ("average delivery times by carrier", "carrier"),
         ("what is the website bounce rate", "web analytics"),
         ("which products will sell best next month", "forecast"),
+        ("How did our email campaigns perform?", "email campaign"),
     ],
 )
 def test_data_the_store_does_not_hold_is_said_plainly(planner, question, what):
@@ -231,6 +232,20 @@ def test_data_the_store_does_not_hold_is_said_plainly(planner, question, what):
     assert not reply.tool_calls, "no other tool's output may stand in for the answer"
     assert reply.content.startswith("I can't answer that yet")
     assert what in reply.content.lower()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Draft an email campaign for at-risk customers with 10% off headphones",
+        "Write a newsletter for our champions in Kitchen",
+    ],
+)
+def test_asking_for_a_mailing_is_a_draft_not_its_missing_results(planner, question):
+    reply = ask(planner, question)
+    # This planner is bound without campaign_brief: it says that is the tool it lacks.
+    assert "I can't answer that yet" not in reply.content
+    assert "(draft a campaign email for an audience)" in reply.content, reply.content
 
 
 def test_a_ranking_without_a_metric_asks_which_figure(planner):

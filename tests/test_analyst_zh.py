@@ -262,6 +262,7 @@ def test_chinese_names_find_the_english_shop_categories_and_countries(en_shop, q
         "平均配送时长是多少",
         "网站跳出率是多少",
         "上次邮件的打开率",
+        "营销邮件的效果怎么样",
         "我们有多少员工",
         "竞争对手的价格是多少",
         "明年销售额能到多少",
@@ -271,6 +272,17 @@ def test_what_the_store_does_not_hold_gets_a_plain_chinese_answer(zh_shop, quest
     reply = ask(zh_shop, question)
     assert not reply.tool_calls
     assert reply.content.startswith("暂时无法回答：") and "需要" in reply.content
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["给流失风险客户写一封营销邮件，耳机九折", "帮我起草一封给核心客户的邮件，推荐户外新品"],
+)
+def test_asking_for_a_mailing_in_chinese_is_a_draft(zh_shop, question):
+    reply = ask(zh_shop, question)
+    # This planner is bound without campaign_brief: it says that is the tool it lacks.
+    assert "暂时无法回答" not in reply.content
+    assert "（营销简报）" in reply.content, reply.content
 
 
 def test_complaints_about_delivery_in_reviews_are_no_delivery_times(zh_shop):
