@@ -79,6 +79,7 @@ READINGS = (
     "similar_products.reasons.",
     "digest.reading",
     "digest.titles.",
+    "find_customers.built.",
 )
 
 
@@ -420,3 +421,37 @@ def test_every_recommendation_reason_is_worded_in_chinese(kind):
     assert render_call(Call("c1", "recommend_for_customer", {}, result), "zh")[1].endswith(
         "(the English reason)"
     )
+
+
+# -- how an audience was built, in Chinese ---------------------------------------------------
+def test_an_audience_is_described_in_chinese_from_its_parts():
+    from assistant.planner.formatters import audience_words
+
+    audience = {
+        "built": "in segment Champions; spent at least 500 -> 12 of 300 customers",
+        "built_parts": {"filters": {"segment": "Champions", "min_spend": 500}, "about": None},
+        "count": 12, "of_customers": 300,
+    }  # fmt: skip
+    assert audience_words(audience, "zh") == "分群为核心客户；消费至少 500 → 300 位客户中的 12 位"
+    assert audience_words(audience, "en") is None  # English quotes the tool
+    about = {
+        "built": "wrote a review of Aurora (P0015) labelled negative (40), or a support "
+        "ticket naming it on an order of it (3 more) -> 43 of 300 customers",
+        "built_parts": {"filters": {}, "about": {"product": "Aurora (P0015)",
+                        "sentiment": "negative", "by_review": 40, "by_ticket": 3}},
+        "count": 43, "of_customers": 300,
+    }  # fmt: skip
+    said = audience_words(about, "zh")
+    assert said.startswith(
+        "给Aurora (P0015)写过差评（40 位），或在其订单的客服工单中提到它（另 3 位）"
+    )
+    assert _figures(said) == _figures(about["built"])
+    aspect = {**about, "built_parts": {"filters": {"churn_risk": ["high"]}, "about": {
+        "category": "Headphones", "aspect": "battery", "by_review": 9}}}  # fmt: skip
+    assert audience_words(aspect, "zh").startswith(
+        "在对Headphones（耳机）类目的评论中抱怨过电池；流失风险高 →"
+    )
+    # A filter this version cannot word, or a result without parts: the tool's sentence.
+    odd = {**audience, "built_parts": {"filters": {"loyalty_tier": "gold"}, "about": None}}
+    assert audience_words(odd, "zh") is None
+    assert audience_words({"built": "x", "count": 1, "of_customers": 2}, "zh") is None

@@ -227,6 +227,27 @@ def test_chinese_questions_pick_tool_and_arguments(zh_ctx, question, tool, expec
         assert args.get(key) == value, (question, key, args)
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("给耳机写过差评的客户", {"category": "耳机", "sentiment": "negative"}),
+        ("抱怨电池的客户有哪些", {"sentiment": "negative", "aspect": "battery"}),
+        ("消费超过5000且90天没下单的核心客户", {"min_spend": 5000.0, "inactive_days": 90}),
+        ("对耳机音质满意的客户", {"category": "耳机", "sentiment": "positive"}),
+    ],
+)
+def test_a_description_of_customers_asks_for_them(zh_ctx, question, expected):
+    p = plan(zh_ctx, question)
+    assert tools_of(p) == ["find_customers"], (question, p.calls, p.text)
+    args = args_of(p, "find_customers")
+    assert {k: args.get(k) for k in expected} == expected, args
+
+
+@pytest.mark.parametrize("question", ["耳机的差评有哪些", "客户 C00042 写过的评论"])
+def test_reviews_asked_for_stay_reviews(zh_ctx, question):
+    assert "find_customers" not in tools_of(plan(zh_ctx, question))
+
+
 def test_two_requests_in_one_chinese_question(zh_ctx):
     p = plan(zh_ctx, "C00042 的客户画像，还有应该给他推荐什么？")
     assert tools_of(p) == ["customer_profile", "recommend_for_customer"]

@@ -12,7 +12,7 @@ same facts and its numbers and quotes are checked against them.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Literal
+from typing import Literal, NotRequired
 
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
@@ -84,6 +84,7 @@ def campaign_brief(
         "audience": {
             "filters": audience["filters"],
             "built": audience["built"],
+            "built_parts": audience.get("built_parts"),
             "count": audience["count"],
             "of_customers": audience["of_customers"],
             "segments": audience["stats"]["segments"],
@@ -229,6 +230,7 @@ class Bought(TypedDict):
 class BriefAudience(TypedDict):
     filters: dict
     built: str
+    built_parts: NotRequired[dict | None]
     count: int
     of_customers: int
     segments: dict[str, int]

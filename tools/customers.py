@@ -302,14 +302,12 @@ def find_customers(
         }
         for r in hit.head(sample).itertuples(index=False)
     ]
+    plain = {k: v for k, v in applied.items() if not (about and k in scoped["applied"])}
     out = {
         "filters": applied,
-        "built": built_from(
-            {k: v for k, v in applied.items() if not (about and k in scoped["applied"])},
-            len(ids),
-            len(table),
-            [scoped["note"]] if about else [],
-        ),
+        "built": built_from(plain, len(ids), len(table), [scoped["note"]] if about else []),
+        # What ``built`` says, in parts, for answers in other languages.
+        "built_parts": {"filters": plain, "about": scoped["about"] if about else None},
         "count": len(ids),
         "of_customers": len(table),
         "sample_ids": ids[:sample],
@@ -353,11 +351,13 @@ def complainers(
         applied["product_id"] = subject["product_id"]
         where, params = "p.product_id = ?", [subject["product_id"]]
         name = f"{subject['title']} ({subject['product_id']})"
+        about: dict[str, Any] = {"product": name}
     else:
         cat = resolve.category(ctx, category)
         applied["category"] = cat
         where, params = "p.category = ?", [cat]
         name = f"the {cat} category"
+        about = {"category": cat}
     label = str(sentiment or "negative").strip().lower()
     if label not in SENTIMENT_LABELS:
         raise UserError(f"unknown sentiment {label!r}", hint="use positive, neutral or negative")
@@ -372,7 +372,8 @@ def complainers(
                     AND r.customer_id IS NOT NULL AND {where}"""  # noqa: S608 -- where is one of two constants above
         ids = {r[0] for r in cur.execute(sql, [wanted, *params]).fetchall()}
         note = f"complained about {wanted} in a review of {name}"
-        return {"ids": ids, "applied": applied, "note": note}
+        about.update(aspect=wanted, by_review=len(ids))
+        return {"ids": ids, "applied": applied, "note": note, "about": about}
     applied["sentiment"] = label
     labelled = cur.execute("SELECT count(*) FROM review_sentiment").fetchone()[0]
     if labelled:
@@ -391,6 +392,7 @@ def complainers(
               WHERE r.customer_id IS NOT NULL AND {test} AND {where}"""  # noqa: S608 -- constants only
     ids = {r[0] for r in cur.execute(sql, [*args, *params]).fetchall()}
     note = f"wrote {how}"
+    about.update(sentiment=label, by_review=len(ids), by_stars=not labelled)
     if label == "negative":
         # A ticket on an order of the product that names it (its title up to the
         # first comma, as customers and the help desk write it) is a complaint about it.
@@ -406,7 +408,8 @@ def complainers(
                 f" ({len(ids) - len(by_ticket)}), or a support ticket naming it on an order "
                 f"of it ({len(by_ticket)} more)"
             )
-    return {"ids": ids, "applied": applied, "note": note}
+            about["by_ticket"] = len(by_ticket)
+    return {"ids": ids, "applied": applied, "note": note, "about": about}
 
 
 SENTIMENT_LABELS = ("positive", "neutral", "negative")
@@ -656,6 +659,7 @@ class AudienceStats(TypedDict):
 class FindCustomersResult(TypedDict):
     filters: dict[str, Any]
     built: str
+    built_parts: NotRequired[dict[str, Any]]
     count: int
     of_customers: int
     sample_ids: list[str]

@@ -10,7 +10,7 @@ assistant/guard.py); this is the offline planner's.
 from __future__ import annotations
 
 from assistant import templates
-from assistant.planner.formatters import formatter
+from assistant.planner.formatters import audience_words, formatter
 from assistant.planner.render import aspect_name, fill, pct, shorten, word
 from assistant.planner.thread import Call
 
@@ -59,7 +59,7 @@ def campaign_answer(call: Call, t: dict, lang: str = "en") -> list[str]:
             t["audience"],
             count=a["count"],
             of_customers=a["of_customers"],
-            built=a["built"],
+            built=audience_words(a, lang) or a["built"],
             segments=segments,
         )
     ]

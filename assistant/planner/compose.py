@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from assistant import templates
 from assistant.planner.decide import Plan, narrow_previous
-from assistant.planner.formatters import FORMATTERS, generic
+from assistant.planner.formatters import FORMATTERS, audience_words, generic
 from assistant.planner.language import question_language
 from assistant.planner.now import Now
 from assistant.planner.render import fill, label, period_line, spec, word
@@ -207,7 +207,7 @@ def _filter_words(key: str, value, lang: str) -> str:
 def audience_lines(result: dict, csv_path: str | None, lang: str = "en") -> list[str]:
     """How an audience was built and its size, and where its CSV is."""
     t = _texts(lang)
-    lines = [fill(t["audience_built"], built=result.get("built"))]
+    lines = [fill(t["audience_built"], built=audience_words(result, lang) or result.get("built"))]
     if csv_path:
         lines.append(fill(t["audience_csv"], count=result.get("count"), path=csv_path))
     return [line for line in lines if line]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from assistant.planner import analyst
+from assistant.planner import analyst, analyst_zh
 from assistant.planner.entities import Entities, extract
 from assistant.planner.intents import OUT_OF_SCOPE, Intent, IntentModel, Speller
 from assistant.planner.language import question_language
@@ -113,6 +113,7 @@ class Decider:
         if narrowed is not None:
             return narrowed
         chosen, ranking = self.intents.classify(e.masked or question)
+        chosen = _people_asked_for(chosen, ranking, raw, self.lang)
         chosen, ranking = analyst.without_analyst_tools(chosen, ranking, self.intents.scale)
         reading = analyst.read(
             self.ctx, question, e, self.today, [c.tool for c in chosen], self.available
@@ -384,6 +385,18 @@ def _carry_over(previous: dict, new: dict) -> dict:
         out.pop("until", None)
     out.update(new)
     return out
+
+
+def _people_asked_for(chosen: list[Intent], ranking: list[Intent], raw: str, lang: str):
+    """"给 P0015 写过差评的客户" names reviews but asks for the people who wrote them: when
+    a Chinese question asks for customers and the audience tool's cue fired too, the
+    audience is the answer, not the reviews or the product's figures."""
+    if lang != "zh" or not chosen or not analyst_zh.asks_for_people(raw):
+        return chosen
+    if chosen[0].tool not in ("search_reviews", "product_insights"):
+        return chosen
+    audience = next((i for i in ranking if i.tool == "find_customers" and i.cue), None)
+    return [audience] if audience else chosen
 
 
 def _from_reading(reading: analyst.Reading, e: Entities) -> Plan:

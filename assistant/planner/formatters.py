@@ -53,6 +53,11 @@ DIGEST_TITLES = (
     "complaint_spike", "return_wave", "cancel_wave", "rating_drop", "new_topic",
     "at_risk_customers", "segment_grew", "segment_shrank", "ticket_surge",
 )  # fmt: skip
+# The filters of an audience (tools/customers.py) a language may word from their parts.
+AUDIENCE_FILTERS = (
+    "segment", "min_spend", "max_spend", "inactive_days", "active_within_days", "churn_risk",
+    "country", "category", "product_id", "viewed_category", "sentiment", "aspect",
+)  # fmt: skip
 # The next best actions of tools/customers.py a language may word from their parts.
 ACTION_KINDS = (
     "resolve_ticket", "service_recovery", "cart_reminder", "win_back", "win_back_category",
@@ -387,6 +392,62 @@ def _customer_profile(call: Call, t: dict, lang: str = "en") -> list[str]:
     return lines
 
 
+def audience_words(audience: dict, lang: str = "en") -> str | None:
+    """How an audience was built, with its size, in ``lang``'s words (None: keep the
+    tool's ``built``, as English does and as results without ``built_parts`` must)."""
+    w = spec(lang)["find_customers"].get("built")
+    parts = audience.get("built_parts")
+    if not w or not isinstance(parts, dict):
+        return None
+    shown: list[str] = []
+    about = parts.get("about")
+    if about:
+        subject = about.get("product") or fill(
+            w["category_subject"], category=category_name(about.get("category"), lang)
+        )
+        if about.get("aspect"):
+            said = fill(
+                w["about_aspect"], subject=subject, aspect=aspect_name(about["aspect"], lang)
+            )
+        else:
+            sentiment = word(lang, "sentiment", about.get("sentiment"))
+            said = fill(w["about_sentiment"], subject=subject, sentiment=sentiment)
+            if about.get("by_stars"):
+                said = (said or "") + w["by_stars"]
+            if about.get("by_ticket"):
+                said = (said or "") + (
+                    fill(
+                        w["with_tickets"],
+                        by_review=about.get("by_review"),
+                        by_ticket=about["by_ticket"],
+                    )
+                    or ""
+                )
+        shown.append(said or "")
+    for key, value in (parts.get("filters") or {}).items():
+        if key not in w:
+            return None  # a filter this language cannot word: keep the tool's sentence
+        values = value if isinstance(value, list) else [value]
+        named = word(lang, "list_sep").join(str(_audience_value(key, v, lang)) for v in values)
+        shown.append(fill(w[key], value=named) or "")
+    rule = w["sep"].join(x for x in shown if x) or w["every"]
+    return fill(w["total"], rule=rule, count=audience.get("count"), of=audience.get("of_customers"))
+
+
+def _audience_value(key: str, value: Any, lang: str) -> Any:
+    if key == "segment":
+        return word(lang, "segments", value)
+    if key == "churn_risk":
+        return word(lang, "risks", value)
+    if key == "sentiment":
+        return word(lang, "sentiment", value)
+    if key == "aspect":
+        return aspect_name(value, lang)
+    if key in ("category", "viewed_category"):
+        return category_name(value, lang)
+    return value
+
+
 def action_words(action: dict, lang: str = "en") -> str | None:
     """A customer's next best action in ``lang``'s words (None: keep the tool's text)."""
     return _action_words(action, spec(lang)["customer_profile"].get("actions"), lang)
@@ -543,6 +604,18 @@ def _bought_together(call: Call, t: dict, lang: str = "en") -> list[str]:
     filter={"key", "value"},
     extra={"key", "value"},
     item_note={"extras"},
+    # Languages that word how an audience was built from its parts (English quotes it).
+    built={
+        **{key: {"value"} for key in AUDIENCE_FILTERS},
+        "every": set(),
+        "sep": set(),
+        "total": {"rule", "count", "of"},
+        "category_subject": {"category"},
+        "about_aspect": {"subject", "aspect"},
+        "about_sentiment": {"subject", "sentiment"},
+        "by_stars": set(),
+        "with_tickets": {"by_review", "by_ticket"},
+    },
 )
 def _find_customers(call: Call, t: dict, lang: str = "en") -> list[str]:
     r, args = call.result, call.args
