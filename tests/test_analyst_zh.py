@@ -71,6 +71,17 @@ def subset(args: dict, expected: dict) -> dict:
 
 # -- numerals --------------------------------------------------------------------------
 @pytest.mark.parametrize(
+    ("text", "percent"),
+    [("耳机九折", 10.0), ("打八五折", 15.0), ("全场8.5折", 15.0), ("7折优惠", 30.0),
+     ("五折", 50.0), ("不打折", None), ("折扣多少", None), ("10折", None)],
+)  # fmt: skip
+def test_chinese_discounts_are_read_as_percent_off(text, percent):
+    from assistant.planner.numerals_zh import discount_percent
+
+    assert discount_percent(text) == percent
+
+
+@pytest.mark.parametrize(
     ("word", "value"),
     [("五", 5), ("十", 10), ("十二", 12), ("二十", 20), ("两", 2), ("一百零五", 105),
      ("两千", 2000), ("二〇二五", 2025), ("２０", 20), ("30", 30)],

@@ -88,6 +88,26 @@ def test_the_draft_is_filled_from_the_brief(brief):
     assert trace_answer(text, [brief]).faithful
 
 
+def test_a_chinese_catalogue_gets_a_chinese_draft(brief):
+    import copy
+
+    from assistant.planner.campaign import catalogue_language
+
+    zh = copy.deepcopy(brief)
+    names = iter(["疾风 跑鞋 男款", "轻羽 跑鞋 女款", "云跑 3 越野跑鞋", "极光 跑鞋", "星速 跑鞋"])
+    retitled = {}
+    for p in [*zh["bought"]["products"], *zh["featured"]]:
+        p["title"] = retitled.setdefault(p["product_id"], next(names, "跑鞋"))
+    zh["praise_scope"] = {**(zh.get("praise_scope") or {}), "category": "跑鞋"}
+    assert catalogue_language(brief) == "en" and catalogue_language(zh) == "zh"
+    subject, body = draft(zh)
+    assert subject.startswith("跑鞋享10% 的优惠：买家称赞的") and body.startswith("您好：")
+    assert zh["praise"][0]["quotes"][0]["review_id"] in body
+    assert all(f["title"] in body for f in zh["featured"])
+    assert "{" not in subject + body and "off" not in subject
+    assert trace_answer(f"主题：{subject}\n\n{body}", [zh]).faithful
+
+
 def test_bad_arguments_say_what_is_wrong(ctx):
     with pytest.raises(UserError, match="offer_percent"):
         campaign_brief(ctx, category="Kitchen", offer_percent=150)

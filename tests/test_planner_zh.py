@@ -243,6 +243,13 @@ def test_a_description_of_customers_asks_for_them(zh_ctx, question, expected):
     assert {k: args.get(k) for k in expected} == expected, args
 
 
+def test_a_chinese_campaign_reads_its_discount(zh_ctx):
+    p = plan(zh_ctx, "给流失风险客户写一封营销邮件，耳机九折")
+    assert tools_of(p) == ["campaign_brief"]
+    args = args_of(p, "campaign_brief")
+    assert args["offer_percent"] == 10.0 and args["churn_risk"] == "high"
+
+
 @pytest.mark.parametrize("question", ["耳机的差评有哪些", "客户 C00042 写过的评论"])
 def test_reviews_asked_for_stay_reviews(zh_ctx, question):
     assert "find_customers" not in tools_of(plan(zh_ctx, question))

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from assistant import templates
 from assistant.planner.formatters import audience_words, formatter
+from assistant.planner.language import question_language
 from assistant.planner.render import aspect_name, fill, pct, shorten, word
 from assistant.planner.thread import Call
 
 DRAFT = "campaign.yaml"
+# The email is written in the language of the shop's catalogue (its customers read it),
+# whatever the language of the question that asked for it.
+DRAFTS = {"en": DRAFT, "zh": "campaign.zh.yaml"}
 _DRAFT_NAMES = {
     "offer",
     "scope",
@@ -25,16 +29,21 @@ _DRAFT_NAMES = {
     "products",
     "first_product",
 }
-templates.declare(
-    DRAFT,
-    {
-        "subject_offer": _DRAFT_NAMES,
-        "subject_plain": _DRAFT_NAMES,
-        "body_offer": _DRAFT_NAMES,
-        "body_plain": _DRAFT_NAMES,
-        "no_praise": _DRAFT_NAMES,
-    },
-)
+for _name in DRAFTS.values():
+    templates.declare(
+        _name,
+        {
+            "subject_offer": _DRAFT_NAMES,
+            "subject_plain": _DRAFT_NAMES,
+            "body_offer": _DRAFT_NAMES,
+            "body_plain": _DRAFT_NAMES,
+            "no_praise": _DRAFT_NAMES,
+            "offer": {"percent"},
+            "our_range": set(),
+            "best_sellers": set(),
+            "range": set(),
+        },
+    )
 
 
 @formatter(
@@ -47,6 +56,10 @@ templates.declare(
     held_back={"products"},
     draft=set(),
     subject={"subject"},
+    bought_item={"title", "product_id", "buyers", "last"},
+    featured_item={"title", "product_id", "price"},
+    featured_item_no_price={"title", "product_id"},
+    held_item={"title", "product_id", "reason"},
 )
 def campaign_answer(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
@@ -63,8 +76,16 @@ def campaign_answer(call: Call, t: dict, lang: str = "en") -> list[str]:
             segments=segments,
         )
     ]
-    bought = ", ".join(
-        f"{p['title']} ({p['product_id']}, {p['buyers']} buyers, last {p['last_bought']})"
+    sep = word(lang, "list_sep")
+    bought = sep.join(
+        fill(
+            t["bought_item"],
+            title=p["title"],
+            product_id=p["product_id"],
+            buyers=p["buyers"],
+            last=p["last_bought"],
+        )
+        or ""
         for p in b["products"]
     )
     lines.append(
@@ -75,7 +96,7 @@ def campaign_answer(call: Call, t: dict, lang: str = "en") -> list[str]:
             last=b["last_order_to"],
         )
     )
-    scope = _scope(r)
+    scope = _scope(r, word(lang, "our_range"))
     if r["praise"]:
         lines.append(fill(t["praise_header"], scope=scope))
         for p in r["praise"]:
@@ -93,9 +114,12 @@ def campaign_answer(call: Call, t: dict, lang: str = "en") -> list[str]:
                     review_id=q["review_id"] if q else None,
                 )
             )
-    featured = ", ".join(_product(f) for f in r["featured"])
+    featured = sep.join(_product(f, t) for f in r["featured"])
     lines.append(fill(t["featured"], products=featured or None))
-    held = ", ".join(f"{h['title']} ({h['product_id']}: {h['reason']})" for h in r["held_back"][:3])
+    held = sep.join(
+        fill(t["held_item"], title=h["title"], product_id=h["product_id"], reason=h["reason"]) or ""
+        for h in r["held_back"][:3]
+    )
     lines.append(fill(t["held_back"], products=held or None))
     if a["count"]:
         subject, body = draft(r)
@@ -103,41 +127,57 @@ def campaign_answer(call: Call, t: dict, lang: str = "en") -> list[str]:
     return [line for line in lines if line is not None]
 
 
-def _product(f: dict) -> str:
-    price = f" at {f['price']:.2f}" if isinstance(f.get("price"), int | float) else ""
-    return f"{f['title']} ({f['product_id']}{price})"
+def _product(f: dict, t: dict) -> str:
+    if isinstance(f.get("price"), int | float):
+        price = f"{f['price']:.2f}"
+        return fill(t["featured_item"], title=f["title"], product_id=f["product_id"], price=price)
+    return fill(t["featured_item_no_price"], title=f["title"], product_id=f["product_id"])
 
 
-def _scope(r: dict) -> str:
+def _scope(r: dict, our_range: str = "our range") -> str:
     scope = r.get("praise_scope") or {}
     if scope.get("product_id"):
         featured = {f["product_id"]: f["title"] for f in r["bought"]["products"]}
         return featured.get(scope["product_id"], scope["product_id"])
-    return scope.get("category") or "our range"
+    return scope.get("category") or our_range
+
+
+def catalogue_language(r: dict) -> str:
+    """The language the shop writes its catalogue in, read from the brief's own product
+    titles and category: the language its customers get the email in."""
+    scope = r.get("praise_scope") or {}
+    names = [p["title"] for p in r["bought"]["products"]] + [f["title"] for f in r["featured"]]
+    names.append(scope.get("category") or "")
+    return question_language(" ".join(str(n) for n in names if n))
 
 
 def draft(r: dict) -> tuple[str, str]:
-    """(subject, body) of the email, filled from the brief's own numbers and quotes."""
-    texts = templates.load(DRAFT)
+    """(subject, body) of the email, filled from the brief's own numbers and quotes, in
+    the catalogue's language."""
+    lang = catalogue_language(r)
+    name = DRAFTS.get(lang, DRAFT)
+    texts = templates.load(name)
     offer = r.get("offer_percent")
     top = r["praise"][0] if r["praise"] else None
     quote = top["quotes"][0] if top and top["quotes"] else None
+    best = texts["best_sellers"]
+    aspect = top["aspect"] if top else ""
     values = {
-        "offer": f"{offer:g}% off" if offer else "",
-        "scope": _scope(r),
-        "aspect": top["aspect"].replace("_", " ") if top else "",
+        "offer": texts["offer"].format(percent=f"{offer:g}") if offer else "",
+        "scope": _scope(r, texts["our_range"]),
+        "aspect": aspect_name(aspect, lang) if lang != "en" else aspect.replace("_", " "),
         "share": pct(top["share"]) if top else "",
         "quote": shorten(quote["snippet"]) if quote else "",
         "review_id": quote["review_id"] if quote else "",
-        "products": ", ".join(f["title"] for f in r["featured"]) or "our best sellers",
-        "first_product": r["featured"][0]["title"] if r["featured"] else "our best sellers",
+        "products": word(lang, "list_sep").join(f["title"] for f in r["featured"]) or best,
+        "first_product": r["featured"][0]["title"] if r["featured"] else best,
     }
     kind = "offer" if offer else "plain"
     if quote is None:
         subject = templates.fill_all(
-            texts["subject_plain"], where=DRAFT, **{**values, "aspect": "range"}
+            texts["subject_plain"], where=name, **{**values, "aspect": texts["range"]}
         )
-        return subject.strip(), templates.fill_all(texts["no_praise"], where=DRAFT, **values)
-    subject = templates.fill_all(texts[f"subject_{kind}"], where=DRAFT, **values)
-    body = templates.fill_all(texts[f"body_{kind}"], where=DRAFT, **values)
+        return subject.strip(), templates.fill_all(texts["no_praise"], where=name, **values)
+    subject = templates.fill_all(texts[f"subject_{kind}"], where=name, **values)
+    body = templates.fill_all(texts[f"body_{kind}"], where=name, **values)
     return subject.strip(), body

@@ -14,6 +14,7 @@ from assistant.planner import analyst, analyst_zh
 from assistant.planner.entities import Entities, extract
 from assistant.planner.intents import OUT_OF_SCOPE, Intent, IntentModel, Speller
 from assistant.planner.language import question_language
+from assistant.planner.numerals_zh import discount_percent
 from assistant.planner.render import label, word
 from assistant.planner.resources import prompts
 from assistant.planner.thread import Thread
@@ -388,7 +389,7 @@ def _carry_over(previous: dict, new: dict) -> dict:
 
 
 def _people_asked_for(chosen: list[Intent], ranking: list[Intent], raw: str, lang: str):
-    """"给 P0015 写过差评的客户" names reviews but asks for the people who wrote them: when
+    """ "给 P0015 写过差评的客户" names reviews but asks for the people who wrote them: when
     a Chinese question asks for customers and the audience tool's cue fired too, the
     audience is the answer, not the reviews or the product's figures."""
     if lang != "zh" or not chosen or not analyst_zh.asks_for_people(raw):
@@ -577,6 +578,6 @@ def campaign_args(e: Entities, product: str | None, category: str | None) -> dic
         "category": None if product else category,
         "product_id": product,
         "churn_risk": churn,
-        "offer_percent": float(offer[1]) if offer else None,
+        "offer_percent": float(offer[1]) if offer else discount_percent(e.masked or ""),
         "k": e.k,
     }

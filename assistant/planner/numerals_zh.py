@@ -74,3 +74,34 @@ def counted(text: str) -> str:
             return m[0]
 
     return _COUNTED.sub(digits, text)
+
+
+_ZH_DIGIT = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+# "九折" (pay 90%), "八五折" / "8.5折" (85%), "打7折" (70%): the share paid, in tenths.
+_DISCOUNT = re.compile(r"([一二两三四五六七八九1-9])(?:\.|点)?([一二三四五六七八九0-9])?\s*折")
+
+
+def discount_percent(text: str) -> float | None:
+    """The percent off a Chinese discount names ("九折" -> 10, "八五折" -> 15), or None."""
+    m = _DISCOUNT.search(text or "")
+    if not m:
+        return None
+
+    def digit(c: str) -> int:
+        return _ZH_DIGIT[c] if c in _ZH_DIGIT else int(c)
+
+    if m[1] == "1" and m[2] == "0":
+        return None  # "10折" is the full price
+    paid = digit(m[1]) * 10 + (digit(m[2]) if m[2] else 0)
+    return float(100 - paid) if 0 < paid < 100 else None
