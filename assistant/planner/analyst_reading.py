@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.planner.render import aspect_name, category_name, fill, word
+from assistant.planner.render import aspect_name, fill, value_words, word
 
 HEADS_WITH_SIZE = ("rise", "fall")
 READING_HEADS = (
@@ -31,16 +31,6 @@ def _named(lang: str, table: str, key: Any) -> str:
     if not isinstance(got, str) or got == key:
         raise _Unnamed(f"{table}.{key}")
     return got
-
-
-def _value_words(key: str, value: Any, lang: str) -> Any:
-    if key == "category":
-        return category_name(value, lang)
-    if key == "aspect":
-        return aspect_name(value, lang)
-    if key == "segment":
-        return word(lang, "segments", value)
-    return value
 
 
 def _listed(values: Any) -> list:
@@ -70,7 +60,7 @@ def _filters(r: dict, w: dict, lang: str) -> list[str]:
         if listed and all(isinstance(v, bool) for v in listed):
             out.append(fill(w["only" if listed == [True] else "excluded"], key=dim) or "")
             continue
-        shown = word(lang, "list_sep").join(str(_value_words(key, v, lang)) for v in listed)
+        shown = word(lang, "list_sep").join(str(value_words(key, v, lang)) for v in listed)
         out.append(fill(w["filter"], key=dim, values=shown) or "")
     return out
 

@@ -35,6 +35,7 @@ from assistant.planner.render import (
     scope,
     shorten,
     spec,
+    value_words,
     word,
 )
 from assistant.planner.thread import Call
@@ -428,24 +429,10 @@ def audience_words(audience: dict, lang: str = "en") -> str | None:
         if key not in w:
             return None  # a filter this language cannot word: keep the tool's sentence
         values = value if isinstance(value, list) else [value]
-        named = word(lang, "list_sep").join(str(_audience_value(key, v, lang)) for v in values)
+        named = word(lang, "list_sep").join(str(value_words(key, v, lang)) for v in values)
         shown.append(fill(w[key], value=named) or "")
     rule = w["sep"].join(x for x in shown if x) or w["every"]
     return fill(w["total"], rule=rule, count=audience.get("count"), of=audience.get("of_customers"))
-
-
-def _audience_value(key: str, value: Any, lang: str) -> Any:
-    if key == "segment":
-        return word(lang, "segments", value)
-    if key == "churn_risk":
-        return word(lang, "risks", value)
-    if key == "sentiment":
-        return word(lang, "sentiment", value)
-    if key == "aspect":
-        return aspect_name(value, lang)
-    if key in ("category", "viewed_category"):
-        return category_name(value, lang)
-    return value
 
 
 def action_words(action: dict, lang: str = "en") -> str | None:
@@ -623,7 +610,8 @@ def _find_customers(call: Call, t: dict, lang: str = "en") -> list[str]:
     total = r["count"]
     sep = word(lang, "list_sep")
     filters = sep.join(
-        fill(t["filter"], key=word(lang, "filter_keys", k), value=str(_value(k, v, lang))) or ""
+        fill(t["filter"], key=word(lang, "filter_keys", k), value=str(value_words(k, v, lang)))
+        or ""
         for k, v in args.items()
         if k not in ("k",)
     )
@@ -640,7 +628,7 @@ def _find_customers(call: Call, t: dict, lang: str = "en") -> list[str]:
             fill(
                 t["extra"],
                 key=word(lang, "fields", key),
-                value=fmt(_value(key, row[key], lang)),
+                value=fmt(value_words(key, row[key], lang)),
             )
             or ""
             for key in ("segment", "spend", "days_since_last_order", "churn_risk")
@@ -655,22 +643,6 @@ def _find_customers(call: Call, t: dict, lang: str = "en") -> list[str]:
             or ""
         )
     return lines + more(t["more"], total, min(len(rows), MAX_ITEMS))
-
-
-def _value(key: str, value: Any, lang: str) -> Any:
-    """A filter or column value as the answer shows it: segment, risk and category
-    names in the answer's language, everything else as the data has it."""
-    if key == "segment":
-        return word(lang, "segments", value)
-    if key == "churn_risk":
-        return word(lang, "risks", value)
-    if key == "category":
-        return category_name(value, lang)
-    if key == "aspect":
-        return aspect_name(value, lang)
-    if key == "sentiment":
-        return word(lang, "sentiment", value)
-    return value
 
 
 @formatter(

@@ -156,6 +156,22 @@ def aspect_name(aspect: Any, lang: str = "en") -> Any:
     return aliases.aspect_label(aspect, "zh")
 
 
+def value_words(key: str, value: Any, lang: str = "en") -> Any:
+    """A filter or column value as the answer shows it: segment, risk, sentiment, aspect
+    and category names in the answer's language, everything else as the data has it."""
+    if key == "segment":
+        return word(lang, "segments", value)
+    if key == "churn_risk":
+        return word(lang, "risks", value)
+    if key in ("category", "viewed_category"):
+        return category_name(value, lang)
+    if key == "aspect":
+        return aspect_name(value, lang)
+    if key == "sentiment":
+        return word(lang, "sentiment", value)
+    return value
+
+
 def scope(args: dict, result: dict, lang: str = "en") -> str:
     templates = spec(lang)["scope"]
     parts = []
