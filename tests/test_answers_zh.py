@@ -79,6 +79,7 @@ READINGS = (
     "similar_products.reasons.",
     "digest.reading",
     "digest.titles.",
+    "digest.also_lines.",
     "find_customers.built.",
 )
 

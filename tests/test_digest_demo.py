@@ -277,3 +277,34 @@ def test_the_home_tab_cards_in_chinese(monthly):
             assert escape(digest_title(item, "zh")) in zh and escape(item["title"]) in en
             assert escape(item["actions"]["zh"]) in zh and "建议：" in zh
             assert "Suggested:" in en and "Suggested:" not in zh
+
+
+def test_the_also_lines_in_chinese_say_the_english_figures(monthly):
+    import re
+
+    from assistant.evaluation.faithfulness import _NUMBER
+    from assistant.planner.formatters import also_words
+
+    def figures(text: str) -> list[str]:
+        return sorted(m.group(0).strip() for m in _NUMBER.finditer(text))
+
+    lines = 0
+    for result in monthly.values():
+        for item in result["items"]:
+            zh = also_words(item, "zh")
+            assert zh is not None and len(zh) == len(item["also"]), item["also"]
+            assert also_words(item, "en") is None  # English quotes the tool's lines
+            for said, english in zip(zh, item["also"], strict=True):
+                assert figures(said) == figures(english), (said, english)
+                named = said
+                for part in (
+                    item["where"]["label"],
+                    *(p.get("where", "") for p in item["also_parts"]),
+                ):
+                    named = named.replace(str(part), "")
+                for part in item["also_parts"]:
+                    if part["kind"] == "item":
+                        named = named.replace(part["item"]["where"]["label"], "")
+                assert not re.search(r"\b(of|vs|rose|fell|buyers|still|open)\b", named), said
+                lines += 1
+    assert lines

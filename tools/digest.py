@@ -281,6 +281,8 @@ class Item(TypedDict):
     impact: float
     evidence: list[dict[str, Any]]
     also: list[str]
+    # ``also`` in parts, line for line, for answers in other languages than English.
+    also_parts: NotRequired[list[dict[str, Any]]]
     action: str
     actions: NotRequired[dict[str, str]]  # the action in other languages, by language code
     series: list[Point]
@@ -486,7 +488,12 @@ def _rate_rises(scan: _Scan, det: Detector) -> list[Item]:
             if driver is not None:
                 # The category's rise is one product's: the card is about that product,
                 # tested at the category (its own records are too few for the test).
-                said = (aspect, f"{where}: {_pct(h1 / n1)} of {n1} vs {_pct(h0 / n0)} of {n0}")
+                said = (
+                    aspect,
+                    f"{where}: {_pct(h1 / n1)} of {n1} vs {_pct(h0 / n0)} of {n0}",
+                    {"kind": "figures", "where": where, "level": at, "share": h1 / n1,
+                     "n": n1, "before_share": h0 / n0, "before_n": n0},
+                )  # fmt: skip
                 at, ident, where, g, (h1, n1, h0, n0) = driver
                 change = h1 / n1 - h0 / n0 if n0 else h1 / n1
             on_aspect = aspect if metric == "aspect_complaint_share" else None
@@ -500,7 +507,11 @@ def _rate_rises(scan: _Scan, det: Detector) -> list[Item]:
                     scan, "aspect_complaint_share", {at: ident, "aspect": said[0]}
                 )
                 if spoke and since and spoke != since:
-                    said = (said[0], f"{said[1]}; the orders affected were placed from {since}")
+                    said = (
+                        said[0],
+                        f"{said[1]}; the orders affected were placed from {since}",
+                        {**said[2], "orders_from": since},
+                    )
                     since = spoke
             items.append(
                 {
@@ -518,6 +529,7 @@ def _rate_rises(scan: _Scan, det: Detector) -> list[Item]:
                     "impact": round(det.impact * change * n1, 2),
                     "evidence": [{"id": i} for i in g.evidence],
                     "also": [said[1]] if said else [],
+                    "also_parts": [said[2]] if said else [],
                     **_actions(det, where=where, aspect=aspect or "", since=since or ""),
                     "series": series,
                 }
@@ -559,7 +571,7 @@ def _driver(scan: _Scan, metric: str, level: str, ident: Any, aspect: str | None
     return "product", pid, _label("product", pid, g.title), g, figures
 
 
-def _top_complaint(scan: _Scan, level: str, ident: Any) -> tuple[str, str] | None:
+def _top_complaint(scan: _Scan, level: str, ident: Any) -> tuple[str, str, dict] | None:
     """The aspect whose complaint share rose most for a product or category whose
     returns, cancellations or rating moved: what the buyers say went wrong."""
     filters = {level: ident}
@@ -584,8 +596,10 @@ def _top_complaint(scan: _Scan, level: str, ident: Any) -> tuple[str, str] | Non
                 f"buyers complain most about {g.keys['aspect']}: {h1} of {n1} reviews"
                 f" ({_pct(h1 / n1)}), before {h0} of {n0}"
             )
-            best = (rise, str(g.keys["aspect"]), line)
-    return (best[1], best[2]) if best else None
+            part = {"kind": "top_complaint", "aspect": str(g.keys["aspect"]), "hits": h1,
+                    "n": n1, "share": h1 / n1, "before_hits": h0, "before_n": n0}  # fmt: skip
+            best = (rise, str(g.keys["aspect"]), line, part)
+    return (best[1], best[2], best[3]) if best else None
 
 
 def _baseline(scan: _Scan, metric: str, by: list[str], level: str, wide: bool):
@@ -689,6 +703,7 @@ def _rating_drops(scan: _Scan, det: Detector) -> list[Item]:
                     "impact": round(det.impact * drop * g.n / 4, 2),
                     "evidence": [{"id": i} for i in g.evidence],
                     "also": [said[1]] if said else [],
+                    "also_parts": [said[2]] if said else [],
                     **_actions(det, where=where),
                     "series": series,
                 }
@@ -739,6 +754,7 @@ def _new_topics(scan: _Scan, det: Detector) -> list[Item]:
                 "impact": round(det.impact * ((g.hits or 0) - h0), 2),
                 "evidence": [{"id": i} for i in g.evidence],
                 "also": [],
+                "also_parts": [],
                 **_actions(det, aspect=str(aspect)),
                 "series": series,
             }
@@ -810,6 +826,7 @@ def _at_risk(scan: _Scan, det: Detector) -> list[Item]:
                 for r in fresh[:50]
             ],
             "also": [],
+            "also_parts": [],
             **_actions(det),
             "series": [],
         }
@@ -891,6 +908,7 @@ def _segment_shifts(scan: _Scan, det: Detector) -> list[Item]:
                     for c in (moved if change > 0 else left)[:20]
                 ],
                 "also": [f"{len(moved)} buyers moved in, {len(left)} moved out"],
+                "also_parts": [{"kind": "moved", "moved_in": len(moved), "moved_out": len(left)}],
                 **_actions(det, where=seg),
                 "series": [],
             }
@@ -937,6 +955,7 @@ def _ticket_surges(scan: _Scan, det: Detector) -> list[Item]:
                 "impact": round(det.impact * (now - before), 2),
                 "evidence": [{"id": i} for i in (ids or [])],
                 "also": [f"{still_open} of {now} still open"],
+                "also_parts": [{"kind": "still_open", "open": int(still_open), "now": int(now)}],
                 **_actions(det, where=str(shown)),
                 "series": [],
             }
@@ -989,6 +1008,9 @@ def _merge(items: list[Item], categories: dict[str, str]) -> list[Item]:
         if line in host["also"] or any(line.split(":")[0] == a.split(":")[0] for a in host["also"]):
             continue
         host["also"].append(line)
+        host.setdefault("also_parts", []).append(
+            {"kind": "item", "item": {k: item[k] for k in SUMMARY_KEYS}}
+        )
         host["impact"] = round(host["impact"] + item["impact"] / 2, 2)
     return kept
 
@@ -1007,6 +1029,10 @@ def _host(kept: list[Item], item: Item, categories: dict[str, str]) -> Item | No
         if where["level"] == "shop" and item["aspect"] and item["aspect"] == k["aspect"]:
             return k
     return None
+
+
+# What a folded item's line says, kept as parts for answers in other languages.
+SUMMARY_KEYS = ("kind", "title", "where", "aspect", "now", "before", "change")
 
 
 def _summary_line(item: Item) -> str:

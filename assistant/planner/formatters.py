@@ -1204,6 +1204,15 @@ def _digest_record(record: dict) -> str:
     # from its kind and where it happened (English quotes the tool).
     reading={"since", "until", "days", "compare_since", "compare_until", "tested"},
     titles={kind: {"where", "aspect", "count"} for kind in DIGEST_TITLES},
+    also_lines={
+        "top_complaint": {"aspect", "hits", "n", "share", "before_hits", "before_n"},
+        "figures": {"where", "now", "n", "before", "before_n"},
+        "orders_from": {"since"},
+        "item_share": {"title", "now", "n", "lo", "hi", "before", "before_n"},
+        "item_value": {"title", "now", "n", "before", "before_n"},
+        "moved": {"moved_in", "moved_out"},
+        "still_open": {"open", "now"},
+    },
 )
 def _digest(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
@@ -1233,10 +1242,87 @@ def _digest(call: Call, t: dict, lang: str = "en") -> list[str]:
             )
             or ""
         )
-        lines += [fill(t["also"], line=line) or "" for line in item["also"]]
+        also = also_words(item, lang) or item["also"]
+        lines += [fill(t["also"], line=line) or "" for line in also]
     reading = _digest_reading(r, t.get("reading")) or r["interpretation"]
     lines.append(fill(t["read_as"], interpretation=reading) or "")
     return lines
+
+
+def also_words(item: dict, lang: str = "en") -> list[str] | None:
+    """A digest item's "also" lines in ``lang``'s words, from their parts; None where the
+    tool's lines stand (English, a result without parts, or a part not worded)."""
+    w = spec(lang)["digest"].get("also_lines")
+    parts = item.get("also_parts")
+    if not w or not isinstance(parts, list) or len(parts) != len(item.get("also") or []):
+        return None
+    out = []
+    for p in parts:
+        line = _also_line(p, w, lang)
+        if not line:
+            return None
+        if p.get("orders_from"):
+            line += fill(w["orders_from"], since=p["orders_from"]) or ""
+        out.append(line)
+    return out
+
+
+def _pct1(x: Any) -> str:
+    return "–" if x is None else f"{100 * float(x):.1f}%"
+
+
+def _also_line(p: dict, w: dict, lang: str) -> str | None:
+    kind = p.get("kind")
+    if kind == "top_complaint":
+        return fill(
+            w["top_complaint"],
+            aspect=aspect_name(p["aspect"], lang),
+            hits=p["hits"],
+            n=p["n"],
+            share=_pct1(p["share"]),
+            before_hits=p["before_hits"],
+            before_n=p["before_n"],
+        )
+    if kind == "figures":
+        where = category_name(p["where"], lang) if p.get("level") == "category" else p["where"]
+        return fill(
+            w["figures"],
+            where=where,
+            now=_pct1(p["share"]),
+            n=p["n"],
+            before=_pct1(p["before_share"]),
+            before_n=p["before_n"],
+        )
+    if kind == "item":
+        it = p["item"]
+        title = _digest_title(it, spec(lang)["digest"].get("titles"), lang) or it["title"]
+        now, before = it["now"], it["before"]
+        if now.get("hits") is None:
+            return fill(
+                w["item_value"],
+                title=title,
+                now=now["value"],
+                n=now["n"],
+                before=before["value"],
+                before_n=before["n"],
+            )
+        if not now.get("ci"):
+            return title
+        return fill(
+            w["item_share"],
+            title=title,
+            now=_pct1(now["value"]),
+            n=now["n"],
+            lo=_pct1(now["ci"][0]),
+            hi=_pct1(now["ci"][1]),
+            before=_pct1(before["value"]),
+            before_n=before["n"],
+        )
+    if kind == "moved":
+        return fill(w["moved"], moved_in=p["moved_in"], moved_out=p["moved_out"])
+    if kind == "still_open":
+        return fill(w["still_open"], open=p["open"], now=p["now"])
+    return None
 
 
 def digest_title(item: dict, lang: str = "en") -> str | None:

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import gradio as gr
 import plotly.graph_objects as go
 
-from assistant.planner.formatters import digest_title
+from assistant.planner.formatters import also_words, digest_title
 from assistant.sanitize import html_text
 from assistant.webapp import i18n, panels, tab_audiences, tab_product
 from assistant.webapp.render import link
@@ -221,7 +221,7 @@ def card_html(rank: int, item: dict, lang: str = "en") -> str:
         )
         text = record.get("quote") or record.get("subject") or record.get("status") or ""
         records.append(f"<li><code>{html_text(ident)}</code> {html_text(text)}</li>")
-    also = "".join(f"<li>{html_text(line)}</li>" for line in item["also"])
+    also = "".join(f"<li>{html_text(line)}</li>" for line in also_words(item, lang) or item["also"])
     since = t("since_note", since=html_text(item["since"])) if item["since"] else ""
     title = digest_title(item, lang) or item["title"]
     action = (item.get("actions") or {}).get(lang) or item["action"]
