@@ -80,6 +80,7 @@ READINGS = (
     "digest.reading",
     "digest.titles.",
     "digest.also_lines.",
+    "campaign_brief.held_reasons.",
     "find_customers.built.",
 )
 

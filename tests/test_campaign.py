@@ -153,3 +153,29 @@ def test_a_remote_model_writes_the_copy_and_the_check_reads_it(demo_dir, tmp_pat
         results[invent] = trace_answer(answer.text, [c.result for c in answer.tool_calls])
     assert results[False].faithful
     assert not results[True].faithful
+
+
+def test_held_back_reasons_in_chinese_say_the_same_figures(brief):
+    from assistant.evaluation.faithfulness import _NUMBER
+    from assistant.planner.campaign import _held_words
+    from assistant.planner.render import spec
+    from tools.recsys.health import reason_text, why_held
+
+    def figures(text: str) -> list[str]:
+        return sorted(m.group(0).strip() for m in _NUMBER.finditer(text))
+
+    assert brief["held_back"], "the demo shop holds its defect products back"
+    words = spec("zh")["campaign_brief"]["held_reasons"]
+    for h in brief["held_back"]:
+        assert reason_text(h["reason_parts"]) == h["reason"]
+        zh = _held_words(h["reason_parts"], words)
+        assert zh.startswith("近 90 天") and figures(zh) == figures(h["reason"]), (zh, h)
+    both = why_held(reviews=22, negative=18 / 22, orders=81, returns=33 / 81)
+    assert reason_text(both) == (
+        "82% negative reviews (18 of 22) and 41% of orders returned (33 of 81) in the last 90 days"
+    )
+    assert (
+        _held_words(both, words)
+        == "近 90 天差评占 82%（22 条中 18 条），41% 的订单被退货（81 单中 33 单）"
+    )
+    assert _held_words(both, None) is None  # English keeps the tool's sentence

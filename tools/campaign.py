@@ -23,7 +23,7 @@ from tools.context import ToolContext
 from tools.customers import AUDIENCE_ROLES, find_customers
 from tools.insights import product_insights
 from tools.recommend import recommend_batch
-from tools.recsys.health import held_back
+from tools.recsys.health import held_back_why, reason_text
 from tools.spec import ToolSpec, strict
 
 MAX_FEATURED = 10
@@ -196,9 +196,14 @@ def _featured(
         }
         for p in top
     ]
-    unhealthy = held_back(ctx)
+    unhealthy = held_back_why(ctx)
     skipped = [
-        {"product_id": p, "title": row[0], "reason": unhealthy[p]}
+        {
+            "product_id": p,
+            "title": row[0],
+            "reason": reason_text(unhealthy[p]),
+            "reason_parts": unhealthy[p],  # the same, for answers in other languages
+        }
         for p, row in sorted(info.items())
         if p in unhealthy and (not category or row[1] == category)
     ]

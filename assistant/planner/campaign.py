@@ -60,6 +60,13 @@ for _name in DRAFTS.values():
     featured_item={"title", "product_id", "price"},
     featured_item_no_price={"title", "product_id"},
     held_item={"title", "product_id", "reason"},
+    # Languages that word the held-back reasons from their parts (English quotes the tool).
+    held_reasons={
+        "window": {"days", "parts"},
+        "negative": {"share", "count", "n"},
+        "returns": {"share", "count", "n"},
+        "sep": set(),
+    },
 )
 def campaign_answer(call: Call, t: dict, lang: str = "en") -> list[str]:
     r = call.result
@@ -117,7 +124,13 @@ def campaign_answer(call: Call, t: dict, lang: str = "en") -> list[str]:
     featured = sep.join(_product(f, t) for f in r["featured"])
     lines.append(fill(t["featured"], products=featured or None))
     held = sep.join(
-        fill(t["held_item"], title=h["title"], product_id=h["product_id"], reason=h["reason"]) or ""
+        fill(
+            t["held_item"],
+            title=h["title"],
+            product_id=h["product_id"],
+            reason=_held_words(h.get("reason_parts"), t.get("held_reasons")) or h["reason"],
+        )
+        or ""
         for h in r["held_back"][:3]
     )
     lines.append(fill(t["held_back"], products=held or None))
@@ -125,6 +138,18 @@ def campaign_answer(call: Call, t: dict, lang: str = "en") -> list[str]:
         subject, body = draft(r)
         lines += ["", t["draft"], fill(t["subject"], subject=subject) or "", "", body]
     return [line for line in lines if line is not None]
+
+
+def _held_words(why: dict | None, w: dict | None) -> str | None:
+    """Why a product is held back, in the language's words (None: keep the tool's)."""
+    if not w or not isinstance(why, dict) or "days" not in why:
+        return None
+    parts = [
+        fill(w[key], share=f"{why[key]['share']:.0%}", count=why[key]["count"], n=why[key]["n"])
+        for key in ("negative", "returns")
+        if why.get(key)
+    ]
+    return fill(w["window"], days=why["days"], parts=w["sep"].join(p for p in parts if p))
 
 
 def _product(f: dict, t: dict) -> str:

@@ -43,27 +43,44 @@ ORDER BY product_id
 """  # noqa: S608 -- only this module's numeric constants are formatted
 
 
-def _reason(
+def why_held(
     reviews: int | None, negative: float | None, orders: int | None, returns: float | None
-) -> str:
-    parts = []
+) -> dict:
+    """What holds a product back, in parts: the negative share of its recent reviews
+    and the returned share of its recent orders, each with its counts, over the window."""
+    why: dict = {"days": WINDOW_DAYS}
     if (
         reviews
         and negative is not None
         and reviews >= MIN_REVIEWS
         and negative >= MAX_NEGATIVE_SHARE
     ):
-        parts.append(f"{negative:.0%} negative reviews ({round(negative * reviews)} of {reviews})")
+        why["negative"] = {"share": negative, "count": round(negative * reviews), "n": reviews}
     if orders and returns is not None and orders >= MIN_ORDERS and returns >= MAX_RETURN_RATE:
-        parts.append(f"{returns:.0%} of orders returned ({round(returns * orders)} of {orders})")
-    return " and ".join(parts) + f" in the last {WINDOW_DAYS} days"
+        why["returns"] = {"share": returns, "count": round(returns * orders), "n": orders}
+    return why
+
+
+def reason_text(why: dict) -> str:
+    """The held-back reason in English, as tools report it."""
+    parts = []
+    if neg := why.get("negative"):
+        parts.append(f"{neg['share']:.0%} negative reviews ({neg['count']} of {neg['n']})")
+    if ret := why.get("returns"):
+        parts.append(f"{ret['share']:.0%} of orders returned ({ret['count']} of {ret['n']})")
+    return " and ".join(parts) + f" in the last {why['days']} days"
+
+
+def held_back_why(ctx: ToolContext) -> dict[str, dict]:
+    """product_id -> what holds it back, in parts (cached per tool context)."""
+
+    def load() -> dict[str, dict]:
+        rows = ctx.cursor().execute(_SQL).fetchall()
+        return {pid: why_held(rn, neg, on, ret) for pid, rn, neg, on, ret in rows}
+
+    return ctx.cached("recommender:held_back_why", load)
 
 
 def held_back(ctx: ToolContext) -> dict[str, str]:
-    """product_id -> why it is not recommended now (cached per tool context)."""
-
-    def load() -> dict[str, str]:
-        rows = ctx.cursor().execute(_SQL).fetchall()
-        return {pid: _reason(rn, neg, on, ret) for pid, rn, neg, on, ret in rows}
-
-    return ctx.cached("recommender:held_back", load)
+    """product_id -> why it is not recommended now, in words."""
+    return {pid: reason_text(why) for pid, why in held_back_why(ctx).items()}
